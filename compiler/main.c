@@ -1,0 +1,162 @@
+/* main.c: the hdtc driver. It reads as the pipeline:
+ *
+ *     load the source -> parse -> [--emit=ast: dump the tree]
+ *
+ * Each stage reports into one diagnostics context and the run's exit status
+ * is 1 as soon as any error was reported, 0 otherwise. Every --emit flag
+ * stops the pipeline after its stage and prints that stage's result, which
+ * is what the golden tests under test/lit/ read. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "arena.h"
+#include "ast.h"
+#include "diag.h"
+#include "parse.h"
+
+typedef enum { EMIT_NONE, EMIT_AST } emit_stage;
+
+typedef struct options {
+  const char *input;  /* path, or "-" for standard input */
+  const char *output; /* -o; NULL: derived from the input's name */
+  emit_stage emit;
+} options;
+
+static const char usage[] =
+    "usage: hdtc [options] FILE.hdt\n"
+    "\n"
+    "Compiles an hdt program. FILE may be '-' to read standard input.\n"
+    "\n"
+    "options:\n"
+    "  -o FILE         write the output to FILE ('-' for standard output)\n"
+    "  --emit=ast      print the syntax tree and stop\n"
+    "  --version       print the version and exit\n"
+    "  --help          print this help and exit\n";
+
+/* Returns 0 to go on, 1 on a usage error, -1 when the run is complete
+ * (--help, --version). */
+static int main_parse_args(int argc, char **argv, options *opt) {
+  for (int i = 1; i < argc; i++) {
+    const char *arg = argv[i];
+    if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+      fputs(usage, stdout);
+      return -1;
+    } else if (strcmp(arg, "--version") == 0) {
+      printf("hdtc %s\n", HDT_VERSION);
+      return -1;
+    } else if (strcmp(arg, "-o") == 0) {
+      if (++i == argc) {
+        fputs("hdtc: error: '-o' needs a file name\n", stderr);
+        return 1;
+      }
+      opt->output = argv[i];
+    } else if (strncmp(arg, "--emit=", 7) == 0) {
+      if (strcmp(arg + 7, "ast") == 0)
+        opt->emit = EMIT_AST;
+      else {
+        fprintf(stderr, "hdtc: error: unknown stage '%s' for --emit (expected: ast)\n", arg + 7);
+        return 1;
+      }
+    } else if (arg[0] == '-' && arg[1] != '\0') {
+      fprintf(stderr, "hdtc: error: unknown option '%s' (see hdtc --help)\n", arg);
+      return 1;
+    } else if (opt->input) {
+      fprintf(stderr, "hdtc: error: more than one input file ('%s' and '%s')\n", opt->input, arg);
+      return 1;
+    } else {
+      opt->input = arg;
+    }
+  }
+  if (!opt->input) {
+    fputs("hdtc: error: no input file (see hdtc --help)\n", stderr);
+    return 1;
+  }
+  return 0;
+}
+
+/* Reads a whole stream; returns a malloc'd buffer or NULL (errno set). */
+static char *main_read_stream(FILE *in, size_t *len) {
+  size_t cap = 1 << 16, n = 0;
+  char *buf = malloc(cap);
+  while (buf) {
+    n += fread(buf + n, 1, cap - n, in);
+    if (n < cap)
+      break;
+    char *bigger = cap < ((size_t)1 << 32) ? realloc(buf, cap * 2) : NULL;
+    if (!bigger) {
+      free(buf);
+      errno = EFBIG;
+      return NULL;
+    }
+    buf = bigger;
+    cap *= 2;
+  }
+  if (buf && ferror(in)) {
+    free(buf);
+    return NULL;
+  }
+  *len = n;
+  return buf;
+}
+
+/* Loads the input into the source table; false (and a reported error) when
+ * it is missing, unreadable, a directory or too large. */
+static bool main_load_input(diag_ctx *d, const char *path, uint32_t *file) {
+  bool from_stdin = strcmp(path, "-") == 0;
+  FILE *in = from_stdin ? stdin : fopen(path, "rb");
+  if (!in) {
+    diag_error_noloc(d, "cannot open '%s': %s", path, strerror(errno));
+    return false;
+  }
+  struct stat st;
+  if (!from_stdin && fstat(fileno(in), &st) == 0 && S_ISDIR(st.st_mode)) {
+    diag_error_noloc(d, "cannot read '%s': it is a directory", path);
+    fclose(in);
+    return false;
+  }
+  size_t len = 0;
+  errno = 0;
+  char *text = main_read_stream(in, &len);
+  int err = errno;
+  if (!from_stdin)
+    fclose(in);
+  if (!text || len >= UINT32_MAX) {
+    diag_error_noloc(d, "cannot read '%s': %s", path,
+                     text ? "larger than 4 GiB" : strerror(err ? err : EIO));
+    free(text);
+    return false;
+  }
+  *file = diag_add_source(d, from_stdin ? "<stdin>" : path, text, len);
+  free(text);
+  return true;
+}
+
+static int main_compile(const options *opt, diag_ctx *d, arena *a) {
+  uint32_t file;
+  if (!main_load_input(d, opt->input, &file))
+    return 1;
+  ast_node *module = parse_file(a, d, file);
+  if (opt->emit == EMIT_AST) {
+    ast_dump(stdout, d, module);
+    return d->nerrors ? 1 : 0;
+  }
+  return d->nerrors ? 1 : 0;
+}
+
+int main(int argc, char **argv) {
+  options opt = {0};
+  int status = main_parse_args(argc, argv, &opt);
+  if (status != 0)
+    return status < 0 ? 0 : 1;
+  arena *a = arena_new();
+  diag_ctx d;
+  diag_init(&d, a, stderr);
+  status = main_compile(&opt, &d, a);
+  diag_fini(&d);
+  arena_free(a);
+  return status;
+}
