@@ -1,5 +1,6 @@
 /* ast.c: builders for the syntax tree and its --emit=ast dump (see ast.h). */
 #include "ast.h"
+#include "types.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -321,12 +322,22 @@ const char *ast_kind_name(ast_kind kind) {
 typedef struct ast_dumper {
   FILE *out;
   const diag_ctx *d;
+  bool annotated; /* --emit=sema: types and constant values too */
+  const ast_node *node; /* the node whose line is being printed */
 } ast_dumper;
 
 static void ast_dump_node(ast_dumper *p, const ast_node *n, int depth);
 
 static void ast_dump_span(ast_dumper *p, span s) {
   const source_file *f = diag_source(p->d, s.file);
+  if (p->annotated && p->node && p->node->ty) {
+    fputs(" : ", p->out);
+    type_print(p->out, p->node->ty);
+  }
+  if (p->annotated && p->node && p->node->cval) {
+    fputs(" = ", p->out);
+    value_print(p->out, p->node->cval);
+  }
   if (!f) {
     fputc('\n', p->out);
     return;
@@ -403,6 +414,7 @@ static void ast_dump_quoted(FILE *out, const char *s) {
 
 static void ast_dump_node(ast_dumper *p, const ast_node *n, int depth) {
   FILE *out = p->out;
+  p->node = n;
   switch (n->kind) {
   case AST_MODULE:
     ast_dump_head(p, depth, "module ");
@@ -586,6 +598,11 @@ static void ast_dump_node(ast_dumper *p, const ast_node *n, int depth) {
 }
 
 void ast_dump(FILE *out, const diag_ctx *d, const ast_node *module) {
-  ast_dumper p = {out, d};
+  ast_dumper p = {out, d, false, NULL};
+  ast_dump_node(&p, module, 0);
+}
+
+void ast_dump_annotated(FILE *out, const diag_ctx *d, const ast_node *module) {
+  ast_dumper p = {out, d, true, NULL};
   ast_dump_node(&p, module, 0);
 }

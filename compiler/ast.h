@@ -63,9 +63,22 @@ typedef enum {
 /* Memory space written in a type (`shared f32[16, 16]` as a parameter). */
 typedef enum { AST_SPACE_NONE, AST_SPACE_GLOBAL, AST_SPACE_SHARED, AST_SPACE_LOCAL } ast_space;
 
+struct type;
+struct value;
+struct symbol;
+struct mapping;
+
+/* How a for loop iterates, decided by sema. */
+typedef enum { AST_ITER_UNCHECKED, AST_ITER_RANGE, AST_ITER_MAPPING, AST_ITER_LIST } ast_iter_kind;
+
 struct ast_node {
   ast_kind kind;
   span span;
+  /* Filled in by sema: the expression's type, the symbol a name or
+   * declaration refers to, and the value of a compile-time constant. */
+  struct type *ty;
+  struct symbol *sym;
+  struct value *cval;
   union {
     struct { ast_list decls; const char *path; } module;
     struct { const char *path; } import;
@@ -86,7 +99,13 @@ struct ast_node {
     struct { ast_var_kind kind; const char *name; ast_node *type, *init, *by; } var;
     struct { ast_op op; ast_node *target, *value; } assign;
     struct { ast_node *cond, *then, *els; } if_; /* els: block, if, or NULL */
-    struct { ast_list vars; ast_node *iter, *body; } for_; /* vars: AST_NAME nodes */
+    /* vars: AST_NAME nodes. sema fills in the iteration: a range's
+     * start/stop/step, a mapping and its worker, or a constant list. */
+    struct {
+      ast_list vars; ast_node *iter, *body;
+      ast_iter_kind iter_kind; ast_node *start, *stop, *step, *worker;
+      const struct mapping *map;
+    } for_;
     struct { ast_node *cond, *body; } while_;
     struct { ast_node *value; } ret;
     struct { ast_node *expr; } expr_stmt;
@@ -158,5 +177,8 @@ const char *ast_kind_name(ast_kind kind);
 /* The --emit=ast dump: one node per line, children indented by two spaces,
  * each line ending with the node's span as @line:col-line:col. */
 void ast_dump(FILE *out, const diag_ctx *d, const ast_node *module);
+/* The same, with each typed node's type (" : f32") and each compile-time
+ * constant's value (" = 64") before its span: the --emit=sema dump. */
+void ast_dump_annotated(FILE *out, const diag_ctx *d, const ast_node *module);
 
 #endif

@@ -1,6 +1,10 @@
 /* main.c: the hdtc driver. It reads as the pipeline:
  *
- *     load the source -> parse -> [--emit=ast: dump the tree]
+ *     load the source -> parse  [--emit=ast]
+ *                     -> check   [--emit=sema] (names, types, constants, mappings)
+ *
+ * --explain-mapping EXPR evaluates one task-mapping expression and prints
+ * how it distributes tasks over workers, instead of compiling a file.
  *
  * Each stage reports into one diagnostics context and the run's exit status
  * is 1 as soon as any error was reported, 0 otherwise. Every --emit flag
@@ -16,14 +20,24 @@
 #include "arena.h"
 #include "ast.h"
 #include "diag.h"
+#include "mapping.h"
 #include "parse.h"
+#include "sema.h"
 
-typedef enum { EMIT_NONE, EMIT_AST } emit_stage;
+typedef enum { EMIT_NONE, EMIT_AST, EMIT_SEMA } emit_stage;
+
+enum { MAIN_MAX_FLAGS = 64, MAIN_DEFAULT_SHARED = 48 * 1024 };
 
 typedef struct options {
   const char *input;  /* path, or "-" for standard input */
   const char *output; /* -o; NULL: derived from the input's name */
   emit_stage emit;
+  const char *explain; /* --explain-mapping EXPR */
+  const char *includes[MAIN_MAX_FLAGS];
+  int ninclude;
+  sema_define defines[MAIN_MAX_FLAGS];
+  int ndefines;
+  long long shared_budget;
 } options;
 
 static const char usage[] =
@@ -34,8 +48,43 @@ static const char usage[] =
     "options:\n"
     "  -o FILE         write the output to FILE ('-' for standard output)\n"
     "  --emit=ast      print the syntax tree and stop\n"
+    "  --emit=sema     print the checked tree (types, constant values) and stop\n"
+    "  -I DIR          search DIR for imported files (after the importing file's folder)\n"
+    "  -D NAME=VALUE   set generic parameter NAME of every kernel to VALUE\n"
+    "  --max-shared-memory=BYTES\n"
+    "                  static shared memory a kernel may use (default 49152)\n"
+    "  --explain-mapping EXPR\n"
+    "                  print how the task mapping EXPR assigns tasks to workers\n"
     "  --version       print the version and exit\n"
     "  --help          print this help and exit\n";
+
+/* -I DIR, -IDIR, -D NAME=VALUE, -DNAME=VALUE. */
+static int main_parse_path_flag(int argc, char **argv, int *i, options *opt) {
+  const char *arg = argv[*i];
+  bool include = arg[1] == 'I';
+  const char *val = arg[2] ? arg + 2 : (*i + 1 < argc ? argv[++*i] : NULL);
+  if (!val) {
+    fprintf(stderr, "hdtc: error: '%s' needs %s\n", arg, include ? "a folder" : "NAME=VALUE");
+    return 1;
+  }
+  if ((include ? opt->ninclude : opt->ndefines) == MAIN_MAX_FLAGS) {
+    fprintf(stderr, "hdtc: error: more than %d '%s' options\n", MAIN_MAX_FLAGS, include ? "-I" : "-D");
+    return 1;
+  }
+  if (include) {
+    opt->includes[opt->ninclude++] = val;
+    return 0;
+  }
+  const char *eq = strchr(val, '=');
+  if (!eq || eq == val) {
+    fprintf(stderr, "hdtc: error: '-D %s' must have the form NAME=VALUE\n", val);
+    return 1;
+  }
+  sema_define *d = &opt->defines[opt->ndefines++];
+  d->name = strndup(val, (size_t)(eq - val));
+  d->value = eq + 1;
+  return 0;
+}
 
 /* Returns 0 to go on, 1 on a usage error, -1 when the run is complete
  * (--help, --version). */
@@ -57,8 +106,27 @@ static int main_parse_args(int argc, char **argv, options *opt) {
     } else if (strncmp(arg, "--emit=", 7) == 0) {
       if (strcmp(arg + 7, "ast") == 0)
         opt->emit = EMIT_AST;
+      else if (strcmp(arg + 7, "sema") == 0)
+        opt->emit = EMIT_SEMA;
       else {
-        fprintf(stderr, "hdtc: error: unknown stage '%s' for --emit (expected: ast)\n", arg + 7);
+        fprintf(stderr, "hdtc: error: unknown stage '%s' for --emit (expected: ast, sema)\n", arg + 7);
+        return 1;
+      }
+    } else if (strcmp(arg, "--explain-mapping") == 0) {
+      if (++i == argc) {
+        fputs("hdtc: error: '--explain-mapping' needs an expression\n", stderr);
+        return 1;
+      }
+      opt->explain = argv[i];
+    } else if (strncmp(arg, "-I", 2) == 0 || strncmp(arg, "-D", 2) == 0) {
+      if (main_parse_path_flag(argc, argv, &i, opt) != 0)
+        return 1;
+    } else if (strncmp(arg, "--max-shared-memory=", 20) == 0) {
+      char *end;
+      errno = 0;
+      opt->shared_budget = strtoll(arg + 20, &end, 10);
+      if (errno || *end || end == arg + 20 || opt->shared_budget < 0) {
+        fprintf(stderr, "hdtc: error: '--max-shared-memory' takes a number of bytes, not '%s'\n", arg + 20);
         return 1;
       }
     } else if (arg[0] == '-' && arg[1] != '\0') {
@@ -71,7 +139,11 @@ static int main_parse_args(int argc, char **argv, options *opt) {
       opt->input = arg;
     }
   }
-  if (!opt->input) {
+  if (opt->explain && opt->input) {
+    fputs("hdtc: error: --explain-mapping takes no input file\n", stderr);
+    return 1;
+  }
+  if (!opt->input && !opt->explain) {
     fputs("hdtc: error: no input file (see hdtc --help)\n", stderr);
     return 1;
   }
@@ -135,6 +207,18 @@ static bool main_load_input(diag_ctx *d, const char *path, uint32_t *file) {
   return true;
 }
 
+static int main_explain(const options *opt, diag_ctx *d, arena *a) {
+  uint32_t file = diag_add_source(d, "<mapping>", opt->explain, strlen(opt->explain));
+  ast_node *e = parse_expr(a, d, file);
+  value *v = e ? sema_eval_standalone(a, d, e) : NULL;
+  if (v && v->kind != VAL_MAPPING)
+    diag_error(d, e->span, "not a task mapping: the expression is %s", type_name(a, e->ty));
+  if (d->nerrors)
+    return 1;
+  map_explain(stdout, v->map);
+  return 0;
+}
+
 static int main_compile(const options *opt, diag_ctx *d, arena *a) {
   uint32_t file;
   if (!main_load_input(d, opt->input, &file))
@@ -144,18 +228,38 @@ static int main_compile(const options *opt, diag_ctx *d, arena *a) {
     ast_dump(stdout, d, module);
     return d->nerrors ? 1 : 0;
   }
+  if (d->nerrors) /* no checking of a tree with syntax errors: it would only add noise */
+    return 1;
+  sema_options so = {
+      .include_dirs = opt->includes, .ninclude = opt->ninclude,
+      .defines = opt->defines, .ndefines = opt->ndefines,
+      .shared_budget = opt->shared_budget, .stdlib_dir = HDT_STDLIB_DIR,
+  };
+  program *prog = sema_check(a, d, &so, module);
+  if (opt->emit == EMIT_SEMA) {
+    sema_dump(stdout, d, prog);
+    return d->nerrors ? 1 : 0;
+  }
   return d->nerrors ? 1 : 0;
 }
 
+static void main_free_options(options *opt) {
+  for (int i = 0; i < opt->ndefines; i++)
+    free((char *)opt->defines[i].name);
+}
+
 int main(int argc, char **argv) {
-  options opt = {0};
+  options opt = {.shared_budget = MAIN_DEFAULT_SHARED};
   int status = main_parse_args(argc, argv, &opt);
-  if (status != 0)
+  if (status != 0) {
+    main_free_options(&opt);
     return status < 0 ? 0 : 1;
+  }
   arena *a = arena_new();
   diag_ctx d;
   diag_init(&d, a, stderr);
-  status = main_compile(&opt, &d, a);
+  status = opt.explain ? main_explain(&opt, &d, a) : main_compile(&opt, &d, a);
+  main_free_options(&opt);
   diag_fini(&d);
   arena_free(a);
   return status;

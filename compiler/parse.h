@@ -23,12 +23,18 @@ typedef struct parse_state {
   uint32_t prev_end;  /* end of the token before it: where a missing ';' goes */
   bool missing_semi;  /* the last syntax error was a ';' missing at a line's end */
   ast_node *module;
+  ast_node *expr;      /* the result when parsing a lone expression */
+  int start_token;     /* returned first by the scanner: selects what to parse */
 } parse_state;
 
 /* Parses one loaded source file. Always returns a module (possibly with
  * AST_ERROR nodes where recovery dropped constructs); syntax errors are
  * reported through the diagnostics context. */
 ast_node *parse_file(arena *a, diag_ctx *d, uint32_t file);
+
+/* Parses a whole file as one expression (for -D values and
+ * --explain-mapping); NULL after a reported syntax error. */
+ast_node *parse_expr(arena *a, diag_ctx *d, uint32_t file);
 
 /* The value of an integer literal's text (decimal, 0x hex, 0b binary, with
  * '_' separators); false when it does not fit in 64 bits. */

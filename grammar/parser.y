@@ -75,11 +75,12 @@ static void yyerror(const span *where, parse_state *ps, void *scanner, const cha
 %token SHARED "shared" LOCAL "local" GLOBAL "global" BY "by" IF "if" ELSE "else"
 %token FOR "for" IN "in" WHILE "while" RETURN "return" BREAK "break" CONTINUE "continue"
 %token TRUE "true" FALSE "false" AS "as"
+%token START_MODULE "start of file" START_EXPR "start of expression"
 %token ARROW "->" EQ "==" NE "!=" LE "<=" GE ">=" LAND "&&" LOR "||" SHL "<<" SHR ">>"
 %token ADD_ASSIGN "+=" SUB_ASSIGN "-=" MUL_ASSIGN "*=" DIV_ASSIGN "/=" MOD_ASSIGN "%="
 %token AND_ASSIGN "&=" OR_ASSIGN "|=" XOR_ASSIGN "^=" SHL_ASSIGN "<<=" SHR_ASSIGN ">>="
 
-%type <node> module decl import const_decl func param generic launch type base_type
+%type <node> start module decl import const_decl func param generic launch type base_type
 %type <node> opt_type opt_init opt_by opt_ret opt_default block stmt else_part
 %type <node> expr if_expr bin postfix primary arg default_value
 %type <list> decls generics generic_list params param_list launches stmts
@@ -103,9 +104,14 @@ static void yyerror(const span *where, parse_state *ps, void *scanner, const cha
 %precedence AS
 %precedence UNARY
 
-%start module
+%start start
 
 %%
+
+/* The scanner's first token says what is parsed: a file or one expression. */
+start: START_MODULE module        { $$ = $2; }
+  | START_EXPR expr               { ps->expr = $2; $$ = $2; }
+  ;
 
 /* module = decl* */
 module: decls                     { ps->module = ast_module(A, @$, $1, diag_source(ps->diag, ps->file)->name); $$ = ps->module; }
@@ -413,13 +419,13 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, parse_state *ps, void 
   return 0;
 }
 
-ast_node *parse_file(arena *a, diag_ctx *d, uint32_t file) {
-  parse_state ps = {.arena = a, .diag = d, .file = file};
+static parse_state parse_run(arena *a, diag_ctx *d, uint32_t file, int start_token) {
+  parse_state ps = {.arena = a, .diag = d, .file = file, .start_token = start_token};
   const source_file *f = diag_source(d, file);
   yyscan_t scanner;
   if (yylex_init_extra(&ps, &scanner) != 0) {
     diag_error_noloc(d, "cannot initialise the scanner");
-    return ast_module(a, (span){file, 0, 0}, ast_list_empty(), f->name);
+    return ps;
   }
   YY_BUFFER_STATE buf = yy_scan_bytes(f->text, (int)f->len, scanner);
   int status = yyparse(&ps, scanner);
@@ -427,7 +433,20 @@ ast_node *parse_file(arena *a, diag_ctx *d, uint32_t file) {
   yylex_destroy(scanner);
   if (status == 2)
     diag_error_noloc(d, "out of memory while parsing '%s'", f->name);
-  if (!ps.module) /* the parse was aborted: keep a well-formed, empty tree */
-    ps.module = ast_module(a, (span){file, 0, (uint32_t)f->len}, ast_list_empty(), f->name);
+  return ps;
+}
+
+ast_node *parse_file(arena *a, diag_ctx *d, uint32_t file) {
+  parse_state ps = parse_run(a, d, file, START_MODULE);
+  if (!ps.module) { /* the parse was aborted: keep a well-formed, empty tree */
+    span all = {file, 0, (uint32_t)diag_source(d, file)->len};
+    ps.module = ast_module(a, all, ast_list_empty(), diag_source(d, file)->name);
+  }
   return ps.module;
+}
+
+ast_node *parse_expr(arena *a, diag_ctx *d, uint32_t file) {
+  int errors = d->nerrors;
+  parse_state ps = parse_run(a, d, file, START_EXPR);
+  return d->nerrors == errors ? ps.expr : NULL;
 }
