@@ -38,11 +38,17 @@ int yylex(YYSTYPE *lval, YYLTYPE *lloc, void *scanner);
 %code {
 #include <string.h>
 
+/* Deeper nesting than this is reported, not a crash of a recursive stage. */
+#define YYMAXDEPTH 10000
+
 /* Bison calls this only for "memory exhausted"; syntax errors go through
  * yyreport_syntax_error below. */
 static void yyerror(const span *where, parse_state *ps, void *scanner, const char *msg) {
   (void)scanner;
-  diag_error(ps->diag, *where, "%s", msg);
+  if (strcmp(msg, "memory exhausted") == 0)
+    diag_error(ps->diag, *where, "nested too deeply (the parser keeps at most %d levels)", YYMAXDEPTH);
+  else
+    diag_error(ps->diag, *where, "%s", msg);
 }
 
 #define A (ps->arena)
@@ -431,8 +437,7 @@ static parse_state parse_run(arena *a, diag_ctx *d, uint32_t file, int start_tok
   int status = yyparse(&ps, scanner);
   yy_delete_buffer(buf, scanner);
   yylex_destroy(scanner);
-  if (status == 2)
-    diag_error_noloc(d, "out of memory while parsing '%s'", f->name);
+  (void)status; /* 1 and 2 (too deep) were reported through yyerror */
   return ps;
 }
 
