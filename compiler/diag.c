@@ -94,7 +94,7 @@ static int diag_utf8_len(const unsigned char *p, size_t n) {
 
 /* How one byte sequence of the line is shown: its bytes and its width. */
 typedef struct diag_glyph {
-  char text[8];
+  char text[DIAG_TAB_WIDTH + 1]; /* a whole tab stop of spaces, and the NUL */
   int bytes, width;
 } diag_glyph;
 

@@ -1306,9 +1306,7 @@ static void sema_var(sema *s, ast_node *n) {
     if (!s->func || !s->func->func.is_kernel)
       diag_error(s->d, n->span, "shared memory can be declared only in a kernel");
     else if (t && !sema_is_error(t)) {
-      if (t->kind != TY_TENSOR)
-        t = type_tensor(s->a, t, 0, NULL, NULL, SPACE_SHARED);
-      int64_t bytes = type_size_bytes(t);
+      int64_t bytes = type_size_bytes(t); /* a shared scalar is one element */
       if (bytes > 0)
         s->shared_bytes += bytes;
     }

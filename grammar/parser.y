@@ -38,6 +38,9 @@ int yylex(YYSTYPE *lval, YYLTYPE *lloc, void *scanner);
 %code {
 #include <string.h>
 
+static bool parse_missing_semi_at_line_end(parse_state *ps, span *loc);
+static span parse_from(span first, span whole);
+
 /* Deeper nesting than this is reported, not a crash of a recursive stage. */
 #define YYMAXDEPTH 10000
 
@@ -130,8 +133,8 @@ decls: %empty                     { $$ = ast_list_empty(); }
 decl: import
   | const_decl
   | func
-  | error ';'                     { $$ = ast_error(A, @$); }
-  | error '}'                     { $$ = ast_error(A, @$); }
+  | error ';'                     { $$ = ast_error(A, @$); yyerrok; }
+  | error '}'                     { $$ = ast_error(A, @$); yyerrok; }
   ;
 
 /* import "path.hdt"; */
@@ -248,19 +251,20 @@ stmt: LET IDENT opt_type '=' expr semi               { $$ = ast_var(A, @$, AST_V
   | IF error block else_part                        { $$ = ast_error(A, @$); }
   | FOR error block                                 { $$ = ast_error(A, @$); }
   | WHILE error block                               { $$ = ast_error(A, @$); }
-  | error ';'                                       { $$ = ast_error(A, @$); }
+  | error ';'                                       { $$ = ast_error(A, @$); yyerrok; }
+  | ';'                                             { $$ = ast_block(A, @$, ast_list_empty()); }
   ;
 
 /* A statement's ';'. When it is missing at the end of a line, the error has
  * been reported (see yyreport_syntax_error) and parsing resumes at once with
  * the next line, so that errors there are reported too. */
 semi: ';'
-  | error                         { if (ps->missing_semi) yyerrok; ps->missing_semi = false; }
+  | error                         { if (parse_missing_semi_at_line_end(ps, &@$)) yyerrok; }
   ;
 
 else_part: %empty                 { $$ = NULL; }
   | ELSE block                    { $$ = $2; }
-  | ELSE IF expr block else_part  { $$ = ast_if(A, @$, $3, $4, $5); }
+  | ELSE IF expr block else_part  { $$ = ast_if(A, parse_from(@2, @$), $3, $4, $5); }
   ;
 
 for_vars: IDENT                   { $$ = ast_list_of(ast_name(A, @1, $1)); }
@@ -359,6 +363,26 @@ opt_expr_list: %empty             { $$ = ast_list_empty(); }
 
 #include "lexer.h"
 
+/* `semi: error` was reduced. When the error was a ';' missing at the end of
+ * a line, the statement is complete: the caller resumes parsing at once with
+ * the next line (yyerrok), and the statement's span stops after its last
+ * token rather than at the next line's first. Otherwise bison's usual
+ * recovery goes on. */
+static bool parse_missing_semi_at_line_end(parse_state *ps, span *loc) {
+  bool at_end = ps->missing_semi;
+  if (at_end)
+    loc->begin = loc->end = ps->prev_end;
+  ps->missing_semi = false;
+  return at_end;
+}
+
+/* A span from the start of `first` to the end of `whole`. */
+static span parse_from(span first, span whole) {
+  span s = whole;
+  s.begin = first.begin;
+  return s;
+}
+
 /* The text of the offending token, for the message: its source bytes (cut
  * when long), or "end of file". */
 static const char *parse_token_text(parse_state *ps, span where, yysymbol_kind_t token) {
@@ -400,7 +424,9 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, parse_state *ps, void 
   for (uint32_t i = ps->prev_end; i < where.begin && i < f->len; i++)
     at_line_end |= f->text[i] == '\n';
 
-  if (parse_expects(expected, n, YYTRANSLATE(';')) && at_line_end) {
+  if (token == YYSYMBOL_YYEOF && parse_expects(expected, n, YYTRANSLATE('}'))) {
+    diag_error(ps->diag, where, "expected '}' before end of file");
+  } else if (parse_expects(expected, n, YYTRANSLATE(';')) && at_line_end) {
     span after_previous = {ps->file, ps->prev_end, ps->prev_end};
     ps->missing_semi = true;
     diag_error(ps->diag, after_previous, "expected ';' at the end of the statement");
