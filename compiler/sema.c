@@ -69,6 +69,7 @@ typedef struct sema {
   ast_node *func;
   int64_t block_threads; /* product of the block dims, -1 if unknown */
   int block_rank;
+  int64_t block_dims[3];  /* each block dimension, -1 if unknown */
   int loop_depth;
   int64_t shared_bytes;
   ast_node **funcs;
@@ -284,6 +285,7 @@ static type *sema_error_type(void) { return type_scalar(TY_ERROR); }
 /* A tensor dimension: any integer expression over parameters for global
  * tensors; a positive compile-time constant for shared and local ones. */
 static int64_t sema_dim(sema *s, ast_node *dim, bool must_be_const) {
+  int errors = s->d->nerrors;
   type *t = sema_expr(s, dim, type_scalar(TY_I32));
   if (t->kind == TY_ERROR)
     return -1;
@@ -299,7 +301,7 @@ static int64_t sema_dim(sema *s, ast_node *dim, bool must_be_const) {
     }
     return dim->cval->i;
   }
-  if (must_be_const)
+  if (must_be_const && s->d->nerrors == errors) /* a failed fold has said why already */
     diag_error(s->d, dim->span, "the shape of a shared or local tensor must be a compile-time constant");
   return -1;
 }
@@ -616,7 +618,14 @@ static type *sema_index(sema *s, ast_node *n) {
     }
     sema_settle(s, e);
     int64_t extent = bt->const_dims[i];
-    if (e->cval && e->cval->kind == VAL_INT && extent >= 0 && (e->cval->i < 0 || e->cval->i >= extent)) {
+    if (e->cval && e->cval->kind == VAL_INT && e->cval->i < 0) {
+      if (extent >= 0)
+        diag_error(s->d, e->span, "index %lld is out of range for dimension %d of extent %lld",
+                   (long long)e->cval->i, i, (long long)extent);
+      else
+        diag_error(s->d, e->span, "index %lld is out of range (negative)", (long long)e->cval->i);
+      ok = false;
+    } else if (e->cval && e->cval->kind == VAL_INT && extent >= 0 && e->cval->i >= extent) {
       diag_error(s->d, e->span, "index %lld is out of range for dimension %d of extent %lld",
                  (long long)e->cval->i, i, (long long)extent);
       ok = false;
@@ -713,6 +722,12 @@ static type *sema_binary(sema *s, ast_node *n, type *expect) {
       n->cval = sema_fold_int(s, n, op, a->i, b->i);
     else
       n->cval = sema_fold_float(s, op, value_as_double(a), value_as_double(b));
+    if (n->cval && n->cval->kind == VAL_INT && type_is_int(common) && !type_int_fits(common, n->cval->i)) {
+      diag_error(s->d, n->span, "integer overflow in a constant expression: %lld does not fit in %s",
+                 (long long)n->cval->i, type_name(s->a, common));
+      n->cval = NULL;
+      return sema_set(n, sema_error_type());
+    }
     if (n->cval && common->kind != TY_INT_LIT && common->kind != TY_FLOAT_LIT &&
         n->cval->kind != VAL_BOOL)
       n->cval = value_convert(s, n->cval, common);
@@ -743,7 +758,14 @@ static type *sema_unary(sema *s, ast_node *n, type *expect) {
     if (op == AST_OP_NEG && v->i == INT64_MIN)
       diag_error(s->d, n->span, "integer overflow in a constant expression");
     else
-      n->cval = value_convert(s, value_int(s, op == AST_OP_NEG ? -v->i : ~v->i), t);
+    {
+      int64_t r = op == AST_OP_NEG ? -v->i : ~v->i;
+      if (op == AST_OP_NEG && type_is_int(t) && !type_int_fits(t, r)) {
+        diag_error(s->d, n->span, "constant %lld does not fit in %s", (long long)r, type_name(s->a, t));
+        return sema_set(n, sema_error_type());
+      }
+      n->cval = value_convert(s, value_int(s, r), t); /* ~ keeps the type's width */
+    }
   } else if (v && v->kind == VAL_FLOAT) {
     n->cval = value_float(s, -v->f);
   }
@@ -1078,8 +1100,24 @@ static type *sema_atomic_add(sema *s, ast_node *n, const char *fname) {
   return sema_set(n, t);
 }
 
+static void sema_func(sema *s, ast_node *f);
+
+/* Checks a function declared later in its module before a call to it, so
+ * that its signature is known (callees are checked before callers). */
+static void sema_check_callee(sema *s, symbol *fn) {
+  sema saved = *s;
+  s->cur = fn->home;
+  sema_func(s, fn->decl);
+  ast_node **funcs = s->funcs;
+  int nfuncs = s->nfuncs, capfuncs = s->capfuncs;
+  *s = saved;
+  s->funcs = funcs, s->nfuncs = nfuncs, s->capfuncs = capfuncs;
+}
+
 static type *sema_user_call(sema *s, ast_node *n, symbol *fn) {
   ast_node *decl = fn->decl;
+  if (!fn->checked && !fn->checking)
+    sema_check_callee(s, fn);
   if (decl->func.is_kernel) {
     diag_error(s->d, n->span, "kernel '%s' cannot be called from device code", fn->name);
     return sema_set(n, sema_error_type());
@@ -1202,10 +1240,11 @@ static type *sema_expr(sema *s, ast_node *n, type *expect) {
 /* A value needed at compile time (a const, a generic default, a launch
  * dimension): checks it and returns its value, or NULL after an error. */
 static value *sema_const_expr(sema *s, ast_node *n, type *expect, const char *what) {
+  int errors = s->d->nerrors;
   type *t = sema_expr(s, n, expect);
   if (sema_is_error(t))
     return NULL;
-  if (!n->cval) {
+  if (!n->cval && s->d->nerrors == errors) { /* a failed fold has said why already */
     diag_error(s->d, n->span, "%s must be a compile-time constant", what);
     return NULL;
   }
@@ -1604,10 +1643,9 @@ static value *sema_define_value(sema *s, const sema_define *def, type *t) {
   scope *saved = s->cur;
   s->cur = s->builtins;
   value *v = sema_const_expr(s, e, t, "a -D value");
-  if (v && !sema_is_error(e->ty))
-    sema_coerce(s, e, t, "-D value");
+  bool ok = v && !sema_is_error(e->ty) && sema_coerce(s, e, t, "-D value");
   s->cur = saved;
-  return e->cval;
+  return ok ? e->cval : NULL;
 }
 
 /* Generic parameters are compile-time constants: their value comes from
@@ -1634,6 +1672,9 @@ static void sema_generics(sema *s, ast_node *f) {
     else if (!g->generic.value)
       diag_error(s->d, g->span, "generic parameter '%s' has no default; give its value with -D %s=...",
                  g->generic.name, g->generic.name);
+    /* Without a usable value, uses are errors already reported: quiet. */
+    if (!sym->val || (type_is_int(t) && sym->val->kind != VAL_INT))
+      sym->ty = sema_error_type(), sym->val = NULL;
   }
 }
 
@@ -1658,6 +1699,7 @@ static void sema_launch(sema *s, ast_node *f) {
   bool seen_grid = false, seen_block = false;
   s->block_threads = -1;
   s->block_rank = 0;
+  s->block_dims[0] = s->block_dims[1] = s->block_dims[2] = -1;
   for (int i = 0; i < f->func.launch.len; i++) {
     ast_node *l = f->func.launch.items[i];
     bool is_grid = strcmp(l->launch.name, "grid") == 0, is_block = strcmp(l->launch.name, "block") == 0;
@@ -1676,6 +1718,8 @@ static void sema_launch(sema *s, ast_node *f) {
       continue;
     }
     int64_t threads = 1;
+    if (is_block)
+      s->block_dims[0] = s->block_dims[1] = s->block_dims[2] = 1;
     for (int j = 0; j < l->launch.args.len; j++) {
       ast_node *e = l->launch.args.items[j];
       if (e->kind == AST_KWARG) {
@@ -1698,8 +1742,9 @@ static void sema_launch(sema *s, ast_node *f) {
       if (e->cval && e->cval->kind == VAL_INT && e->cval->i <= 0) {
         diag_error(s->d, e->span, "a launch dimension must be positive, not %lld", (long long)e->cval->i);
         threads = -1;
-      } else if (is_block && threads > 0) {
+      } else if (is_block && threads > 0 && e->cval && e->cval->kind == VAL_INT) {
         threads *= e->cval->i;
+        s->block_dims[j] = e->cval->i;
       }
     }
     if (is_block && threads > 1024) {
@@ -1758,6 +1803,7 @@ static void sema_check_shared_budget(sema *s, ast_node *f) {
 }
 
 static void sema_func(sema *s, ast_node *f) {
+  f->sym->checking = true;
   s->func = f;
   s->shared_bytes = 0;
   s->loop_depth = 0;
@@ -1780,7 +1826,10 @@ static void sema_func(sema *s, ast_node *f) {
   sema_block(s, f->func.body, false);
   if (f->func.is_kernel) {
     sema_check_shared_budget(s, f);
-    uniform_check_kernel(s->d, f, s->block_threads);
+    int64_t dims[3];
+    for (int i = 0; i < 3; i++)
+      dims[i] = s->block_threads > 0 ? s->block_dims[i] : -1;
+    uniform_check_kernel(s->d, f, dims);
   } else if (f->func.ret && f->func.ret->ty->kind != TY_ERROR) {
     const ast_list *st = &f->func.body->block.stmts;
     if (st->len == 0 || st->items[st->len - 1]->kind != AST_RETURN)
@@ -1788,6 +1837,8 @@ static void sema_func(sema *s, ast_node *f) {
   }
   scope_pop(s);
   s->func = NULL;
+  f->sym->checking = false;
+  f->sym->checked = true;
   if (s->nfuncs == s->capfuncs)
     s->funcs = sema_grow(s->funcs, &s->capfuncs, sizeof *s->funcs);
   s->funcs[s->nfuncs++] = f;
@@ -1916,6 +1967,7 @@ static void sema_declare_funcs(sema *s, ast_node *module) {
     if (d->kind == AST_FUNC) {
       symbol *sym = sema_declare(s, SYM_FUNC, d->func.name, type_scalar(TY_VOID), d);
       sym->module = module->module.path;
+      sym->home = s->cur;
     }
   }
 }
@@ -1948,16 +2000,23 @@ static void sema_module(sema *s, ast_node *module, scope *sc) {
     scope *imported = sema_import(s, d, module->module.path);
     if (!imported)
       continue;
-    for (int j = 0; j < imported->len; j++)
-      if (!scope_find_local(sc, imported->syms[j]->name))
-        scope_add(sc, imported->syms[j]);
+    /* Only what the imported file declares itself, not what it imports. */
+    uint32_t file = UINT32_MAX;
+    for (int j = 0; j < s->nmods; j++)
+      if (s->mods[j].scope == imported)
+        file = s->mods[j].module->span.file;
+    for (int j = 0; j < imported->len; j++) {
+      symbol *sym = imported->syms[j];
+      if (sym->decl && sym->decl->span.file == file && !scope_find_local(sc, sym->name))
+        scope_add(sc, sym);
+    }
   }
   sema_declare_funcs(s, module);
   for (int i = 0; i < module->module.decls.len; i++) {
     ast_node *d = module->module.decls.items[i];
     if (d->kind == AST_CONST)
       sema_const(s, d);
-    else if (d->kind == AST_FUNC)
+    else if (d->kind == AST_FUNC && !d->sym->checked && !d->sym->checking)
       sema_func(s, d);
   }
   s->nstack--;

@@ -35,6 +35,8 @@ typedef struct symbol {
   ast_node *loop;        /* SYM_LOOP: its for statement */
   int loop_dim;          /* SYM_LOOP: which dimension of a mapping loop */
   const char *module;    /* the file that declared it */
+  void *home;            /* SYM_FUNC: the scope of its module */
+  bool checking, checked; /* SYM_FUNC: where sema is with its body */
 } symbol;
 
 typedef struct sema_define {
@@ -75,6 +77,6 @@ void sema_dump(FILE *out, const diag_ctx *d, const program *p);
 
 /* uniform.c: reports barriers (syncthreads, shuffles) under control flow
  * that depends on the thread index. */
-void uniform_check_kernel(diag_ctx *d, ast_node *kernel, int64_t block_threads);
+void uniform_check_kernel(diag_ctx *d, ast_node *kernel, const int64_t block[3]);
 
 #endif

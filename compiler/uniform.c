@@ -12,21 +12,25 @@
  * assigned such a value or assigned under thread-dependent control flow.
  * Control flow is divergent under an if/while whose condition, or a range
  * loop whose bounds, are thread-dependent; under a mapping loop over a
- * thread-dependent worker that has fewer workers than the block has threads
- * (lowering guards it); and after a return, break or continue taken under
- * divergent control flow. Loops are walked until their taint settles, and
- * only the final walk reports. */
+ * thread-dependent worker when the mapping has fewer workers than the
+ * worker index can take values (lowering guards it); after a return taken
+ * under divergent control flow (for the rest of the kernel); in a loop with
+ * a divergent break (the whole loop: threads leave it at different
+ * iterations); and after a divergent continue (for the rest of that
+ * iteration only: every thread starts the next one). Loops are walked until
+ * their taint settles, and only the final walk reports. */
 #include <string.h>
 
 #include "sema.h"
 
 typedef struct uni {
   diag_ctx *d;
-  int64_t block_threads;
+  int64_t block[3]; /* -1 when unknown */
   bool report;
   bool changed;               /* a symbol became thread-dependent in this walk */
   const ast_node *exit_cause; /* a divergent return: the rest of the kernel diverges */
-  const ast_node *jump_cause; /* a divergent break/continue in the current loop */
+  const ast_node *jump_cause; /* a divergent break in the current loop */
+  const ast_node *cont_cause; /* a divergent continue: the rest of the iteration diverges */
 } uni;
 
 static bool uni_expr(uni *u, const ast_node *e, const ast_node *cause);
@@ -134,26 +138,49 @@ static symbol *uni_root(const ast_node *target) {
  * once more with reporting on (if it was on). */
 static void uni_loop(uni *u, const ast_node *body, const ast_node *cause) {
   bool report = u->report;
-  const ast_node *outer_jump = u->jump_cause;
+  const ast_node *outer_jump = u->jump_cause, *outer_cont = u->cont_cause;
   u->report = false;
   for (int i = 0; i < 8; i++) {
     u->changed = false;
     u->jump_cause = NULL;
+    u->cont_cause = NULL;
     uni_block(u, body, cause);
     const ast_node *c = cause ? cause : u->jump_cause;
     if (c != cause) {
       u->changed = false;
-      uni_block(u, body, c); /* iterations after a divergent jump diverge */
+      u->cont_cause = NULL;
+      uni_block(u, body, c); /* iterations after a divergent break diverge */
     }
     if (!u->changed)
       break;
   }
   u->report = report;
   u->jump_cause = NULL;
+  u->cont_cause = NULL;
   uni_block(u, body, cause);
-  if (!cause && u->jump_cause)
+  if (!cause && u->jump_cause) {
+    u->cont_cause = NULL;
     uni_block(u, body, u->jump_cause);
+  }
   u->jump_cause = outer_jump;
+  u->cont_cause = outer_cont;
+}
+
+/* How many values a worker index can take, [0, n), or -1 when unknown:
+ * threadIdx.a, and that divided or reduced modulo by a constant. */
+static int64_t uni_worker_values(const uni *u, const ast_node *w) {
+  if (w->kind == AST_MEMBER && uni_is_builtin(w->member.base, "threadIdx")) {
+    int axis = w->member.name[0] - 'x';
+    return axis >= 0 && axis < 3 ? u->block[axis] : -1;
+  }
+  if (w->kind == AST_BINARY && (w->binary.op == AST_OP_DIV || w->binary.op == AST_OP_MOD) &&
+      w->binary.rhs->cval && w->binary.rhs->cval->kind == VAL_INT && w->binary.rhs->cval->i > 0) {
+    int64_t n = uni_worker_values(u, w->binary.lhs), c = w->binary.rhs->cval->i;
+    if (n < 0)
+      return -1;
+    return w->binary.op == AST_OP_DIV ? (n + c - 1) / c : (n < c ? n : c);
+  }
+  return -1;
 }
 
 static void uni_for(uni *u, const ast_node *n, const ast_node *cause) {
@@ -170,8 +197,11 @@ static void uni_for(uni *u, const ast_node *n, const ast_node *cause) {
   }
   case AST_ITER_MAPPING:
     vars_dep = uni_expr(u, n->for_.worker, cause);
-    if (vars_dep && !inner && (u->block_threads < 0 || n->for_.map->workers < u->block_threads))
-      inner = n->for_.iter; /* threads past the last worker skip the loop */
+    if (vars_dep && !inner) {
+      int64_t values = uni_worker_values(u, n->for_.worker);
+      if (values < 0 || n->for_.map->workers < values)
+        inner = n->for_.iter; /* threads past the last worker skip the loop */
+    }
     break;
   default: break;
   }
@@ -223,9 +253,10 @@ static void uni_stmt(uni *u, const ast_node *n, const ast_node *cause) {
     if (inner && !cause) {
       if (!u->exit_cause && (uni_has_jump(n->if_.then, AST_RETURN) || uni_has_jump(n->if_.els, AST_RETURN)))
         u->exit_cause = n->if_.cond;
-      if (!u->jump_cause && (uni_has_jump(n->if_.then, AST_BREAK) || uni_has_jump(n->if_.els, AST_BREAK) ||
-                             uni_has_jump(n->if_.then, AST_CONTINUE) || uni_has_jump(n->if_.els, AST_CONTINUE)))
+      if (!u->jump_cause && (uni_has_jump(n->if_.then, AST_BREAK) || uni_has_jump(n->if_.els, AST_BREAK)))
         u->jump_cause = n->if_.cond;
+      if (!u->cont_cause && (uni_has_jump(n->if_.then, AST_CONTINUE) || uni_has_jump(n->if_.els, AST_CONTINUE)))
+        u->cont_cause = n->if_.cond;
     }
     return;
   }
@@ -247,16 +278,23 @@ static void uni_stmt(uni *u, const ast_node *n, const ast_node *cause) {
   }
 }
 
+/* The cause in force for the next statement: the enclosing one, else a
+ * divergent return earlier in the kernel, else a divergent continue earlier
+ * in this iteration. */
+static const ast_node *uni_cause(const uni *u, const ast_node *cause) {
+  return cause ? cause : u->exit_cause ? u->exit_cause : u->cont_cause;
+}
+
 static void uni_block(uni *u, const ast_node *n, const ast_node *cause) {
   if (n->kind != AST_BLOCK) {
-    uni_stmt(u, n, cause ? cause : u->exit_cause);
+    uni_stmt(u, n, uni_cause(u, cause));
     return;
   }
   for (int i = 0; i < n->block.stmts.len; i++)
-    uni_stmt(u, n->block.stmts.items[i], cause ? cause : u->exit_cause);
+    uni_stmt(u, n->block.stmts.items[i], uni_cause(u, cause));
 }
 
-void uniform_check_kernel(diag_ctx *d, ast_node *kernel, int64_t block_threads) {
-  uni u = {.d = d, .block_threads = block_threads, .report = true};
+void uniform_check_kernel(diag_ctx *d, ast_node *kernel, const int64_t block[3]) {
+  uni u = {.d = d, .block = {block[0], block[1], block[2]}, .report = true};
   uni_block(&u, kernel->func.body, NULL);
 }

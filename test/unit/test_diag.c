@@ -198,10 +198,10 @@ Test(diag, snippet_tab_inside_span, .init = setup, .fini = teardown) {
                                                "    ^~~~~\n");
 }
 
-/* BUG (reported): a tab that starts at a multiple of 8 columns fills all 8
+/* Regression test (a fixed bug): a tab that starts at a multiple of 8 columns fills all 8
  * bytes of diag_glyph.text without a terminating NUL, and fputs prints a
- * stray 0x01 byte after the spaces. Enable this test once it is fixed (it
- * is the unit-level twin of test/lit/syntax/tab-stop.hdt). */
+ * stray 0x01 byte after the spaces; this test
+ * is the unit-level twin of test/lit/syntax/tab-stop.hdt. */
 Test(diag, snippet_tab_at_tab_stop, .init = setup, .fini = teardown) {
   cr_expect_str_eq(snippet("\tx;", 1, 2), "        x;\n"
                                           "        ^\n");
