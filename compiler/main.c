@@ -20,11 +20,14 @@
 #include "arena.h"
 #include "ast.h"
 #include "diag.h"
+#include "emit.h"
+#include "ir.h"
 #include "mapping.h"
 #include "parse.h"
 #include "sema.h"
 
-typedef enum { EMIT_NONE, EMIT_AST, EMIT_SEMA } emit_stage;
+typedef enum { EMIT_NONE, EMIT_AST, EMIT_SEMA, EMIT_IR } emit_stage;
+typedef enum { TARGET_CUDA, TARGET_HOST } target_kind;
 
 enum { MAIN_MAX_FLAGS = 64, MAIN_DEFAULT_SHARED = 48 * 1024 };
 
@@ -32,6 +35,7 @@ typedef struct options {
   const char *input;  /* path, or "-" for standard input */
   const char *output; /* -o; NULL: derived from the input's name */
   emit_stage emit;
+  target_kind target;
   const char *explain; /* --explain-mapping EXPR */
   const char *includes[MAIN_MAX_FLAGS];
   int ninclude;
@@ -46,9 +50,13 @@ static const char usage[] =
     "Compiles an hdt program. FILE may be '-' to read standard input.\n"
     "\n"
     "options:\n"
-    "  -o FILE         write the output to FILE ('-' for standard output)\n"
+    "  -o FILE         write the output to FILE ('-' for standard output); by\n"
+    "                  default FILE.hdt gives FILE.cu or FILE.c in the current folder\n"
     "  --emit=ast      print the syntax tree and stop\n"
     "  --emit=sema     print the checked tree (types, constant values) and stop\n"
+    "  --emit=ir       print the lowered IR and stop\n"
+    "  --target=cuda   write CUDA C++ for nvcc (the default): FILE.cu\n"
+    "  --target=host   write C11 that runs the kernels on the CPU: FILE.c\n"
     "  -I DIR          search DIR for imported files (after the importing file's folder)\n"
     "  -D NAME=VALUE   set generic parameter NAME of every kernel to VALUE\n"
     "  --max-shared-memory=BYTES\n"
@@ -108,8 +116,19 @@ static int main_parse_args(int argc, char **argv, options *opt) {
         opt->emit = EMIT_AST;
       else if (strcmp(arg + 7, "sema") == 0)
         opt->emit = EMIT_SEMA;
+      else if (strcmp(arg + 7, "ir") == 0)
+        opt->emit = EMIT_IR;
       else {
-        fprintf(stderr, "hdtc: error: unknown stage '%s' for --emit (expected: ast, sema)\n", arg + 7);
+        fprintf(stderr, "hdtc: error: unknown stage '%s' for --emit (expected: ast, sema, ir)\n", arg + 7);
+        return 1;
+      }
+    } else if (strncmp(arg, "--target=", 9) == 0) {
+      if (strcmp(arg + 9, "cuda") == 0)
+        opt->target = TARGET_CUDA;
+      else if (strcmp(arg + 9, "host") == 0)
+        opt->target = TARGET_HOST;
+      else {
+        fprintf(stderr, "hdtc: error: unknown target '%s' (expected: cuda, host)\n", arg + 9);
         return 1;
       }
     } else if (strcmp(arg, "--explain-mapping") == 0) {
@@ -207,6 +226,47 @@ static bool main_load_input(diag_ctx *d, const char *path, uint32_t *file) {
   return true;
 }
 
+/* FILE.hdt -> FILE.cu (or FILE.c) in the current folder, as a C compiler
+ * writes FILE.o; "<stdin>" gives out.cu. */
+static const char *main_output_name(const options *opt, arena *a) {
+  if (opt->output)
+    return opt->output;
+  const char *ext = opt->target == TARGET_HOST ? ".c" : ".cu";
+  if (strcmp(opt->input, "-") == 0)
+    return arena_printf(a, "out%s", ext);
+  const char *base = strrchr(opt->input, '/');
+  base = base ? base + 1 : opt->input;
+  const char *dot = strrchr(base, '.');
+  int len = dot && dot != base ? (int)(dot - base) : (int)strlen(base);
+  return arena_printf(a, "%.*s%s", len, base, ext);
+}
+
+static int main_write_output(const options *opt, diag_ctx *d, arena *a, const ir_program *ir) {
+  const char *path = main_output_name(opt, a);
+  bool to_stdout = strcmp(path, "-") == 0;
+  FILE *out = to_stdout ? stdout : fopen(path, "w");
+  if (!out) {
+    diag_error_noloc(d, "cannot write '%s': %s", path, strerror(errno));
+    return 1;
+  }
+  if (opt->target == TARGET_HOST)
+    emit_host(out, ir);
+  else
+    emit_cuda(out, ir);
+  bool failed = ferror(out) != 0;
+  if (!to_stdout)
+    failed |= fclose(out) != 0;
+  else
+    failed |= fflush(out) != 0;
+  if (failed) {
+    diag_error_noloc(d, "cannot write '%s'", path);
+    if (!to_stdout)
+      remove(path);
+    return 1;
+  }
+  return 0;
+}
+
 static int main_explain(const options *opt, diag_ctx *d, arena *a) {
   uint32_t file = diag_add_source(d, "<mapping>", opt->explain, strlen(opt->explain));
   ast_node *e = parse_expr(a, d, file);
@@ -240,7 +300,14 @@ static int main_compile(const options *opt, diag_ctx *d, arena *a) {
     sema_dump(stdout, d, prog);
     return d->nerrors ? 1 : 0;
   }
-  return d->nerrors ? 1 : 0;
+  if (d->nerrors)
+    return 1;
+  ir_program *ir = ir_lower(a, prog);
+  if (opt->emit == EMIT_IR) {
+    ir_dump(stdout, ir);
+    return 0;
+  }
+  return main_write_output(opt, d, a, ir);
 }
 
 static void main_free_options(options *opt) {

@@ -1,0 +1,2187 @@
+/* emit_host.c: C11 that runs the kernels on the CPU (--target=host).
+ *
+ * A kernel becomes three things in the output: a block function that runs
+ * one thread block, a frame struct that holds what the block's threads keep
+ * across barriers, and the entry point `int NAME(params)` that runs the
+ * grid through hdt_host_launch (hdt_host.h: one frame per OS thread, blocks
+ * in parallel under OpenMP). Everything but the entry points is static.
+ *
+ * Thread-loop fission. On the GPU the T threads of a block run at once and
+ * meet at barriers. Here a block runs as a sequence of *phases*; a phase is
+ * a loop `for (int tid = 0; tid < T; tid++)` that runs one stretch of the
+ * kernel for every thread in turn, and a barrier is simply the end of a
+ * phase: when the next phase starts, every thread has finished the last
+ * one, which is all that syncthreads() promises. The emitter walks each
+ * statement list of the kernel and sorts its statements:
+ *   - a barrier ends the current phase;
+ *   - an if/for/while/block that contains a barrier or a shuffle (or, in a
+ *     loop emitted this way, a break/continue out of it) is emitted once for
+ *     the whole block: its condition or bounds are evaluated with tid = 0
+ *     and its bodies are walked the same way (the "uniform" statements);
+ *   - a break/continue of such a loop is emitted once for the block too;
+ *   - a statement containing shuffles gets one phase per shuffle in which
+ *     every thread stores the shuffled operand in an exchange buffer, and
+ *     then runs with each shuffle replaced by a read of the buffer slot of
+ *     its source lane (hdt_lane_xor, hdt_lane_down);
+ *   - maximal runs of the other statements share one thread loop.
+ * This is well defined because of what uniform.c proves for every kernel
+ * that hdtc accepts: every syncthreads() and every shuffle is reached by all
+ * threads of a block the same number of times. So the condition of an if
+ * or loop that contains one is the same in every thread (thread 0's value
+ * is everyone's), every thread takes the same path through the uniform
+ * statements, and breaking out of a loop with a barrier is uniform too.
+ * A `return` may be divergent, but then no barrier or shuffle follows it.
+ *
+ * Storage. A variable whose lifetime spans phases (declared in a uniformly
+ * emitted list and used outside its own thread loop) needs one value per
+ * thread: it lives in the frame as name[T] (a local array as name[T][len])
+ * and is written name[tid]. A `let` whose value is the same for the whole
+ * block (built from parameters, blockIdx, gridDim, the counters of uniform
+ * loops and other such lets) is computed once, before the thread loop, as a
+ * plain C constant; the counter of a uniform loop is one too. Shared arrays
+ * are per block and live in the frame. Everything else is a C local inside
+ * its thread loop. Frames can be large (256 threads with a 4x4 register
+ * tile each), so they are on the heap, zeroed before each block.
+ *
+ * Returns. A thread that returns sets done[tid] and leaves its thread loop;
+ * every thread loop skips done threads, and after a thread loop that may
+ * return, the block ends when every thread is done (a uniform return).
+ *
+ * Arithmetic follows the GPU where C would differ: 16-bit floats compute in
+ * float and round once, float -> integer conversions saturate, shifts by
+ * the width or more shift everything out, and narrow integer arithmetic is
+ * cast back to its type (see hdt_host.h). */
+#define _POSIX_C_SOURCE 200809L
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emit.h"
+
+enum {
+  HX_PREC_SELECT = 3,
+  HX_PREC_UNARY = 14, /* also casts */
+  HX_PREC_PRIMARY = 16,
+};
+
+/* Where a variable lives in the generated code. */
+typedef enum {
+  HX_PARAM,  /* a parameter: its name */
+  HX_BLOCK,  /* one value per block: a C local of the block function */
+  HX_LOCAL,  /* a C local of a thread loop (or of a device function) */
+  HX_THREAD, /* one value per thread, in the frame: name[tid], name[tid][off] */
+  HX_SHARED, /* one array per block, in the frame: name[off] */
+} hx_storage;
+
+/* What the code being printed is part of, which decides how threadIdx and
+ * friends are spelled. */
+typedef enum {
+  HX_IN_FUNC,   /* a device function: threadIdx etc. are parameters */
+  HX_IN_BLOCK,  /* a kernel's block function, outside thread loops (tid = 0) */
+  HX_IN_THREAD, /* inside a thread loop */
+  HX_IN_ENTRY,  /* the entry point (grid expressions) */
+} hx_context;
+
+/* The built-in dim3 values a device function reads (with its callees). */
+enum { HX_DIM_THREAD = 1, HX_DIM_BLOCK = 2, HX_DIM_BLOCKDIM = 4, HX_DIM_GRID = 8 };
+
+/* How a statement of a uniformly emitted list is emitted. */
+typedef enum {
+  HX_PLAIN,   /* inside a thread loop, with its neighbours */
+  HX_SHUFFLE, /* shuffles in its own expressions: exchange phases, then a thread loop */
+  HX_BARRIER, /* ends a phase */
+  HX_UNIFORM, /* if/for/while/block containing a barrier, a shuffle or a uniform jump */
+  HX_JUMP,    /* break/continue of a uniform loop */
+} hx_class;
+
+/* A condition that must hold for a shuffle to be evaluated (a branch of a
+ * select, the right operand of && or ||). */
+typedef struct hx_guard {
+  const ir_expr *cond;
+  bool when;
+} hx_guard;
+
+typedef struct hx_shuffle {
+  const ir_expr *call;
+  hx_guard *guards;
+  int nguards;
+} hx_shuffle;
+
+typedef struct hx_emitter {
+  FILE *out;
+  const ir_program *p;
+  const char **fn_name; /* per p->funcs[i]: the C name of a device function */
+  unsigned *fn_dims;    /* per p->funcs[i]: HX_DIM_* it needs as parameters */
+  bool *fn_impure;      /* per p->funcs[i]: stores through a parameter, or adds atomically */
+  bool *fn_called;      /* per p->funcs[i]: referenced anywhere */
+
+  /* The function being emitted. */
+  const ir_func *f;
+  hx_context ctx;
+  hx_storage *storage; /* per variable id */
+  int *reads;          /* per variable id: uses other than as an assignment target */
+  bool *hoisted;       /* per variable id: a block-invariant let, computed before its thread loop */
+
+  /* The kernel being emitted. */
+  bool has_return;     /* some thread may return: done[] exists */
+  int xchg_depth;      /* exchange buffers: the most shuffles in one statement */
+  int phase;           /* phases so far */
+  const char *phase_note;
+  int thread_loops;    /* thread loops so far (labels) */
+  int loop_depth;      /* C loops opened inside the current thread loop */
+  bool next_used;      /* the current thread loop's label is jumped to */
+  int conds;           /* hoisted uniform conditions so far */
+  bool uses_block_tid, uses_block_end, uses_blockIdx, uses_gridDim;
+  hx_shuffle *shfl;    /* the shuffles of the statement being split */
+  int nshfl, capshfl;
+} hx_emitter;
+
+static void *hx_alloc(size_t n, size_t size) {
+  void *p = calloc(n ? n : 1, size);
+  if (!p) {
+    fputs("hdtc: fatal: out of memory\n", stderr);
+    abort();
+  }
+  return p;
+}
+
+static void hx_indent(hx_emitter *E, int depth) { fprintf(E->out, "%*s", 2 * depth, ""); }
+
+/* ---- walking the IR ---- */
+
+/* The expressions a statement evaluates itself (not those of nested
+ * statements). */
+static int hx_own_exprs(const ir_stmt *s, const ir_expr *out[3]) {
+  switch (s->kind) {
+  case IR_DECL: out[0] = s->decl.init; return 1;
+  case IR_ASSIGN: out[0] = s->assign.value; return 1;
+  case IR_STORE: out[0] = s->store.offset; out[1] = s->store.value; return 2;
+  case IR_IF: out[0] = s->if_.cond; return 1;
+  case IR_FOR: out[0] = s->for_.start; out[1] = s->for_.cond; out[2] = s->for_.step; return 3;
+  case IR_WHILE: out[0] = s->while_.cond; return 1;
+  case IR_RETURN: out[0] = s->ret.value; return 1;
+  case IR_EVAL: out[0] = s->eval.expr; return 1;
+  default: return 0;
+  }
+}
+
+/* The statement lists nested in a statement. */
+static int hx_bodies(const ir_stmt *s, const ir_block *out[2]) {
+  switch (s->kind) {
+  case IR_IF: out[0] = &s->if_.then; out[1] = &s->if_.els; return 2;
+  case IR_FOR: out[0] = &s->for_.body; return 1;
+  case IR_WHILE: out[0] = &s->while_.body; return 1;
+  case IR_BLOCK: out[0] = &s->block; return 1;
+  default: return 0;
+  }
+}
+
+static bool hx_is_shuffle(const ir_expr *e) {
+  return e->kind == IR_CALL && (e->call.fn == IR_FN_SHFL_XOR || e->call.fn == IR_FN_SHFL_DOWN);
+}
+
+typedef bool (*hx_expr_pred)(const hx_emitter *E, const ir_expr *e);
+
+/* Does e or one of its subexpressions satisfy pred? */
+static bool hx_expr_any(const hx_emitter *E, const ir_expr *e, hx_expr_pred pred) {
+  if (!e)
+    return false;
+  if (pred(E, e))
+    return true;
+  switch (e->kind) {
+  case IR_LOAD: return hx_expr_any(E, e->load.offset, pred);
+  case IR_UNARY:
+  case IR_CAST: return hx_expr_any(E, e->op.a, pred);
+  case IR_BINARY: return hx_expr_any(E, e->op.a, pred) || hx_expr_any(E, e->op.b, pred);
+  case IR_SELECT:
+    return hx_expr_any(E, e->select.c, pred) || hx_expr_any(E, e->select.a, pred) ||
+           hx_expr_any(E, e->select.b, pred);
+  case IR_CALL:
+    for (int i = 0; i < e->call.nargs; i++)
+      if (hx_expr_any(E, e->call.args[i], pred))
+        return true;
+    return false;
+  default: return false;
+  }
+}
+
+static bool hx_pred_shuffle(const hx_emitter *E, const ir_expr *e) {
+  (void)E;
+  return hx_is_shuffle(e);
+}
+
+static bool hx_own_shuffles(const ir_stmt *s) {
+  const ir_expr *x[3];
+  int n = hx_own_exprs(s, x);
+  for (int i = 0; i < n; i++)
+    if (hx_expr_any(NULL, x[i], hx_pred_shuffle))
+      return true;
+  return false;
+}
+
+static bool hx_block_syncs(const ir_block *b);
+
+/* Does the statement contain a barrier or a shuffle, anywhere? */
+static bool hx_stmt_syncs(const ir_stmt *s) {
+  if (s->kind == IR_BARRIER || hx_own_shuffles(s))
+    return true;
+  const ir_block *b[2];
+  int n = hx_bodies(s, b);
+  for (int i = 0; i < n; i++)
+    if (hx_block_syncs(b[i]))
+      return true;
+  return false;
+}
+
+static bool hx_block_syncs(const ir_block *b) {
+  for (int i = 0; i < b->len; i++)
+    if (hx_stmt_syncs(b->stmts[i]))
+      return true;
+  return false;
+}
+
+/* Does a break or continue leave the statement (one not owned by a loop
+ * inside it)? */
+static bool hx_stmt_escapes(const ir_stmt *s) {
+  if (s->kind == IR_BREAK || s->kind == IR_CONTINUE)
+    return true;
+  if (s->kind != IR_IF && s->kind != IR_BLOCK)
+    return false; /* a loop owns its jumps */
+  const ir_block *b[2];
+  int n = hx_bodies(s, b);
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j < b[i]->len; j++)
+      if (hx_stmt_escapes(b[i]->stmts[j]))
+        return true;
+  return false;
+}
+
+static bool hx_stmt_returns(const ir_stmt *s) {
+  if (s->kind == IR_RETURN)
+    return true;
+  const ir_block *b[2];
+  int n = hx_bodies(s, b);
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j < b[i]->len; j++)
+      if (hx_stmt_returns(b[i]->stmts[j]))
+        return true;
+  return false;
+}
+
+static bool hx_block_returns(const ir_block *b) {
+  for (int i = 0; i < b->len; i++)
+    if (hx_stmt_returns(b->stmts[i]))
+      return true;
+  return false;
+}
+
+static bool hx_expr_refs_var(const ir_expr *e, const ir_var *v) {
+  if (!e)
+    return false;
+  switch (e->kind) {
+  case IR_VARREF: return e->var == v;
+  case IR_LOAD: return e->load.var == v || hx_expr_refs_var(e->load.offset, v);
+  case IR_UNARY:
+  case IR_CAST: return hx_expr_refs_var(e->op.a, v);
+  case IR_BINARY: return hx_expr_refs_var(e->op.a, v) || hx_expr_refs_var(e->op.b, v);
+  case IR_SELECT:
+    return hx_expr_refs_var(e->select.c, v) || hx_expr_refs_var(e->select.a, v) ||
+           hx_expr_refs_var(e->select.b, v);
+  case IR_CALL:
+    for (int i = 0; i < e->call.nargs; i++)
+      if (hx_expr_refs_var(e->call.args[i], v))
+        return true;
+    return false;
+  default: return false;
+  }
+}
+
+static bool hx_stmt_refs_var(const ir_stmt *s, const ir_var *v) {
+  if ((s->kind == IR_ASSIGN && s->assign.var == v) || (s->kind == IR_STORE && s->store.var == v))
+    return true;
+  const ir_expr *x[3];
+  int n = hx_own_exprs(s, x);
+  for (int i = 0; i < n; i++)
+    if (hx_expr_refs_var(x[i], v))
+      return true;
+  const ir_block *b[2];
+  n = hx_bodies(s, b);
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j < b[i]->len; j++)
+      if (hx_stmt_refs_var(b[i]->stmts[j], v))
+        return true;
+  return false;
+}
+
+static int hx_func_index(const hx_emitter *E, const ir_func *f) {
+  for (int i = 0; i < E->p->nfuncs; i++)
+    if (E->p->funcs[i] == f)
+      return i;
+  return -1;
+}
+
+/* Calls a function with side effects (what must run once per thread, not
+ * once per block). */
+static bool hx_pred_impure(const hx_emitter *E, const ir_expr *e) {
+  if (e->kind != IR_CALL)
+    return false;
+  if (e->call.fn == IR_FN_ATOMIC_ADD || hx_is_shuffle(e))
+    return true;
+  int i = e->call.fn == IR_FN_USER ? hx_func_index(E, e->call.callee) : -1;
+  return i >= 0 && E->fn_impure[i];
+}
+
+/* ---- reads, for `(void)x;` after declarations nothing reads ---- */
+
+static void hx_count_expr(int *reads, const ir_expr *e) {
+  if (!e)
+    return;
+  switch (e->kind) {
+  case IR_VARREF: reads[e->var->id]++; return;
+  case IR_LOAD: reads[e->load.var->id]++; hx_count_expr(reads, e->load.offset); return;
+  case IR_UNARY:
+  case IR_CAST: hx_count_expr(reads, e->op.a); return;
+  case IR_BINARY: hx_count_expr(reads, e->op.a); hx_count_expr(reads, e->op.b); return;
+  case IR_SELECT:
+    hx_count_expr(reads, e->select.c);
+    hx_count_expr(reads, e->select.a);
+    hx_count_expr(reads, e->select.b);
+    return;
+  case IR_CALL:
+    for (int i = 0; i < e->call.nargs; i++)
+      hx_count_expr(reads, e->call.args[i]);
+    return;
+  default: return;
+  }
+}
+
+static void hx_count_block(int *reads, const ir_block *b) {
+  for (int i = 0; i < b->len; i++) {
+    const ir_stmt *s = b->stmts[i];
+    const ir_expr *x[3];
+    int n = hx_own_exprs(s, x);
+    for (int k = 0; k < n; k++)
+      hx_count_expr(reads, x[k]);
+    if (s->kind == IR_FOR)
+      reads[s->for_.var->id]++; /* the loop's own condition and step read it */
+    const ir_block *nb[2];
+    n = hx_bodies(s, nb);
+    for (int k = 0; k < n; k++)
+      hx_count_block(reads, nb[k]);
+  }
+}
+
+/* ---- device functions: names, the dim3 values they need, side effects ---- */
+
+/* Names a static function in the output must not take: C keywords, the
+ * types and macros the output spells, and the C library functions that GCC
+ * and Clang know as builtins (defining one with another type is an error
+ * under -Werror). Names starting with hdt_ or containing __ are avoided
+ * separately. */
+static const char *const hx_reserved[] = {
+    "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else",
+    "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long", "register",
+    "restrict", "return", "short", "signed", "sizeof", "static", "struct", "switch", "typedef",
+    "union", "unsigned", "void", "volatile", "while", "bool", "true", "false", "main",
+    "int8_t", "int16_t", "int32_t", "int64_t", "uint8_t", "uint16_t", "uint32_t", "uint64_t",
+    "size_t", "ptrdiff_t", "NULL", "INT64_C", "UINT64_C", "offsetof", "asm", "typeof",
+    "threadIdx", "blockIdx", "blockDim", "gridDim", "tid", "done", "xchg", "frame",
+    "abs", "labs", "llabs", "div", "malloc", "calloc", "realloc", "free", "exit", "abort",
+    "atoi", "atol", "strtol", "qsort", "bsearch", "memcpy", "memmove", "memset", "memcmp",
+    "memchr", "strlen", "strcpy", "strncpy", "strcat", "strncat", "strcmp", "strncmp",
+    "strchr", "strrchr", "strstr", "strdup", "printf", "fprintf", "sprintf", "snprintf",
+    "puts", "putchar", "fputs", "fputc", "scanf", "sscanf", "isalpha", "isdigit", "isspace",
+    "toupper", "tolower", "alloca", "signbit", "isnan", "isinf", "isfinite", "fpclassify",
+    "gamma", "j0", "j1", "jn", "y0", "y1", "yn", "exp10", "pow10", "sincos", "significand",
+    "drem", "finite", "scalb",
+};
+
+/* <math.h> functions, also reserved with an f or l suffix. */
+static const char *const hx_math[] = {
+    "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "cbrt", "ceil", "copysign",
+    "cos", "cosh", "erf", "erfc", "exp", "exp2", "expm1", "fabs", "fdim", "floor", "fma",
+    "fmax", "fmin", "fmod", "frexp", "hypot", "ilogb", "ldexp", "lgamma", "llrint", "llround",
+    "log", "log10", "log1p", "log2", "logb", "lrint", "lround", "modf", "nan", "nearbyint",
+    "nextafter", "nexttoward", "pow", "remainder", "remquo", "rint", "round", "scalbln",
+    "scalbn", "sin", "sinh", "sqrt", "tan", "tanh", "tgamma", "trunc",
+};
+
+static bool hx_is_reserved(const char *name) {
+  if (strncmp(name, "hdt_", 4) == 0 || strstr(name, "__") || (name[0] == '_' && name[1] >= 'A' && name[1] <= 'Z'))
+    return true;
+  for (size_t i = 0; i < sizeof hx_reserved / sizeof *hx_reserved; i++)
+    if (strcmp(hx_reserved[i], name) == 0)
+      return true;
+  size_t len = strlen(name);
+  for (size_t i = 0; i < sizeof hx_math / sizeof *hx_math; i++) {
+    size_t m = strlen(hx_math[i]);
+    if (strncmp(hx_math[i], name, m) == 0 &&
+        (len == m || (len == m + 1 && (name[m] == 'f' || name[m] == 'l'))))
+      return true;
+  }
+  return false;
+}
+
+/* Is `name` a function's C name, a kernel's, or a variable's anywhere (a
+ * variable would hide a function of that name)? */
+static bool hx_name_taken(const hx_emitter *E, const char *name) {
+  for (int i = 0; i < E->p->nfuncs; i++) {
+    const ir_func *f = E->p->funcs[i];
+    if ((E->fn_name[i] && strcmp(E->fn_name[i], name) == 0) || strcmp(f->name, name) == 0)
+      return true;
+    for (int v = 0; v < f->nvars; v++)
+      if (strcmp(f->vars[v]->name, name) == 0)
+        return true;
+  }
+  return false;
+}
+
+static void hx_assign_names(hx_emitter *E) {
+  for (int i = 0; i < E->p->nfuncs; i++) {
+    const ir_func *f = E->p->funcs[i];
+    if (f->is_kernel || !hx_is_reserved(f->name)) {
+      E->fn_name[i] = f->name; /* a kernel's name is its C ABI */
+      continue;
+    }
+    size_t size = strlen(f->name) + 16;
+    char *name = hx_alloc(size, 1);
+    snprintf(name, size, "%s_fn", f->name);
+    for (int n = 2; hx_name_taken(E, name); n++)
+      snprintf(name, size, "%s_fn%d", f->name, n);
+    E->fn_name[i] = name;
+  }
+}
+
+static unsigned hx_special_dim(ir_special s) {
+  switch (s) {
+  case IR_THREAD_X: case IR_THREAD_Y: case IR_THREAD_Z: return HX_DIM_THREAD;
+  case IR_BLOCK_X: case IR_BLOCK_Y: case IR_BLOCK_Z: return HX_DIM_BLOCK;
+  case IR_BLOCKDIM_X: case IR_BLOCKDIM_Y: case IR_BLOCKDIM_Z: return HX_DIM_BLOCKDIM;
+  default: return HX_DIM_GRID;
+  }
+}
+
+/* What one expression contributes to its function's dims and side effects. */
+static void hx_scan_expr(hx_emitter *E, const ir_expr *e, unsigned *dims, bool *impure) {
+  if (!e)
+    return;
+  switch (e->kind) {
+  case IR_SPECIAL: *dims |= hx_special_dim(e->special); return;
+  case IR_LOAD: hx_scan_expr(E, e->load.offset, dims, impure); return;
+  case IR_UNARY:
+  case IR_CAST: hx_scan_expr(E, e->op.a, dims, impure); return;
+  case IR_BINARY:
+    hx_scan_expr(E, e->op.a, dims, impure);
+    hx_scan_expr(E, e->op.b, dims, impure);
+    return;
+  case IR_SELECT:
+    hx_scan_expr(E, e->select.c, dims, impure);
+    hx_scan_expr(E, e->select.a, dims, impure);
+    hx_scan_expr(E, e->select.b, dims, impure);
+    return;
+  case IR_CALL: {
+    int i = e->call.fn == IR_FN_USER ? hx_func_index(E, e->call.callee) : -1;
+    if (i >= 0) {
+      *dims |= E->fn_dims[i];
+      *impure |= E->fn_impure[i];
+      E->fn_called[i] = true;
+    }
+    *impure |= e->call.fn == IR_FN_ATOMIC_ADD;
+    for (int k = 0; k < e->call.nargs; k++)
+      hx_scan_expr(E, e->call.args[k], dims, impure);
+    return;
+  }
+  default: return;
+  }
+}
+
+static void hx_scan_block(hx_emitter *E, const ir_block *b, unsigned *dims, bool *impure) {
+  for (int i = 0; i < b->len; i++) {
+    const ir_stmt *s = b->stmts[i];
+    if (s->kind == IR_STORE && s->store.var->kind == IR_VAR_PARAM)
+      *impure = true;
+    const ir_expr *x[3];
+    int n = hx_own_exprs(s, x);
+    for (int k = 0; k < n; k++)
+      hx_scan_expr(E, x[k], dims, impure);
+    const ir_block *nb[2];
+    n = hx_bodies(s, nb);
+    for (int k = 0; k < n; k++)
+      hx_scan_block(E, nb[k], dims, impure);
+  }
+}
+
+/* Dims and side effects of every function, to a fixed point (functions may
+ * be recursive). */
+static void hx_scan_program(hx_emitter *E) {
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (int i = 0; i < E->p->nfuncs; i++) {
+      const ir_func *f = E->p->funcs[i];
+      unsigned dims = 0;
+      bool impure = false;
+      hx_scan_block(E, &f->body, &dims, &impure);
+      if (f->is_kernel)
+        for (int d = 0; d < 3; d++)
+          hx_scan_expr(E, f->grid[d], &dims, &impure);
+      changed |= dims != E->fn_dims[i] || impure != E->fn_impure[i];
+      E->fn_dims[i] = dims;
+      E->fn_impure[i] = impure;
+    }
+  }
+}
+
+/* ---- types and constants ---- */
+
+static bool hx_is_half(const type *t) { return t->kind == TY_F16 || t->kind == TY_BF16; }
+
+static bool hx_is_narrow_int(const type *t) {
+  return t->kind == TY_I8 || t->kind == TY_I16 || t->kind == TY_U8 || t->kind == TY_U16;
+}
+
+static const char *hx_c_type(const type *t) {
+  if (t->kind == TY_TENSOR)
+    t = t->elem;
+  if (t->kind == TY_F16)
+    return "hdt_f16";
+  if (t->kind == TY_BF16)
+    return "hdt_bf16";
+  return ir_c_type(t);
+}
+
+/* The suffix of the hdt_host.h helper for a scalar type. */
+static const char *hx_sfx(const type *t) {
+  switch (t->kind) {
+  case TY_I8: return "i8";
+  case TY_I16: return "i16";
+  case TY_I32: return "i32";
+  case TY_I64: return "i64";
+  case TY_U8: return "u8";
+  case TY_U16: return "u16";
+  case TY_U32: return "u32";
+  case TY_U64: return "u64";
+  case TY_F16: return "f16";
+  case TY_BF16: return "bf16";
+  case TY_F32: return "f32";
+  case TY_F64: return "f64";
+  default: return "bool";
+  }
+}
+
+/* Shortest %.*g that reads back as v (as a float when is_float). */
+static void hx_format_real(char *buf, size_t size, double v, bool is_float) {
+  for (int digits = 1; digits <= 17; digits++) {
+    snprintf(buf, size, "%.*g", digits, v);
+    double back = strtod(buf, NULL);
+    if (is_float ? (float)back == (float)v : back == v)
+      break;
+  }
+  if (!strpbrk(buf, ".e"))
+    strncat(buf, ".0", size - strlen(buf) - 1);
+}
+
+/* v rounded to nearest even in a binary format with `digits` significant
+ * bits, minimum normal exponent emin and largest finite value max. */
+static double hx_round_to_format(double v, int digits, int emin, double max) {
+  if (v == 0 || isnan(v) || isinf(v))
+    return v;
+  int e;
+  frexp(v, &e);
+  int exp = e - 1 < emin ? emin : e - 1;
+  double ulp = ldexp(1.0, exp - (digits - 1));
+  double r = nearbyint(v / ulp) * ulp;
+  return fabs(r) > max ? copysign(INFINITY, v) : r;
+}
+
+static void hx_float_literal(hx_emitter *E, double v, bool is_f64) {
+  const char *sfx = is_f64 ? "f64" : "f32";
+  if (isnan(v)) {
+    fprintf(E->out, "hdt_nan_%s()", sfx);
+  } else if (isinf(v)) {
+    fprintf(E->out, "%shdt_inf_%s()", v < 0 ? "-" : "", sfx);
+  } else {
+    char buf[64];
+    hx_format_real(buf, sizeof buf, v, !is_f64);
+    fprintf(E->out, "%s%s", buf, is_f64 ? "" : "f");
+  }
+}
+
+static bool hx_const_negative(const ir_expr *e) {
+  if (type_is_float(e->ty))
+    return signbit(e->cst.f) && !isnan(e->cst.f);
+  if (e->ty->kind == TY_BOOL || e->ty->kind == TY_U32 || e->ty->kind == TY_U64)
+    return false;
+  return e->cst.i < 0;
+}
+
+static int hx_const_prec(const ir_expr *e) {
+  if (hx_is_narrow_int(e->ty))
+    return HX_PREC_UNARY; /* (int8_t)5 */
+  if (hx_is_half(e->ty))
+    return HX_PREC_PRIMARY;
+  if ((e->ty->kind == TY_I32 && e->cst.i == INT32_MIN) || (e->ty->kind == TY_I64 && e->cst.i == INT64_MIN))
+    return HX_PREC_PRIMARY; /* parenthesized */
+  return hx_const_negative(e) ? HX_PREC_UNARY : HX_PREC_PRIMARY;
+}
+
+static void hx_const(hx_emitter *E, const ir_expr *e) {
+  FILE *out = E->out;
+  long long i = (long long)e->cst.i;
+  switch (e->ty->kind) {
+  case TY_BOOL: fputs(e->cst.b ? "true" : "false", out); return;
+  case TY_I8: case TY_I16: case TY_U8: case TY_U16: fprintf(out, "(%s)%lld", ir_c_type(e->ty), i); return;
+  case TY_I32:
+    if (e->cst.i == INT32_MIN)
+      fputs("(-2147483647 - 1)", out);
+    else
+      fprintf(out, "%lld", i);
+    return;
+  case TY_U32: fprintf(out, "%" PRIu32 "u", (uint32_t)e->cst.i); return;
+  case TY_I64:
+    if (e->cst.i == INT64_MIN)
+      fputs("(INT64_C(-9223372036854775807) - 1)", out);
+    else
+      fprintf(out, "INT64_C(%lld)", i);
+    return;
+  case TY_U64: fprintf(out, "UINT64_C(%" PRIu64 ")", (uint64_t)e->cst.i); return;
+  case TY_F32: hx_float_literal(E, (double)(float)e->cst.f, false); return;
+  case TY_F64: hx_float_literal(E, e->cst.f, true); return;
+  /* 16-bit floats: rounded here, once, and written as the float of the
+   * same value, which the conversion then takes exactly. */
+  case TY_F16:
+    fputs("hdt_f32_to_f16(", out);
+    hx_float_literal(E, hx_round_to_format(e->cst.f, 11, -14, 65504.0), false);
+    fputc(')', out);
+    return;
+  case TY_BF16:
+    fputs("hdt_f32_to_bf16(", out);
+    hx_float_literal(E, hx_round_to_format(e->cst.f, 8, -126, 0x1.fep127), false);
+    fputc(')', out);
+    return;
+  default: fprintf(out, "%lld", i); return;
+  }
+}
+
+/* ---- expressions ---- */
+
+static void hx_expr(hx_emitter *E, const ir_expr *e, int min_prec);
+
+static bool hx_is_comparison(ast_op op) { return op >= AST_OP_EQ && op <= AST_OP_GE; }
+
+static bool hx_is_bitwise_or_logical(ast_op op) {
+  return op == AST_OP_BAND || op == AST_OP_BOR || op == AST_OP_BXOR || op == AST_OP_LAND || op == AST_OP_LOR ||
+         op == AST_OP_SHL || op == AST_OP_SHR;
+}
+
+/* Binary operators written as an hdt_host.h call rather than a C operator. */
+static bool hx_binary_is_call(const ir_expr *e) {
+  return e->op.op == AST_OP_SHL || e->op.op == AST_OP_SHR || (hx_is_half(e->ty) && !hx_is_comparison(e->op.op));
+}
+
+/* Casts written as a call. */
+static bool hx_cast_is_call(const ir_expr *e) {
+  const type *to = e->ty, *from = e->op.a->ty;
+  return hx_is_half(to) || hx_is_half(from) || (type_is_float(from) && type_is_int(to));
+}
+
+/* threadIdx in a kernel is arithmetic on tid (tid % 16, tid / 16): how it binds. */
+static int hx_special_prec(const hx_emitter *E, const ir_expr *e) {
+  if (hx_special_dim(e->special) != HX_DIM_THREAD || E->ctx == HX_IN_FUNC || E->ctx == HX_IN_ENTRY)
+    return HX_PREC_PRIMARY;
+  return e->special == IR_THREAD_X && E->f->block[1] * E->f->block[2] == 1 ? HX_PREC_PRIMARY
+                                                                            : ir_op_precedence(AST_OP_MUL);
+}
+
+static int hx_prec(const hx_emitter *E, const ir_expr *e) {
+  switch (e->kind) {
+  case IR_SPECIAL: return hx_special_prec(E, e);
+  case IR_CONST: return hx_const_prec(e);
+  case IR_UNARY: return hx_is_half(e->ty) ? HX_PREC_PRIMARY : HX_PREC_UNARY;
+  case IR_CAST:
+    if (e->ty == e->op.a->ty)
+      return hx_prec(E, e->op.a);
+    return hx_cast_is_call(e) ? HX_PREC_PRIMARY : HX_PREC_UNARY;
+  case IR_BINARY:
+    if (hx_binary_is_call(e))
+      return HX_PREC_PRIMARY;
+    return hx_is_narrow_int(e->ty) ? HX_PREC_UNARY : ir_op_precedence(e->op.op);
+  default: return HX_PREC_PRIMARY; /* loads, calls, variables, (c ? a : b) */
+  }
+}
+
+/* An operand of a binary operator `op`: parenthesized when C would bind it
+ * otherwise, and where readers would have to think (a && b || c). */
+static void hx_operand(hx_emitter *E, ast_op op, const ir_expr *x, bool right) {
+  int p = ir_op_precedence(op), xp = hx_prec(E, x);
+  bool paren = right ? xp <= p : xp < p;
+  if (!paren && x->kind == IR_BINARY && xp == ir_op_precedence(x->op.op) && x->op.op != op) {
+    ast_op xo = x->op.op;
+    if (hx_is_bitwise_or_logical(op) && hx_is_bitwise_or_logical(xo))
+      paren = true;
+    if (hx_is_comparison(op) && hx_is_comparison(xo))
+      paren = true;
+  }
+  if (paren)
+    fputc('(', E->out);
+  hx_expr(E, x, paren ? 0 : right ? p + 1 : p);
+  if (paren)
+    fputc(')', E->out);
+}
+
+static void hx_unary_operand(hx_emitter *E, const ir_expr *x, char op_char) {
+  /* -(-x), not --x; -(-5), not --5 */
+  bool paren = hx_prec(E, x) < HX_PREC_UNARY ||
+               (op_char == '-' && ((x->kind == IR_UNARY && x->op.op == AST_OP_NEG && !hx_is_half(x->ty)) ||
+                                   (x->kind == IR_CONST && hx_const_negative(x) && hx_const_prec(x) < HX_PREC_PRIMARY)));
+  if (paren)
+    fputc('(', E->out);
+  hx_expr(E, x, paren ? 0 : HX_PREC_UNARY);
+  if (paren)
+    fputc(')', E->out);
+}
+
+/* A 16-bit float operand of a comparison, widened to float (exactly). */
+static void hx_widened(hx_emitter *E, const ir_expr *x) {
+  fprintf(E->out, "hdt_%s_to_f32(", hx_sfx(x->ty));
+  hx_expr(E, x, 0);
+  fputc(')', E->out);
+}
+
+static void hx_binary(hx_emitter *E, const ir_expr *e) {
+  FILE *out = E->out;
+  const ir_expr *x = e->op.a, *y = e->op.b;
+  ast_op op = e->op.op;
+  if (hx_binary_is_call(e)) {
+    static const char *const names[] = {[AST_OP_ADD] = "add", [AST_OP_SUB] = "sub", [AST_OP_MUL] = "mul",
+                                        [AST_OP_DIV] = "div", [AST_OP_SHL] = "shl", [AST_OP_SHR] = "shr"};
+    const char *name = (size_t)op < sizeof names / sizeof *names && names[op] ? names[op] : "unsupported";
+    fprintf(out, "hdt_%s_%s(", name, hx_sfx(e->ty));
+    hx_expr(E, x, 0);
+    fputs(", ", out);
+    hx_expr(E, y, 0);
+    fputc(')', out);
+    return;
+  }
+  if (hx_is_comparison(op) && hx_is_half(x->ty)) {
+    hx_widened(E, x);
+    fprintf(out, " %s ", ast_op_text(op));
+    hx_widened(E, y);
+    return;
+  }
+  bool narrow = hx_is_narrow_int(e->ty);
+  if (narrow) /* C computes in int; hdt in the type */
+    fprintf(out, "(%s)(", ir_c_type(e->ty));
+  if (narrow && !type_is_signed(e->ty) && op == AST_OP_MUL) {
+    /* u16 * u16 would overflow int (undefined): multiply as u32 */
+    fputs("(uint32_t)", out);
+    hx_unary_operand(E, x, 0);
+  } else {
+    hx_operand(E, op, x, false);
+  }
+  fprintf(out, " %s ", ast_op_text(op));
+  hx_operand(E, op, y, true);
+  if (narrow)
+    fputc(')', out);
+}
+
+static void hx_unary(hx_emitter *E, const ir_expr *e) {
+  FILE *out = E->out;
+  if (hx_is_half(e->ty)) { /* only negation applies */
+    fprintf(out, "hdt_neg_%s(", hx_sfx(e->ty));
+    hx_expr(E, e->op.a, 0);
+    fputc(')', out);
+    return;
+  }
+  bool narrow = hx_is_narrow_int(e->ty) && e->op.op != AST_OP_NOT;
+  const char *op = ast_op_text(e->op.op);
+  if (narrow)
+    fprintf(out, "(%s)(", ir_c_type(e->ty));
+  fputs(op, out);
+  hx_unary_operand(E, e->op.a, op[0]);
+  if (narrow)
+    fputc(')', out);
+}
+
+static void hx_cast(hx_emitter *E, const ir_expr *e) {
+  FILE *out = E->out;
+  const type *to = e->ty, *from = e->op.a->ty;
+  const ir_expr *a = e->op.a;
+  if (to == from) {
+    hx_expr(E, a, HX_PREC_UNARY);
+    return;
+  }
+  if (hx_is_half(to)) {
+    const char *h = hx_sfx(to);
+    if (from->kind == TY_F32 || hx_is_half(from)) {
+      fprintf(out, "hdt_f32_to_%s(", h);
+      if (hx_is_half(from))
+        hx_widened(E, a); /* exact, then one rounding */
+      else
+        hx_expr(E, a, 0);
+      fputc(')', out);
+    } else if (to->kind == TY_BF16 && (from->kind == TY_I64 || from->kind == TY_U64)) {
+      fprintf(out, "hdt_%s_to_bf16(", hx_sfx(from)); /* rounded to odd first: one rounding */
+      hx_expr(E, a, 0);
+      fputc(')', out);
+    } else {
+      /* f64, and integers (exact in double, or beyond the 16-bit range) */
+      fprintf(out, "hdt_f64_to_%s(", h);
+      hx_expr(E, a, 0);
+      fputc(')', out);
+    }
+    return;
+  }
+  if (hx_is_half(from)) {
+    if (to->kind == TY_F32) {
+      hx_widened(E, a);
+    } else if (type_is_int(to)) {
+      fprintf(out, "hdt_f64_to_%s(", hx_sfx(to));
+      hx_widened(E, a);
+      fputc(')', out);
+    } else { /* f64, bool */
+      fprintf(out, "(%s)", ir_c_type(to));
+      hx_widened(E, a);
+    }
+    return;
+  }
+  if (type_is_float(from) && type_is_int(to)) { /* saturating, NaN -> 0 */
+    fprintf(out, "hdt_f64_to_%s(", hx_sfx(to));
+    hx_expr(E, a, 0);
+    fputc(')', out);
+    return;
+  }
+  fprintf(out, "(%s)", ir_c_type(to));
+  hx_unary_operand(E, a, 0);
+}
+
+/* A variable as a value: per-thread ones are indexed by the thread. */
+static void hx_var(hx_emitter *E, const ir_var *v) {
+  fputs(v->name, E->out);
+  if (E->storage[v->id] == HX_THREAD) {
+    fputs("[tid]", E->out);
+    if (E->ctx == HX_IN_BLOCK)
+      E->uses_block_tid = true;
+  }
+}
+
+static void hx_load(hx_emitter *E, const ir_var *v, const ir_expr *offset) {
+  hx_var(E, v);
+  fputc('[', E->out);
+  hx_expr(E, offset, 0);
+  fputc(']', E->out);
+}
+
+static const char *const hx_axes = "xyz";
+
+static void hx_special(hx_emitter *E, ir_special s) {
+  FILE *out = E->out;
+  int axis = (int)(s - IR_THREAD_X) % 3;
+  unsigned dim = hx_special_dim(s);
+  if (E->ctx == HX_IN_FUNC || E->ctx == HX_IN_ENTRY || dim == HX_DIM_GRID || dim == HX_DIM_BLOCK) {
+    static const char *const names[] = {"threadIdx", "blockIdx", "blockDim", "gridDim"};
+    int k = dim == HX_DIM_THREAD ? 0 : dim == HX_DIM_BLOCK ? 1 : dim == HX_DIM_BLOCKDIM ? 2 : 3;
+    if (E->ctx == HX_IN_ENTRY) { /* no block here: grid expressions do not use them */
+      fputs("0", out);
+      return;
+    }
+    fprintf(out, "%s.%c", names[k], hx_axes[axis]);
+    E->uses_blockIdx |= dim == HX_DIM_BLOCK;
+    E->uses_gridDim |= dim == HX_DIM_GRID;
+    return;
+  }
+  const ir_func *f = E->f;
+  if (dim == HX_DIM_BLOCKDIM) {
+    fprintf(out, "%lld", (long long)f->block[axis]);
+    return;
+  }
+  /* threadIdx from the linear thread index; x varies fastest */
+  if (E->ctx == HX_IN_BLOCK)
+    E->uses_block_tid = true;
+  long long bx = f->block[0], by = f->block[1], bz = f->block[2];
+  if (axis == 0 && by * bz == 1)
+    fputs("tid", out);
+  else if (axis == 0)
+    fprintf(out, "tid %% %lld", bx);
+  else if (axis == 1 && bz == 1)
+    fprintf(out, "tid / %lld", bx);
+  else if (axis == 1)
+    fprintf(out, "tid / %lld %% %lld", bx, by);
+  else
+    fprintf(out, "tid / %lld", bx * by);
+}
+
+/* The dim3 arguments a device function takes first. */
+static void hx_dim_args(hx_emitter *E, unsigned dims) {
+  FILE *out = E->out;
+  const char *sep = "";
+  const ir_func *f = E->f;
+  if (dims & HX_DIM_THREAD) {
+    if (E->ctx == HX_IN_FUNC)
+      fputs("threadIdx", out);
+    else if (E->ctx == HX_IN_ENTRY)
+      fputs("hdt_dim3_make(0, 0, 0)", out);
+    else {
+      fprintf(out, "hdt_thread_index(tid, %lld, %lld)", (long long)f->block[0], (long long)f->block[1]);
+      E->uses_block_tid |= E->ctx == HX_IN_BLOCK;
+    }
+    sep = ", ";
+  }
+  if (dims & HX_DIM_BLOCK) {
+    fprintf(out, "%s%s", sep, E->ctx == HX_IN_ENTRY ? "hdt_dim3_make(0, 0, 0)" : "blockIdx");
+    E->uses_blockIdx |= E->ctx == HX_IN_BLOCK || E->ctx == HX_IN_THREAD;
+    sep = ", ";
+  }
+  if (dims & HX_DIM_BLOCKDIM) {
+    if (E->ctx == HX_IN_FUNC)
+      fprintf(out, "%sblockDim", sep);
+    else if (E->ctx == HX_IN_ENTRY)
+      fprintf(out, "%shdt_dim3_make(0, 0, 0)", sep);
+    else
+      fprintf(out, "%shdt_dim3_make(%lld, %lld, %lld)", sep, (long long)f->block[0], (long long)f->block[1],
+              (long long)f->block[2]);
+    sep = ", ";
+  }
+  if (dims & HX_DIM_GRID) {
+    fprintf(out, "%s%s", sep, E->ctx == HX_IN_ENTRY ? "hdt_dim3_make(0, 0, 0)" : "gridDim");
+    E->uses_gridDim |= E->ctx == HX_IN_BLOCK || E->ctx == HX_IN_THREAD;
+  }
+}
+
+static int hx_shuffle_index(const hx_emitter *E, const ir_expr *call) {
+  for (int i = 0; i < E->nshfl; i++)
+    if (E->shfl[i].call == call)
+      return i;
+  return -1;
+}
+
+/* The exchange buffer slot of shuffle j for the thread `who`. */
+static void hx_xchg_slot(hx_emitter *E, int j) {
+  if (E->xchg_depth > 1)
+    fprintf(E->out, "xchg[%d]", j);
+  else
+    fputs("xchg", E->out);
+}
+
+/* A shuffle, in the phase after its operands were exchanged: the value
+ * the source lane stored. */
+static void hx_shuffle_read(hx_emitter *E, const ir_expr *e) {
+  int j = hx_shuffle_index(E, e);
+  if (j < 0 || E->ctx != HX_IN_THREAD) {
+    fputs("HDT_UNSUPPORTED_SHUFFLE_PLACEMENT", E->out); /* not reached for checked kernels */
+    return;
+  }
+  hx_xchg_slot(E, j);
+  fprintf(E->out, "[hdt_lane_%s(tid, ", e->call.fn == IR_FN_SHFL_XOR ? "xor" : "down");
+  hx_expr(E, e->call.args[1], 0);
+  fprintf(E->out, ", %lld)].%s", (long long)E->f->threads, hx_sfx(e->ty));
+}
+
+static bool hx_is_tensor(const ir_var *v) { return v->ty->kind == TY_TENSOR; }
+
+static void hx_call(hx_emitter *E, const ir_expr *e) {
+  FILE *out = E->out;
+  static const char *const math[] = {
+      [IR_FN_EXP] = "exp", [IR_FN_LOG] = "log", [IR_FN_SQRT] = "sqrt", [IR_FN_RSQRT] = "rsqrt",
+      [IR_FN_TANH] = "tanh", [IR_FN_ABS] = "abs", [IR_FN_MIN] = "min", [IR_FN_MAX] = "max",
+  };
+  switch (e->call.fn) {
+  case IR_FN_SHFL_XOR:
+  case IR_FN_SHFL_DOWN: hx_shuffle_read(E, e); return;
+  case IR_FN_ATOMIC_ADD: {
+    const ir_expr *target = e->call.args[0];
+    fprintf(out, "hdt_atomic_add_%s(&", hx_sfx(e->ty));
+    if (target->kind == IR_LOAD)
+      hx_load(E, target->load.var, target->load.offset);
+    else
+      hx_expr(E, target, HX_PREC_UNARY);
+    fputs(", ", out);
+    hx_expr(E, e->call.args[1], 0);
+    fputc(')', out);
+    return;
+  }
+  case IR_FN_USER: {
+    int fi = hx_func_index(E, e->call.callee);
+    const ir_func *callee = e->call.callee;
+    fprintf(out, "%s(", fi >= 0 ? E->fn_name[fi] : callee->name);
+    unsigned dims = fi >= 0 ? E->fn_dims[fi] : 0;
+    hx_dim_args(E, dims);
+    for (int i = 0; i < e->call.nargs; i++) {
+      if (i || dims)
+        fputs(", ", out);
+      const ir_expr *a = e->call.args[i];
+      const ir_var *param = i < callee->nparams ? callee->params[i] : NULL;
+      if (param && hx_is_tensor(param) && a->kind == IR_LOAD) {
+        fputc('&', out); /* the lowering writes a shared tensor argument s as s[0] */
+        hx_load(E, a->load.var, a->load.offset);
+        continue;
+      }
+      if (param && hx_is_tensor(param) && param->written && a->kind == IR_VARREF &&
+          a->var->kind == IR_VAR_PARAM && !a->var->written)
+        fprintf(out, "(%s *)", hx_c_type(param->elem)); /* the caller's parameter is const */
+      hx_expr(E, a, 0);
+    }
+    fputc(')', out);
+    return;
+  }
+  default: break;
+  }
+  const char *name = (size_t)e->call.fn < sizeof math / sizeof *math ? math[e->call.fn] : NULL;
+  fprintf(out, "hdt_%s_%s(", name ? name : "unsupported", hx_sfx(e->ty));
+  for (int i = 0; i < e->call.nargs; i++) {
+    if (i)
+      fputs(", ", out);
+    hx_expr(E, e->call.args[i], 0);
+  }
+  fputc(')', out);
+}
+
+static void hx_expr(hx_emitter *E, const ir_expr *e, int min_prec) {
+  FILE *out = E->out;
+  bool paren = hx_prec(E, e) < min_prec;
+  if (paren)
+    fputc('(', out);
+  switch (e->kind) {
+  case IR_CONST: hx_const(E, e); break;
+  case IR_VARREF: hx_var(E, e->var); break;
+  case IR_LOAD: hx_load(E, e->load.var, e->load.offset); break;
+  case IR_SPECIAL: hx_special(E, e->special); break;
+  case IR_UNARY: hx_unary(E, e); break;
+  case IR_BINARY: hx_binary(E, e); break;
+  case IR_CAST: hx_cast(E, e); break;
+  case IR_SELECT:
+    fputc('(', out);
+    hx_expr(E, e->select.c, HX_PREC_SELECT + 1);
+    fputs(" ? ", out);
+    hx_expr(E, e->select.a, HX_PREC_SELECT + 1);
+    fputs(" : ", out);
+    hx_expr(E, e->select.b, HX_PREC_SELECT);
+    fputc(')', out);
+    break;
+  case IR_CALL: hx_call(E, e); break;
+  }
+  if (paren)
+    fputc(')', out);
+}
+
+/* ---- statements inside a thread loop, and device functions ---- */
+
+static bool hx_same_expr(const ir_expr *a, const ir_expr *b) {
+  if (a == b)
+    return true;
+  if (a->kind != b->kind || a->ty != b->ty)
+    return false;
+  switch (a->kind) {
+  case IR_CONST:
+    return type_is_float(a->ty) ? a->cst.f == b->cst.f && signbit(a->cst.f) == signbit(b->cst.f)
+                                : a->cst.i == b->cst.i && a->cst.b == b->cst.b;
+  case IR_VARREF: return a->var == b->var;
+  case IR_SPECIAL: return a->special == b->special;
+  case IR_LOAD: return a->load.var == b->load.var && hx_same_expr(a->load.offset, b->load.offset);
+  case IR_UNARY:
+  case IR_CAST: return a->op.op == b->op.op && hx_same_expr(a->op.a, b->op.a);
+  case IR_BINARY:
+    return a->op.op == b->op.op && hx_same_expr(a->op.a, b->op.a) && hx_same_expr(a->op.b, b->op.b);
+  default: return false; /* calls are never the same twice */
+  }
+}
+
+/* `x = x op y` can be written `x op= y` when op is a C operator: same value,
+ * also for the narrow integers (compound assignment converts back), except
+ * u8/u16 products, which must be computed in u32. */
+static bool hx_compound(const ir_expr *value, const ir_expr *target) {
+  if (value->kind != IR_BINARY || hx_is_comparison(value->op.op) || value->op.op == AST_OP_LAND ||
+      value->op.op == AST_OP_LOR || hx_binary_is_call(value))
+    return false;
+  if (hx_is_narrow_int(value->ty) && !type_is_signed(value->ty) && value->op.op == AST_OP_MUL)
+    return false;
+  return hx_same_expr(value->op.a, target);
+}
+
+static void hx_zero(hx_emitter *E, type *t) {
+  ir_expr z = {.kind = IR_CONST, .ty = t};
+  hx_const(E, &z);
+}
+
+/* `= value`, or `op= y` when the value is `target op y`. */
+static void hx_assigned_value(hx_emitter *E, const ir_expr *value, const ir_expr *target) {
+  if (hx_compound(value, target)) {
+    fprintf(E->out, " %s= ", ast_op_text(value->op.op));
+    hx_expr(E, value->op.b, 0);
+  } else {
+    fputs(" = ", E->out);
+    hx_expr(E, value, 0);
+  }
+  fputs(";\n", E->out);
+}
+
+static void hx_stmt(hx_emitter *E, const ir_stmt *s, int depth);
+
+static void hx_block(hx_emitter *E, const ir_block *b, int depth) {
+  for (int i = 0; i < b->len; i++)
+    hx_stmt(E, b->stmts[i], depth);
+}
+
+static void hx_decl(hx_emitter *E, const ir_stmt *s, int depth) {
+  const ir_var *v = s->decl.var;
+  FILE *out = E->out;
+  bool array = v->kind == IR_VAR_LOCAL;
+  switch (E->storage[v->id]) {
+  case HX_SHARED: return; /* in the frame */
+  case HX_THREAD:
+    hx_indent(E, depth);
+    if (array) { /* a fresh array, as in a C block: no values left from before */
+      fprintf(out, "hdt_zero(%s[tid], sizeof %s[tid]);\n", v->name, v->name);
+      return;
+    }
+    fprintf(out, "%s[tid] = ", v->name);
+    break;
+  default:
+    hx_indent(E, depth);
+    if (array) {
+      fprintf(out, "%s %s[%lld] = {0};\n", hx_c_type(v->elem), v->name,
+              (long long)(v->array_len > 0 ? v->array_len : 1));
+    } else {
+      fprintf(out, "%s%s %s = ", !v->mutable_ && s->decl.init ? "const " : "", hx_c_type(v->ty), v->name);
+      break;
+    }
+    if (E->reads[v->id] == 0) {
+      hx_indent(E, depth);
+      fprintf(out, "(void)%s;\n", v->name);
+    }
+    return;
+  }
+  if (s->decl.init)
+    hx_expr(E, s->decl.init, 0);
+  else
+    hx_zero(E, v->ty); /* hdt has no indeterminate values */
+  fputs(";\n", out);
+  if (E->storage[v->id] == HX_LOCAL && E->reads[v->id] == 0) {
+    hx_indent(E, depth);
+    fprintf(out, "(void)%s;\n", v->name); /* assigned, never read */
+  }
+}
+
+/* The header of a C for loop: `T v = start; cond; step`. */
+static void hx_for_header(hx_emitter *E, const ir_stmt *s) {
+  FILE *out = E->out;
+  const ir_var *v = s->for_.var;
+  const ir_expr *step = s->for_.step;
+  fprintf(out, "for (%s %s = ", hx_c_type(v->ty), v->name);
+  hx_expr(E, s->for_.start, 0);
+  fputs("; ", out);
+  hx_expr(E, s->for_.cond, 0);
+  fputs("; ", out);
+  if (step->kind == IR_CONST && type_is_int(step->ty) && step->cst.i == 1) {
+    fprintf(out, "++%s", v->name);
+  } else if (step->kind == IR_CONST && type_is_int(step->ty) && type_is_signed(step->ty) && step->cst.i == -1) {
+    fprintf(out, "--%s", v->name);
+  } else if (hx_is_half(v->ty)) {
+    fprintf(out, "%s = hdt_add_%s(%s, ", v->name, hx_sfx(v->ty), v->name);
+    hx_expr(E, step, 0);
+    fputc(')', out);
+  } else {
+    fprintf(out, "%s += ", v->name);
+    hx_expr(E, step, 0);
+  }
+  fputc(')', out);
+}
+
+static void hx_if(hx_emitter *E, const ir_stmt *s, int depth, bool chained) {
+  FILE *out = E->out;
+  if (!chained)
+    hx_indent(E, depth);
+  fputs("if (", out);
+  hx_expr(E, s->if_.cond, 0);
+  fputs(") {\n", out);
+  hx_block(E, &s->if_.then, depth + 1);
+  hx_indent(E, depth);
+  if (s->if_.els.len == 1 && s->if_.els.stmts[0]->kind == IR_IF) {
+    fputs("} else ", out);
+    hx_if(E, s->if_.els.stmts[0], depth, true);
+    return;
+  }
+  if (s->if_.els.len) {
+    fputs("} else {\n", out);
+    hx_block(E, &s->if_.els, depth + 1);
+    hx_indent(E, depth);
+  }
+  fputs("}\n", out);
+}
+
+/* In a kernel, a returning thread is done for the rest of the block: it is
+ * marked and leaves its thread loop. */
+static void hx_return(hx_emitter *E, const ir_stmt *s, int depth) {
+  FILE *out = E->out;
+  hx_indent(E, depth);
+  if (E->ctx != HX_IN_THREAD) {
+    fputs("return", out);
+    if (s->ret.value) {
+      fputc(' ', out);
+      hx_expr(E, s->ret.value, 0);
+    }
+    fputs(";\n", out);
+    return;
+  }
+  fputs("done[tid] = true; /* return */\n", out);
+  hx_indent(E, depth);
+  if (E->loop_depth == 0) {
+    fputs("continue;\n", out);
+  } else {
+    fprintf(out, "goto hdt_next_%d;\n", E->thread_loops);
+    E->next_used = true;
+  }
+}
+
+static void hx_stmt(hx_emitter *E, const ir_stmt *s, int depth) {
+  FILE *out = E->out;
+  switch (s->kind) {
+  case IR_DECL: hx_decl(E, s, depth); return;
+  case IR_ASSIGN: {
+    ir_expr target = {.kind = IR_VARREF, .ty = s->assign.var->ty, .var = s->assign.var};
+    hx_indent(E, depth);
+    hx_var(E, s->assign.var);
+    hx_assigned_value(E, s->assign.value, &target);
+    return;
+  }
+  case IR_STORE: {
+    ir_expr target = {.kind = IR_LOAD, .ty = s->store.var->elem};
+    target.load.var = s->store.var;
+    target.load.offset = s->store.offset;
+    hx_indent(E, depth);
+    hx_load(E, s->store.var, s->store.offset);
+    hx_assigned_value(E, s->store.value, &target);
+    return;
+  }
+  case IR_IF: hx_if(E, s, depth, false); return;
+  case IR_FOR:
+  case IR_WHILE:
+    hx_indent(E, depth);
+    if (s->kind == IR_FOR) {
+      hx_for_header(E, s);
+    } else {
+      fputs("while (", out);
+      hx_expr(E, s->while_.cond, 0);
+      fputc(')', out);
+    }
+    fputs(" {\n", out);
+    E->loop_depth++;
+    hx_block(E, s->kind == IR_FOR ? &s->for_.body : &s->while_.body, depth + 1);
+    E->loop_depth--;
+    hx_indent(E, depth);
+    fputs("}\n", out);
+    return;
+  case IR_BREAK: hx_indent(E, depth); fputs("break;\n", out); return;
+  case IR_CONTINUE: hx_indent(E, depth); fputs("continue;\n", out); return;
+  case IR_RETURN: hx_return(E, s, depth); return;
+  case IR_BARRIER: /* not reached for a kernel that passed the uniformity check */
+    fputs("#error \"hdtc: syncthreads() under control flow that differs between threads\"\n", out);
+    return;
+  case IR_EVAL:
+    hx_indent(E, depth);
+    if (s->eval.expr->ty && s->eval.expr->ty->kind != TY_VOID)
+      fputs("(void)", out);
+    hx_expr(E, s->eval.expr, HX_PREC_UNARY);
+    fputs(";\n", out);
+    return;
+  case IR_BLOCK:
+    hx_indent(E, depth);
+    fputs("{\n", out);
+    hx_block(E, &s->block, depth + 1);
+    hx_indent(E, depth);
+    fputs("}\n", out);
+    return;
+  }
+}
+
+/* ---- fission: the statement lists that the whole block runs ---- */
+
+static hx_class hx_classify(const ir_stmt *s, bool in_uniform_loop) {
+  switch (s->kind) {
+  case IR_BARRIER: return HX_BARRIER;
+  case IR_BREAK:
+  case IR_CONTINUE: return in_uniform_loop ? HX_JUMP : HX_PLAIN;
+  default: break;
+  }
+  if (hx_own_shuffles(s))
+    return HX_SHUFFLE;
+  const ir_block *b[2];
+  int n = hx_bodies(s, b);
+  for (int i = 0; i < n; i++)
+    if (hx_block_syncs(b[i]))
+      return HX_UNIFORM;
+  if (n && in_uniform_loop && hx_stmt_escapes(s))
+    return HX_UNIFORM;
+  return HX_PLAIN;
+}
+
+/* Classes of a list's statements, and the thread loop (run) each plain or
+ * shuffle statement belongs to (-1 for the others). A shuffle statement
+ * starts a run: its exchange phases come before it. */
+static void hx_partition(const ir_block *b, bool in_uniform_loop, hx_class *cls, int *run) {
+  int cur = -1, next = 0;
+  for (int i = 0; i < b->len; i++) {
+    cls[i] = hx_classify(b->stmts[i], in_uniform_loop);
+    if (cls[i] == HX_SHUFFLE || (cls[i] == HX_PLAIN && cur < 0))
+      cur = next++;
+    else if (cls[i] != HX_PLAIN)
+      cur = -1;
+    run[i] = cur;
+  }
+}
+
+/* The same value in every thread of the block, at any point of it:
+ * constants, blockIdx, gridDim, scalar parameters (read-only) and block
+ * values, combined without loads or calls with effects. */
+static bool hx_invariant(const hx_emitter *E, const ir_expr *e) {
+  switch (e->kind) {
+  case IR_CONST: return true;
+  case IR_SPECIAL: return hx_special_dim(e->special) != HX_DIM_THREAD;
+  case IR_VARREF:
+    return (E->storage[e->var->id] == HX_PARAM && !hx_is_tensor(e->var)) || E->storage[e->var->id] == HX_BLOCK;
+  case IR_UNARY:
+  case IR_CAST: return hx_invariant(E, e->op.a);
+  case IR_BINARY: return hx_invariant(E, e->op.a) && hx_invariant(E, e->op.b);
+  case IR_SELECT: return hx_invariant(E, e->select.c) && hx_invariant(E, e->select.a) && hx_invariant(E, e->select.b);
+  case IR_CALL:
+    if (e->call.fn == IR_FN_USER || e->call.fn == IR_FN_ATOMIC_ADD || hx_is_shuffle(e))
+      return false;
+    for (int i = 0; i < e->call.nargs; i++)
+      if (!hx_invariant(E, e->call.args[i]))
+        return false;
+    return true;
+  default: return false;
+  }
+}
+
+static int hx_count_own_shuffles_expr(const ir_expr *e) {
+  if (!e)
+    return 0;
+  switch (e->kind) {
+  case IR_LOAD: return hx_count_own_shuffles_expr(e->load.offset);
+  case IR_UNARY:
+  case IR_CAST: return hx_count_own_shuffles_expr(e->op.a);
+  case IR_BINARY: return hx_count_own_shuffles_expr(e->op.a) + hx_count_own_shuffles_expr(e->op.b);
+  case IR_SELECT:
+    return hx_count_own_shuffles_expr(e->select.c) + hx_count_own_shuffles_expr(e->select.a) +
+           hx_count_own_shuffles_expr(e->select.b);
+  case IR_CALL: {
+    int n = hx_is_shuffle(e);
+    for (int i = 0; i < e->call.nargs; i++)
+      n += hx_count_own_shuffles_expr(e->call.args[i]);
+    return n;
+  }
+  default: return 0;
+  }
+}
+
+static void hx_plan_list(hx_emitter *E, const ir_block *b, bool in_uniform_loop);
+
+static void hx_plan_uniform(hx_emitter *E, const ir_stmt *s, bool in_uniform_loop) {
+  switch (s->kind) {
+  case IR_IF:
+    hx_plan_list(E, &s->if_.then, in_uniform_loop);
+    hx_plan_list(E, &s->if_.els, in_uniform_loop);
+    return;
+  case IR_BLOCK: hx_plan_list(E, &s->block, in_uniform_loop); return;
+  case IR_FOR:
+    E->storage[s->for_.var->id] = HX_BLOCK; /* the loop runs once per block */
+    hx_plan_list(E, &s->for_.body, true);
+    return;
+  case IR_WHILE: hx_plan_list(E, &s->while_.body, true); return;
+  default: return;
+  }
+}
+
+/* Decides where the variables declared in a uniformly emitted list live. A
+ * `let` of a block-invariant value becomes a block value, unless a thread
+ * may have returned earlier in its thread loop (then computing it before
+ * the loop could do what no thread does, such as divide by zero). Others
+ * that a later statement outside their own thread loop uses are per-thread
+ * frame arrays. */
+static void hx_plan_list(hx_emitter *E, const ir_block *b, bool in_uniform_loop) {
+  int n = b->len;
+  hx_class *cls = hx_alloc((size_t)n, sizeof *cls);
+  int *run = hx_alloc((size_t)n, sizeof *run);
+  hx_partition(b, in_uniform_loop, cls, run);
+  bool run_returns = false;
+  for (int i = 0; i < n; i++) {
+    const ir_stmt *s = b->stmts[i];
+    if (i == 0 || run[i] != run[i - 1])
+      run_returns = false;
+    if (cls[i] == HX_UNIFORM)
+      hx_plan_uniform(E, s, in_uniform_loop);
+    if (cls[i] != HX_PLAIN && cls[i] != HX_SHUFFLE)
+      continue;
+    if (cls[i] == HX_SHUFFLE) {
+      const ir_expr *x[3];
+      int k = 0, nx = hx_own_exprs(s, x);
+      for (int j = 0; j < nx; j++)
+        k += hx_count_own_shuffles_expr(x[j]);
+      if (k > E->xchg_depth)
+        E->xchg_depth = k;
+    }
+    if (s->kind == IR_DECL && s->decl.var->kind != IR_VAR_SHARED) {
+      const ir_var *v = s->decl.var;
+      if (!run_returns && v->kind == IR_VAR_SCALAR && !v->mutable_ && s->decl.init &&
+          hx_invariant(E, s->decl.init)) {
+        E->storage[v->id] = HX_BLOCK;
+        E->hoisted[v->id] = true;
+      } else {
+        for (int j = i + 1; j < n; j++)
+          if (run[j] != run[i] && hx_stmt_refs_var(b->stmts[j], v)) {
+            E->storage[v->id] = HX_THREAD;
+            break;
+          }
+      }
+    }
+    run_returns |= hx_stmt_returns(s);
+  }
+  free(cls);
+  free(run);
+}
+
+/* Declarations that need no code in a thread loop. */
+static bool hx_runs_nothing(const hx_emitter *E, const ir_stmt *s) {
+  return s->kind == IR_DECL && (E->storage[s->decl.var->id] == HX_SHARED || E->hoisted[s->decl.var->id]);
+}
+
+static void hx_thread_loop_open(hx_emitter *E, int depth) {
+  FILE *out = E->out;
+  E->phase++;
+  hx_indent(E, depth);
+  if (E->phase_note)
+    fprintf(out, "/* phase %d: %s */\n", E->phase, E->phase_note);
+  else
+    fprintf(out, "/* phase %d */\n", E->phase);
+  E->phase_note = NULL;
+  hx_indent(E, depth);
+  fprintf(out, "for (int tid = 0; tid < %lld; tid++) {\n", (long long)E->f->threads);
+  if (E->has_return) {
+    hx_indent(E, depth + 1);
+    fputs("if (done[tid])\n", out);
+    hx_indent(E, depth + 2);
+    fputs("continue;\n", out);
+  }
+  E->ctx = HX_IN_THREAD;
+  E->loop_depth = 0;
+  E->next_used = false;
+  E->thread_loops++;
+}
+
+static void hx_thread_loop_close(hx_emitter *E, int depth) {
+  if (E->next_used) {
+    hx_indent(E, depth);
+    fprintf(E->out, "hdt_next_%d:;\n", E->thread_loops);
+  }
+  hx_indent(E, depth);
+  fputs("}\n", E->out);
+  E->ctx = HX_IN_BLOCK;
+}
+
+/* Records the shuffles of e in evaluation order (operands first), each with
+ * the conditions under which C evaluates it. */
+typedef struct hx_guard_link {
+  hx_guard g;
+  const struct hx_guard_link *up;
+} hx_guard_link;
+
+static void hx_collect_shuffles(hx_emitter *E, const ir_expr *e, const hx_guard_link *guards) {
+  if (!e)
+    return;
+  switch (e->kind) {
+  case IR_LOAD: hx_collect_shuffles(E, e->load.offset, guards); return;
+  case IR_UNARY:
+  case IR_CAST: hx_collect_shuffles(E, e->op.a, guards); return;
+  case IR_BINARY: {
+    hx_collect_shuffles(E, e->op.a, guards);
+    if (e->op.op != AST_OP_LAND && e->op.op != AST_OP_LOR) {
+      hx_collect_shuffles(E, e->op.b, guards);
+      return;
+    }
+    hx_guard_link g = {{e->op.a, e->op.op == AST_OP_LAND}, guards};
+    hx_collect_shuffles(E, e->op.b, &g);
+    return;
+  }
+  case IR_SELECT: {
+    hx_collect_shuffles(E, e->select.c, guards);
+    hx_guard_link g = {{e->select.c, true}, guards};
+    hx_collect_shuffles(E, e->select.a, &g);
+    g.g.when = false;
+    hx_collect_shuffles(E, e->select.b, &g);
+    return;
+  }
+  case IR_CALL:
+    for (int i = 0; i < e->call.nargs; i++)
+      hx_collect_shuffles(E, e->call.args[i], guards);
+    if (!hx_is_shuffle(e))
+      return;
+    if (E->nshfl == E->capshfl) {
+      E->capshfl = E->capshfl ? 2 * E->capshfl : 4;
+      E->shfl = realloc(E->shfl, (size_t)E->capshfl * sizeof *E->shfl);
+      if (!E->shfl) {
+        fputs("hdtc: fatal: out of memory\n", stderr);
+        abort();
+      }
+    }
+    hx_shuffle *sh = &E->shfl[E->nshfl++];
+    sh->call = e;
+    sh->nguards = 0;
+    for (const hx_guard_link *l = guards; l; l = l->up)
+      sh->nguards++;
+    sh->guards = hx_alloc((size_t)sh->nguards, sizeof *sh->guards);
+    int k = sh->nguards;
+    for (const hx_guard_link *l = guards; l; l = l->up)
+      sh->guards[--k] = l->g;
+    return;
+  default: return;
+  }
+}
+
+static void hx_forget_shuffles(hx_emitter *E) {
+  for (int i = 0; i < E->nshfl; i++)
+    free(E->shfl[i].guards);
+  E->nshfl = 0;
+}
+
+/* Does e contain a shuffle recorded at index `from` or later? */
+static bool hx_uses_shuffle_from(const hx_emitter *E, const ir_expr *e, int from) {
+  if (!e)
+    return false;
+  if (hx_is_shuffle(e) && hx_shuffle_index(E, e) >= from)
+    return true;
+  switch (e->kind) {
+  case IR_LOAD: return hx_uses_shuffle_from(E, e->load.offset, from);
+  case IR_UNARY:
+  case IR_CAST: return hx_uses_shuffle_from(E, e->op.a, from);
+  case IR_BINARY: return hx_uses_shuffle_from(E, e->op.a, from) || hx_uses_shuffle_from(E, e->op.b, from);
+  case IR_SELECT:
+    return hx_uses_shuffle_from(E, e->select.c, from) || hx_uses_shuffle_from(E, e->select.a, from) ||
+           hx_uses_shuffle_from(E, e->select.b, from);
+  case IR_CALL:
+    for (int i = 0; i < e->call.nargs; i++)
+      if (hx_uses_shuffle_from(E, e->call.args[i], from))
+        return true;
+    return false;
+  default: return false;
+  }
+}
+
+/* Can shuffle j offer its value in the same phase as shuffles [from, j)?
+ * Not when its operand or guards read one of them. */
+static bool hx_offers_together(const hx_emitter *E, int from, int j) {
+  const hx_shuffle *sh = &E->shfl[j];
+  if (hx_uses_shuffle_from(E, sh->call->call.args[0], from))
+    return false;
+  for (int g = 0; g < sh->nguards; g++)
+    if (hx_uses_shuffle_from(E, sh->guards[g].cond, from))
+      return false;
+  return true;
+}
+
+/* xchg[j][tid].T = operand, where C would evaluate the shuffle at all. */
+static void hx_offer(hx_emitter *E, int j, int depth) {
+  FILE *out = E->out;
+  const hx_shuffle *sh = &E->shfl[j];
+  if (sh->nguards) {
+    hx_indent(E, depth);
+    fputs("if (", out);
+    for (int g = 0; g < sh->nguards; g++) {
+      if (g)
+        fputs(" && ", out);
+      if (sh->guards[g].when) {
+        hx_expr(E, sh->guards[g].cond, ir_op_precedence(AST_OP_LAND) + 1);
+      } else {
+        fputc('!', out);
+        hx_unary_operand(E, sh->guards[g].cond, '!');
+      }
+    }
+    fputs(")\n", out);
+    depth++;
+  }
+  hx_indent(E, depth);
+  hx_xchg_slot(E, j);
+  fprintf(out, "[tid].%s = ", hx_sfx(sh->call->ty));
+  hx_expr(E, sh->call->call.args[0], 0);
+  fputs(";\n", out);
+}
+
+/* The exchange phases of a statement with shuffles: every thread stores
+ * the value it offers in the shuffle's exchange buffer; a shuffle whose
+ * operand contains another one offers in a later phase, after that one can
+ * be read. */
+static void hx_exchange_phases(hx_emitter *E, const ir_stmt *s, int depth) {
+  FILE *out = E->out;
+  if ((s->kind == IR_FOR && (hx_expr_any(E, s->for_.cond, hx_pred_shuffle) ||
+                             hx_expr_any(E, s->for_.step, hx_pred_shuffle))) ||
+      s->kind == IR_WHILE) {
+    /* evaluated once per iteration by each thread: the threads would have
+     * to agree on the trip count, which nothing checks */
+    fputs("#error \"hdtc: the host target does not support a shuffle in a loop condition\"\n", out);
+    return;
+  }
+  const ir_expr *x[3];
+  int nx = hx_own_exprs(s, x);
+  for (int i = 0; i < nx; i++)
+    hx_collect_shuffles(E, x[i], NULL);
+  for (int from = 0, to; from < E->nshfl; from = to) {
+    for (to = from + 1; to < E->nshfl && hx_offers_together(E, from, to);)
+      to++;
+    char note[96];
+    if (to - from == 1)
+      snprintf(note, sizeof note, "every thread offers its value to %s",
+               E->shfl[from].call->call.fn == IR_FN_SHFL_XOR ? "shfl_xor" : "shfl_down");
+    else
+      snprintf(note, sizeof note, "every thread offers its values to %d shuffles", to - from);
+    E->phase_note = note;
+    hx_thread_loop_open(E, depth);
+    for (int j = from; j < to; j++)
+      hx_offer(E, j, depth + 1);
+    hx_thread_loop_close(E, depth);
+  }
+  E->phase_note = E->nshfl > 1 ? "the shuffles read the values offered" : "the shuffle reads the values offered";
+}
+
+/* A thread loop over b->stmts[from, to), after the exchange phases of a
+ * leading shuffle statement and the block values it declares. */
+static void hx_run(hx_emitter *E, const ir_block *b, int from, int to, bool shuffle_first, int depth) {
+  bool last = b == &E->f->body && to == b->len; /* the end of the block follows anyway */
+  FILE *out = E->out;
+  if (shuffle_first)
+    hx_exchange_phases(E, b->stmts[from], depth);
+  bool any = false, returns = false;
+  for (int k = from; k < to; k++) {
+    const ir_stmt *s = b->stmts[k];
+    if (s->kind == IR_DECL && E->hoisted[s->decl.var->id]) {
+      const ir_var *v = s->decl.var;
+      hx_indent(E, depth);
+      fprintf(out, "const %s %s = ", hx_c_type(v->ty), v->name);
+      hx_expr(E, s->decl.init, 0);
+      fputs(";\n", out);
+    }
+    any |= !hx_runs_nothing(E, s);
+    returns |= hx_stmt_returns(s);
+  }
+  if (any) {
+    hx_thread_loop_open(E, depth);
+    for (int k = from; k < to; k++)
+      if (!hx_runs_nothing(E, b->stmts[k]))
+        hx_stmt(E, b->stmts[k], depth + 1);
+    hx_thread_loop_close(E, depth);
+  }
+  hx_forget_shuffles(E);
+  if (returns && !last) { /* every thread returned: a uniform return ends the block */
+    hx_indent(E, depth);
+    fprintf(out, "if (hdt_all_true(done, %lld))\n", (long long)E->f->threads);
+    hx_indent(E, depth + 1);
+    fputs("goto hdt_block_end;\n", out);
+    E->uses_block_end = true;
+  }
+}
+
+static void hx_uniform_list(hx_emitter *E, const ir_block *b, bool in_uniform_loop, int depth);
+
+/* A condition of a uniform statement that calls a function with side
+ * effects: every thread evaluates it, as on the GPU (they agree on the
+ * value); returns the block variable that holds it. */
+static int hx_hoist_condition(hx_emitter *E, const ir_expr *cond, int depth) {
+  int n = ++E->conds;
+  hx_indent(E, depth);
+  fprintf(E->out, "bool hdt_cond_%d = false;\n", n);
+  E->phase_note = "every thread evaluates the condition (it has side effects)";
+  hx_thread_loop_open(E, depth);
+  hx_indent(E, depth + 1);
+  fprintf(E->out, "hdt_cond_%d = ", n);
+  hx_expr(E, cond, 0);
+  fputs(";\n", E->out);
+  hx_thread_loop_close(E, depth);
+  return n;
+}
+
+static bool hx_block_barriers(const ir_stmt *s) {
+  if (s->kind == IR_BARRIER)
+    return true;
+  const ir_block *b[2];
+  int n = hx_bodies(s, b);
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j < b[i]->len; j++)
+      if (hx_block_barriers(b[i]->stmts[j]))
+        return true;
+  return false;
+}
+
+static void hx_uniform_stmt_body(hx_emitter *E, const ir_stmt *s, bool in_uniform_loop, int depth);
+
+/* The phase comments: a branch or loop body starts after what came before
+ * the statement; after it, what the last phase followed depends on the
+ * path taken, so the next phase's comment claims nothing. */
+static void hx_uniform_stmt(hx_emitter *E, const ir_stmt *s, bool in_uniform_loop, int depth) {
+  hx_uniform_stmt_body(E, s, in_uniform_loop, depth);
+  E->phase_note = NULL;
+}
+
+static void hx_uniform_stmt_body(hx_emitter *E, const ir_stmt *s, bool in_uniform_loop, int depth) {
+  FILE *out = E->out;
+  const char *incoming = E->phase_note;
+  hx_indent(E, depth);
+  fprintf(out, "/* the same for every thread (%s): run once for the block */\n",
+          hx_block_barriers(s) ? "it contains syncthreads()" : hx_stmt_syncs(s) ? "it contains a shuffle"
+                                                                              : "it has a break or continue of a uniform loop");
+  switch (s->kind) {
+  case IR_BLOCK:
+    hx_indent(E, depth);
+    fputs("{\n", out);
+    hx_uniform_list(E, &s->block, in_uniform_loop, depth + 1);
+    hx_indent(E, depth);
+    fputs("}\n", out);
+    return;
+  case IR_IF: {
+    int hoisted = hx_expr_any(E, s->if_.cond, hx_pred_impure) ? hx_hoist_condition(E, s->if_.cond, depth) : 0;
+    hx_indent(E, depth);
+    fputs("if (", out);
+    if (hoisted)
+      fprintf(out, "hdt_cond_%d", hoisted);
+    else
+      hx_expr(E, s->if_.cond, 0);
+    fputs(") {\n", out);
+    hx_uniform_list(E, &s->if_.then, in_uniform_loop, depth + 1);
+    if (s->if_.els.len) {
+      hx_indent(E, depth);
+      fputs("} else {\n", out);
+      E->phase_note = incoming;
+      hx_uniform_list(E, &s->if_.els, in_uniform_loop, depth + 1);
+    }
+    hx_indent(E, depth);
+    fputs("}\n", out);
+    return;
+  }
+  case IR_FOR:
+  case IR_WHILE:
+    if (s->kind == IR_FOR ? hx_expr_any(E, s->for_.start, hx_pred_impure) || hx_expr_any(E, s->for_.cond, hx_pred_impure) ||
+                                hx_expr_any(E, s->for_.step, hx_pred_impure)
+                          : hx_expr_any(E, s->while_.cond, hx_pred_impure))
+      fputs("#error \"hdtc: the host target does not support a call with side effects in the bounds of a "
+            "loop that contains a barrier\"\n", out);
+    hx_indent(E, depth);
+    if (s->kind == IR_FOR) {
+      hx_for_header(E, s);
+    } else {
+      fputs("while (", out);
+      hx_expr(E, s->while_.cond, 0);
+      fputc(')', out);
+    }
+    fputs(" {\n", out);
+    hx_uniform_list(E, s->kind == IR_FOR ? &s->for_.body : &s->while_.body, true, depth + 1);
+    hx_indent(E, depth);
+    fputs("}\n", out);
+    return;
+  default: hx_stmt(E, s, depth); return;
+  }
+}
+
+static void hx_uniform_list(hx_emitter *E, const ir_block *b, bool in_uniform_loop, int depth) {
+  int n = b->len;
+  hx_class *cls = hx_alloc((size_t)n, sizeof *cls);
+  int *run = hx_alloc((size_t)n, sizeof *run);
+  hx_partition(b, in_uniform_loop, cls, run);
+  for (int i = 0; i < n;) {
+    const ir_stmt *s = b->stmts[i];
+    switch (cls[i]) {
+    case HX_BARRIER:
+      hx_indent(E, depth);
+      fputs("/* syncthreads() */\n", E->out);
+      E->phase_note = "after syncthreads()";
+      i++;
+      break;
+    case HX_JUMP:
+      hx_indent(E, depth);
+      fputs(s->kind == IR_BREAK ? "break;\n" : "continue;\n", E->out);
+      i++;
+      break;
+    case HX_UNIFORM:
+      hx_uniform_stmt(E, s, in_uniform_loop, depth);
+      i++;
+      break;
+    default: {
+      int j = i + 1;
+      while (j < n && run[j] == run[i])
+        j++;
+      hx_run(E, b, i, j, cls[i] == HX_SHUFFLE, depth);
+      i = j;
+    }
+    }
+  }
+  free(cls);
+  free(run);
+}
+
+/* ---- kernels ---- */
+
+static void hx_reset_function(hx_emitter *E, const ir_func *f, hx_context ctx) {
+  E->f = f;
+  E->ctx = ctx;
+  free(E->storage);
+  free(E->reads);
+  free(E->hoisted);
+  int n = f->nvars ? f->nvars : 1;
+  E->storage = hx_alloc((size_t)n, sizeof *E->storage);
+  E->reads = hx_alloc((size_t)n, sizeof *E->reads);
+  E->hoisted = hx_alloc((size_t)n, sizeof *E->hoisted);
+  for (int i = 0; i < f->nvars; i++) {
+    const ir_var *v = f->vars[i];
+    E->storage[i] = v->kind == IR_VAR_PARAM ? HX_PARAM : v->kind == IR_VAR_SHARED ? HX_SHARED : HX_LOCAL;
+  }
+  hx_count_block(E->reads, &f->body);
+}
+
+static void hx_params(hx_emitter *E, const ir_func *f, unsigned dims) {
+  FILE *out = E->out;
+  const char *sep = "";
+  static const char *const names[] = {"threadIdx", "blockIdx", "blockDim", "gridDim"};
+  for (int k = 0; k < 4; k++)
+    if (dims & (1u << k)) {
+      fprintf(out, "%shdt_dim3 %s", sep, names[k]);
+      sep = ", ";
+    }
+  for (int i = 0; i < f->nparams; i++) {
+    const ir_var *v = f->params[i];
+    if (hx_is_tensor(v))
+      fprintf(out, "%s%s%s *%s", sep, v->written ? "" : "const ", hx_c_type(v->elem), v->name);
+    else
+      fprintf(out, "%s%s %s", sep, hx_c_type(v->ty), v->name);
+    sep = ", ";
+  }
+  if (!*sep)
+    fputs("void", out);
+}
+
+/* Is the variable used at all (read, or stored into)? */
+static bool hx_mentioned(const ir_block *b, const ir_var *v) {
+  for (int i = 0; i < b->len; i++)
+    if (hx_stmt_refs_var(b->stmts[i], v))
+      return true;
+  return false;
+}
+
+static bool hx_declared(const ir_block *b, const ir_var *v) {
+  for (int i = 0; i < b->len; i++) {
+    const ir_stmt *s = b->stmts[i];
+    if (s->kind == IR_DECL && s->decl.var == v)
+      return true;
+    const ir_block *nb[2];
+    int n = hx_bodies(s, nb);
+    for (int k = 0; k < n; k++)
+      if (hx_declared(nb[k], v))
+        return true;
+  }
+  return false;
+}
+
+static bool hx_in_frame(const hx_emitter *E, const ir_var *v) {
+  return (E->storage[v->id] == HX_SHARED || E->storage[v->id] == HX_THREAD) && hx_declared(&E->f->body, v);
+}
+
+static void hx_frame_struct(hx_emitter *E, const char *name, bool *any) {
+  const ir_func *f = E->f;
+  FILE *out = E->out;
+  long long T = (long long)f->threads;
+  *any = false;
+  for (int i = 0; i < f->nvars; i++)
+    *any |= hx_in_frame(E, f->vars[i]);
+  *any |= E->xchg_depth > 0 || E->has_return;
+  if (!*any)
+    return;
+  fprintf(out, "/* What a block keeps across its phases: shared memory, and the\n"
+               " * per-thread values that live across barriers (one per thread). */\n");
+  fprintf(out, "struct hdt_%s_frame {\n", name);
+  for (int i = 0; i < f->nvars; i++) {
+    const ir_var *v = f->vars[i];
+    if (!hx_in_frame(E, v))
+      continue;
+    long long len = v->array_len > 0 ? v->array_len : 1;
+    if (E->storage[v->id] == HX_SHARED)
+      fprintf(out, "  %s %s[%lld]; /* shared */\n", hx_c_type(v->elem), v->name, len);
+    else if (v->kind == IR_VAR_LOCAL)
+      fprintf(out, "  %s %s[%lld][%lld]; /* local, per thread */\n", hx_c_type(v->elem), v->name, T, len);
+    else
+      fprintf(out, "  %s %s[%lld]; /* per thread */\n", hx_c_type(v->ty), v->name, T);
+  }
+  if (E->xchg_depth == 1)
+    fprintf(out, "  hdt_xchg xchg[%lld]; /* shuffle exchange */\n", T);
+  else if (E->xchg_depth > 1)
+    fprintf(out, "  hdt_xchg xchg[%d][%lld]; /* shuffle exchange, one per shuffle of a statement */\n",
+            E->xchg_depth, T);
+  if (E->has_return)
+    fprintf(out, "  bool done[%lld]; /* threads that returned */\n", T);
+  fputs("};\n\n", out);
+}
+
+static void hx_frame_aliases(hx_emitter *E, const char *name) {
+  const ir_func *f = E->f;
+  FILE *out = E->out;
+  fprintf(out, "  struct hdt_%s_frame *const frame = hdt_frame;\n", name);
+  for (int i = 0; i < f->nvars; i++) {
+    const ir_var *v = f->vars[i];
+    if (!hx_in_frame(E, v))
+      continue;
+    if (E->storage[v->id] == HX_THREAD && v->kind == IR_VAR_LOCAL)
+      fprintf(out, "  %s (*const %s)[%lld] = frame->%s;\n", hx_c_type(v->elem), v->name,
+              (long long)(v->array_len > 0 ? v->array_len : 1), v->name);
+    else
+      fprintf(out, "  %s *const %s = frame->%s;\n", hx_c_type(v->elem), v->name, v->name);
+  }
+  if (E->xchg_depth == 1)
+    fputs("  hdt_xchg *const xchg = frame->xchg;\n", out);
+  else if (E->xchg_depth > 1)
+    fprintf(out, "  hdt_xchg (*const xchg)[%lld] = frame->xchg;\n", (long long)f->threads);
+  if (E->has_return)
+    fputs("  bool *const done = frame->done;\n", out);
+}
+
+static void hx_kernel(hx_emitter *E, int fi) {
+  const ir_func *f = E->p->funcs[fi];
+  const char *name = f->name;
+  FILE *out = E->out;
+  hx_reset_function(E, f, HX_IN_BLOCK);
+  E->has_return = hx_block_returns(&f->body);
+  E->xchg_depth = 0;
+  E->phase = 0;
+  E->phase_note = NULL;
+  E->thread_loops = 0;
+  E->conds = 0;
+  E->uses_block_tid = E->uses_block_end = E->uses_blockIdx = E->uses_gridDim = false;
+  hx_plan_list(E, &f->body, false);
+
+  /* The body first, into memory: the prologue depends on what it uses. */
+  char *body = NULL;
+  size_t body_len = 0;
+  FILE *mem = open_memstream(&body, &body_len);
+  if (!mem) {
+    fputs("hdtc: fatal: out of memory\n", stderr);
+    abort();
+  }
+  E->out = mem;
+  hx_uniform_list(E, &f->body, false, 1);
+  fclose(mem);
+  E->out = out;
+
+  fprintf(out, "/* ---- kernel %s: block(%lld, %lld, %lld), %lld thread%s, %d phase%s ---- */\n\n", name,
+          (long long)f->block[0], (long long)f->block[1], (long long)f->block[2], (long long)f->threads,
+          f->threads == 1 ? "" : "s", E->phase, E->phase == 1 ? "" : "s");
+  if (f->nparams) {
+    fprintf(out, "struct hdt_%s_args {\n", name);
+    for (int i = 0; i < f->nparams; i++) {
+      fputs("  ", out);
+      const ir_var *v = f->params[i];
+      if (hx_is_tensor(v))
+        fprintf(out, "%s%s *%s;\n", v->written ? "" : "const ", hx_c_type(v->elem), v->name);
+      else
+        fprintf(out, "%s %s;\n", hx_c_type(v->ty), v->name);
+    }
+    fputs("};\n\n", out);
+  }
+  bool has_frame;
+  hx_frame_struct(E, name, &has_frame);
+
+  fprintf(out, "/* One block: its phases in order. */\n");
+  fprintf(out, "static void hdt_%s_block(void *hdt_frame, const void *hdt_args_memory, hdt_dim3 blockIdx,\n", name);
+  fprintf(out, "%*shdt_dim3 gridDim) {\n", (int)strlen(name) + 23, "");
+  bool any_param = false;
+  for (int i = 0; i < f->nparams; i++)
+    any_param |= hx_mentioned(&f->body, f->params[i]);
+  if (any_param) {
+    fprintf(out, "  const struct hdt_%s_args *const hdt_args = hdt_args_memory;\n", name);
+    for (int i = 0; i < f->nparams; i++) {
+      const ir_var *v = f->params[i];
+      if (!hx_mentioned(&f->body, v))
+        continue;
+      if (hx_is_tensor(v))
+        fprintf(out, "  %s%s *const %s = hdt_args->%s;\n", v->written ? "" : "const ", hx_c_type(v->elem), v->name,
+                v->name);
+      else
+        fprintf(out, "  const %s %s = hdt_args->%s;\n", hx_c_type(v->ty), v->name, v->name);
+    }
+  } else {
+    fputs("  (void)hdt_args_memory;\n", out);
+  }
+  if (has_frame)
+    hx_frame_aliases(E, name);
+  else
+    fputs("  (void)hdt_frame;\n", out);
+  if (E->uses_block_tid)
+    fputs("  const int tid = 0; /* outside thread loops: thread 0 (uniform values are everyone's) */\n", out);
+  if (!E->uses_blockIdx)
+    fputs("  (void)blockIdx;\n", out);
+  if (!E->uses_gridDim)
+    fputs("  (void)gridDim;\n", out);
+  fwrite(body, 1, body_len, out);
+  free(body);
+  if (E->uses_block_end)
+    fputs("hdt_block_end:;\n", out);
+  fputs("}\n\n", out);
+
+  fprintf(out, "/* Runs the grid. Returns 0, or %d (cudaErrorInvalidConfiguration) when a grid\n"
+               " * dimension is out of range; an empty grid does nothing. */\n",
+          9);
+  fprintf(out, "int %s(", name);
+  hx_params(E, f, 0);
+  fputs(") {\n", out);
+  E->ctx = HX_IN_ENTRY;
+  if (f->nparams) {
+    fprintf(out, "  const struct hdt_%s_args hdt_args = {", name);
+    for (int i = 0; i < f->nparams; i++)
+      fprintf(out, "%s.%s = %s", i ? ", " : "", f->params[i]->name, f->params[i]->name);
+    fputs("};\n", out);
+  }
+  fprintf(out, "  return hdt_host_launch(hdt_%s_block, ", name);
+  if (has_frame)
+    fprintf(out, "sizeof(struct hdt_%s_frame)", name);
+  else
+    fputs("0", out);
+  fprintf(out, ", %s,\n%*s", f->nparams ? "&hdt_args" : "NULL", 25, "");
+  for (int d = 0; d < 3; d++) {
+    if (d)
+      fputs(", ", out);
+    if (f->grid[d])
+      hx_expr(E, f->grid[d], 0);
+    else
+      fputs("1", out);
+  }
+  fputs(");\n}\n\n", out);
+}
+
+/* ---- device functions ---- */
+
+static void hx_prototype(hx_emitter *E, int fi) {
+  const ir_func *f = E->p->funcs[fi];
+  FILE *out = E->out;
+  if (!E->fn_called[fi])
+    fputs("__attribute__((unused)) ", out);
+  fprintf(out, "static %s %s(", f->ret && f->ret->kind != TY_VOID ? hx_c_type(f->ret) : "void", E->fn_name[fi]);
+  hx_params(E, f, E->fn_dims[fi]);
+  fputc(')', out);
+}
+
+static void hx_function(hx_emitter *E, int fi) {
+  const ir_func *f = E->p->funcs[fi];
+  FILE *out = E->out;
+  hx_reset_function(E, f, HX_IN_FUNC);
+  hx_prototype(E, fi);
+  fputs(" {\n", out);
+  for (int i = 0; i < f->nparams; i++)
+    if (!hx_mentioned(&f->body, f->params[i]))
+      fprintf(out, "  (void)%s;\n", f->params[i]->name);
+  hx_block(E, &f->body, 1);
+  /* Every path returns (sema); C compilers cannot always see it. */
+  bool value = f->ret && f->ret->kind != TY_VOID;
+  if (value && (!f->body.len || f->body.stmts[f->body.len - 1]->kind != IR_RETURN)) {
+    fputs("  return ", out);
+    hx_zero(E, f->ret);
+    fputs(";\n", out);
+  }
+  fputs("}\n\n", out);
+}
+
+/* Does a function call one that is defined after it? */
+static bool hx_calls_forward_expr(const hx_emitter *E, const ir_expr *e, int self) {
+  if (!e)
+    return false;
+  switch (e->kind) {
+  case IR_LOAD: return hx_calls_forward_expr(E, e->load.offset, self);
+  case IR_UNARY:
+  case IR_CAST: return hx_calls_forward_expr(E, e->op.a, self);
+  case IR_BINARY: return hx_calls_forward_expr(E, e->op.a, self) || hx_calls_forward_expr(E, e->op.b, self);
+  case IR_SELECT:
+    return hx_calls_forward_expr(E, e->select.c, self) || hx_calls_forward_expr(E, e->select.a, self) ||
+           hx_calls_forward_expr(E, e->select.b, self);
+  case IR_CALL:
+    if (e->call.fn == IR_FN_USER && hx_func_index(E, e->call.callee) > self)
+      return true;
+    for (int i = 0; i < e->call.nargs; i++)
+      if (hx_calls_forward_expr(E, e->call.args[i], self))
+        return true;
+    return false;
+  default: return false;
+  }
+}
+
+static bool hx_calls_forward(const hx_emitter *E, const ir_block *b, int self) {
+  for (int i = 0; i < b->len; i++) {
+    const ir_stmt *s = b->stmts[i];
+    const ir_expr *x[3];
+    int n = hx_own_exprs(s, x);
+    for (int k = 0; k < n; k++)
+      if (hx_calls_forward_expr(E, x[k], self))
+        return true;
+    const ir_block *nb[2];
+    n = hx_bodies(s, nb);
+    for (int k = 0; k < n; k++)
+      if (hx_calls_forward(E, nb[k], self))
+        return true;
+  }
+  return false;
+}
+
+/* The source name in a C comment: no control characters, no end of comment. */
+static void hx_source_comment(FILE *out, const char *source) {
+  fputs("/* Generated by hdtc from ", out);
+  char prev = 0;
+  for (const char *c = source ? source : "<stdin>"; *c; c++) {
+    char ch = (unsigned char)*c < 0x20 || *c == 0x7f || (prev == '*' && *c == '/') ? '?' : *c;
+    fputc(ch, out);
+    prev = *c;
+  }
+  fputs(" for the host target (hdtc --target=host); do not edit.\n"
+        " *\n"
+        " * Each kernel runs on the CPU with its thread-block semantics kept: a block\n"
+        " * runs as a sequence of phases, each phase a loop over the block's threads,\n"
+        " * and a barrier is the end of a phase. What a thread keeps across phases\n"
+        " * lives in the block's frame, one value per thread (see compiler/emit_host.c\n"
+        " * in the hdt sources). Compile with -fopenmp to run blocks in parallel. */\n",
+        out);
+}
+
+void emit_host(FILE *out, const ir_program *p) {
+  hx_emitter E = {.out = out, .p = p};
+  int n = p->nfuncs;
+  E.fn_name = hx_alloc((size_t)n, sizeof *E.fn_name);
+  E.fn_dims = hx_alloc((size_t)n, sizeof *E.fn_dims);
+  E.fn_impure = hx_alloc((size_t)n, sizeof *E.fn_impure);
+  E.fn_called = hx_alloc((size_t)n, sizeof *E.fn_called);
+  hx_assign_names(&E);
+  hx_scan_program(&E);
+
+  hx_source_comment(out, p->source);
+  fputs("#include \"hdt_host.h\"\n\n", out);
+  bool forward = false;
+  for (int i = 0; i < n; i++)
+    forward |= !p->funcs[i]->is_kernel && hx_calls_forward(&E, &p->funcs[i]->body, i);
+  if (forward) {
+    for (int i = 0; i < n; i++) {
+      if (p->funcs[i]->is_kernel)
+        continue;
+      hx_prototype(&E, i);
+      fputs(";\n", out);
+    }
+    fputc('\n', out);
+  }
+  for (int i = 0; i < n; i++)
+    if (!p->funcs[i]->is_kernel)
+      hx_function(&E, i);
+  for (int i = 0; i < n; i++)
+    if (p->funcs[i]->is_kernel)
+      hx_kernel(&E, i);
+
+  for (int i = 0; i < n; i++)
+    if (E.fn_name[i] != p->funcs[i]->name)
+      free((char *)E.fn_name[i]);
+  free(E.fn_name);
+  free(E.fn_dims);
+  free(E.fn_impure);
+  free(E.fn_called);
+  free(E.storage);
+  free(E.reads);
+  free(E.hoisted);
+  hx_forget_shuffles(&E);
+  free(E.shfl);
+}

@@ -1,0 +1,179 @@
+/* ir.h: the lowered IR between the checked AST and the code generators.
+ *
+ * Structured (if/for/while blocks, no CFG), typed, and close to C: what is
+ * left for an emitter is spelling. Lowering (ir_lower.c) has already
+ *   - turned mapping loops into worker-index arithmetic and loop nests
+ *     (spatial: (w / stride) % extent; repeat: a loop nest, marked unroll;
+ *     composition: outer * inner_extent + inner), with a guard when the
+ *     mapping has fewer workers than the block has threads;
+ *   - flattened every tensor access to an element offset (row-major), and a
+ *     distributed local tensor to the position of the task in its thread's
+ *     list, which is a constant once repeat loops are unrolled;
+ *   - folded constants and simplified division and modulo by constants using
+ *     the value ranges that the IR tracks (threadIdx.x in [0, threads), loop
+ *     counters, worker digits), so that `(w / 32) % 8` with 256 threads
+ *     becomes `w / 32`;
+ *   - given every variable a unique C-safe name within its function.
+ * Everything lives in the compilation's arena. */
+#ifndef HDT_IR_H
+#define HDT_IR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "arena.h"
+#include "ast.h"
+#include "sema.h"
+#include "types.h"
+
+typedef struct ir_expr ir_expr;
+typedef struct ir_stmt ir_stmt;
+typedef struct ir_func ir_func;
+
+typedef enum {
+  IR_VAR_PARAM,  /* a scalar parameter, or a global tensor (a pointer) */
+  IR_VAR_SCALAR, /* a per-thread scalar: let, var, loop counter, temporary */
+  IR_VAR_LOCAL,  /* a per-thread array (local tensor), array_len elements */
+  IR_VAR_SHARED, /* a per-block array (shared tensor), array_len elements */
+} ir_var_kind;
+
+typedef struct ir_var {
+  const char *name; /* unique within the function, safe in C and CUDA */
+  ir_var_kind kind;
+  type *ty;         /* scalars: the scalar type; arrays and tensors: the tensor type */
+  type *elem;       /* the element type of a tensor or array, else ty */
+  int64_t array_len;
+  bool written;     /* a tensor parameter that is stored into (else `const`) */
+  bool mutable_;    /* assigned after its declaration */
+  bool has_range;   /* an immutable integer whose value lies in [lo, hi] */
+  int64_t lo, hi;
+  int id;
+} ir_var;
+
+typedef enum {
+  IR_CONST,   /* ty decides: bool, integer, or float */
+  IR_VARREF,
+  IR_LOAD,    /* var[offset]: a tensor parameter, a shared or a local array */
+  IR_UNARY,
+  IR_BINARY,
+  IR_CAST,
+  IR_SELECT,  /* c ? a : b */
+  IR_SPECIAL, /* threadIdx.x and friends */
+  IR_CALL,    /* an intrinsic or a device function */
+} ir_expr_kind;
+
+typedef enum {
+  IR_THREAD_X, IR_THREAD_Y, IR_THREAD_Z, IR_BLOCK_X, IR_BLOCK_Y, IR_BLOCK_Z,
+  IR_BLOCKDIM_X, IR_BLOCKDIM_Y, IR_BLOCKDIM_Z, IR_GRIDDIM_X, IR_GRIDDIM_Y, IR_GRIDDIM_Z,
+} ir_special;
+
+typedef enum {
+  IR_FN_EXP, IR_FN_LOG, IR_FN_SQRT, IR_FN_RSQRT, IR_FN_TANH, IR_FN_ABS, IR_FN_MIN, IR_FN_MAX,
+  IR_FN_SHFL_XOR,   /* (value, lane mask) */
+  IR_FN_SHFL_DOWN,  /* (value, delta) */
+  IR_FN_ATOMIC_ADD, /* (IR_LOAD naming the element, value); returns the old value */
+  IR_FN_USER,       /* call.callee */
+} ir_fn;
+
+struct ir_expr {
+  ir_expr_kind kind;
+  type *ty;
+  bool has_range; /* integer expressions: the value lies in [lo, hi] */
+  int64_t lo, hi;
+  union {
+    struct { int64_t i; double f; bool b; } cst;
+    ir_var *var;
+    struct { ir_var *var; ir_expr *offset; } load;
+    struct { ast_op op; ir_expr *a, *b; } op; /* unary uses a only */
+    struct { ir_expr *c, *a, *b; } select;
+    ir_special special;
+    struct { ir_fn fn; ir_func *callee; ir_expr **args; int nargs; } call;
+  };
+};
+
+typedef struct ir_block {
+  ir_stmt **stmts;
+  int len, cap;
+} ir_block;
+
+typedef enum {
+  IR_DECL,     /* a scalar (with an optional initial value) or an array */
+  IR_ASSIGN,   /* var = value */
+  IR_STORE,    /* var[offset] = value */
+  IR_IF,
+  IR_FOR,      /* for (var = start; cond; var += step) body */
+  IR_WHILE,
+  IR_BREAK,
+  IR_CONTINUE,
+  IR_RETURN,   /* value may be NULL */
+  IR_BARRIER,  /* syncthreads() */
+  IR_EVAL,     /* a call whose value is unused */
+  IR_BLOCK,    /* a nested scope */
+} ir_stmt_kind;
+
+struct ir_stmt {
+  ir_stmt_kind kind;
+  span where;
+  union {
+    struct { ir_var *var; ir_expr *init; } decl;
+    struct { ir_var *var; ir_expr *value; } assign;
+    struct { ir_var *var; ir_expr *offset, *value; } store;
+    struct { ir_expr *cond; ir_block then, els; } if_;
+    struct { ir_var *var; ir_expr *start, *cond, *step; ir_block body; bool unroll; } for_;
+    struct { ir_expr *cond; ir_block body; } while_;
+    struct { ir_expr *value; } ret;
+    struct { ir_expr *expr; } eval;
+    ir_block block;
+  };
+};
+
+struct ir_func {
+  const char *name;
+  bool is_kernel;
+  ir_var **params;
+  int nparams;
+  type *ret;                /* void for kernels */
+  ir_expr *grid[3];         /* over the scalar parameters */
+  int grid_rank;
+  int64_t block[3];
+  int block_rank;
+  int64_t threads;          /* block[0] * block[1] * block[2] */
+  ir_block body;
+  ir_var **vars;            /* every variable of the function, params first */
+  int nvars, capvars;
+  bool uses_barrier, uses_shuffle, uses_atomic;
+};
+
+typedef struct ir_program {
+  const char *source;       /* the main file's name */
+  ir_func **funcs;          /* callees before callers */
+  int nfuncs;
+} ir_program;
+
+/* Lowers a checked program (no errors reported) to IR. */
+ir_program *ir_lower(arena *a, const program *p);
+
+/* --emit=ir: a C-like listing with ranges of index arithmetic elided. */
+void ir_dump(FILE *out, const ir_program *p);
+
+/* Expression builders that fold and simplify as they build (ir_simplify.c). */
+ir_expr *ir_const_int(arena *a, type *t, int64_t v);
+ir_expr *ir_const_float(arena *a, type *t, double v);
+ir_expr *ir_const_bool(arena *a, bool v);
+ir_expr *ir_varref(arena *a, ir_var *v);
+ir_expr *ir_binary(arena *a, ast_op op, type *t, ir_expr *x, ir_expr *y);
+ir_expr *ir_unary(arena *a, ast_op op, type *t, ir_expr *x);
+ir_expr *ir_cast(arena *a, type *t, ir_expr *x);
+ir_expr *ir_select(arena *a, type *t, ir_expr *c, ir_expr *x, ir_expr *y);
+ir_expr *ir_special_ref(arena *a, ir_special s, int64_t lo, int64_t hi);
+bool ir_is_const_int(const ir_expr *e, int64_t v);
+
+/* Printing shared by the dump and the emitters: C operator precedence. */
+int ir_op_precedence(ast_op op);
+/* The C spelling of a scalar type ("int32_t", "float", "__half"...). */
+const char *ir_c_type(const type *t);
+
+void ir_block_push(arena *a, ir_block *b, ir_stmt *s);
+
+#endif

@@ -1,0 +1,275 @@
+/* ir_dump.c: the --emit=ir listing, and spelling helpers the emitters share.
+ *
+ * The listing is C-like so that it reads as what the emitters will write:
+ * hdt type names, one statement per line, loops marked `unroll`, and each
+ * integer variable's known range as a trailing comment, since the ranges
+ * are what drove the simplification of the index arithmetic. */
+#include <string.h>
+
+#include "ir.h"
+
+int ir_op_precedence(ast_op op) {
+  switch (op) {
+  case AST_OP_MUL: case AST_OP_DIV: case AST_OP_MOD: return 13;
+  case AST_OP_ADD: case AST_OP_SUB: return 12;
+  case AST_OP_SHL: case AST_OP_SHR: return 11;
+  case AST_OP_LT: case AST_OP_LE: case AST_OP_GT: case AST_OP_GE: return 10;
+  case AST_OP_EQ: case AST_OP_NE: return 9;
+  case AST_OP_BAND: return 8;
+  case AST_OP_BXOR: return 7;
+  case AST_OP_BOR: return 6;
+  case AST_OP_LAND: return 5;
+  case AST_OP_LOR: return 4;
+  default: return 14; /* unary */
+  }
+}
+
+const char *ir_c_type(const type *t) {
+  switch (t->kind) {
+  case TY_BOOL: return "bool";
+  case TY_I8: return "int8_t";
+  case TY_I16: return "int16_t";
+  case TY_I32: return "int32_t";
+  case TY_I64: return "int64_t";
+  case TY_U8: return "uint8_t";
+  case TY_U16: return "uint16_t";
+  case TY_U32: return "uint32_t";
+  case TY_U64: return "uint64_t";
+  case TY_F16: return "__half";
+  case TY_BF16: return "__nv_bfloat16";
+  case TY_F32: return "float";
+  case TY_F64: return "double";
+  case TY_TENSOR: return ir_c_type(t->elem);
+  default: return "void";
+  }
+}
+
+static const char *const ir_special_names[] = {
+    "threadIdx.x", "threadIdx.y", "threadIdx.z", "blockIdx.x", "blockIdx.y", "blockIdx.z",
+    "blockDim.x", "blockDim.y", "blockDim.z", "gridDim.x", "gridDim.y", "gridDim.z",
+};
+
+static const char *const ir_fn_names[] = {
+    [IR_FN_EXP] = "exp", [IR_FN_LOG] = "log", [IR_FN_SQRT] = "sqrt", [IR_FN_RSQRT] = "rsqrt",
+    [IR_FN_TANH] = "tanh", [IR_FN_ABS] = "abs", [IR_FN_MIN] = "min", [IR_FN_MAX] = "max",
+    [IR_FN_SHFL_XOR] = "shfl_xor", [IR_FN_SHFL_DOWN] = "shfl_down",
+    [IR_FN_ATOMIC_ADD] = "atomic_add", [IR_FN_USER] = "?",
+};
+
+static void ir_dump_expr(FILE *out, const ir_expr *e, int outer);
+
+static void ir_dump_const(FILE *out, const ir_expr *e) {
+  if (e->ty->kind == TY_BOOL)
+    fputs(e->cst.b ? "true" : "false", out);
+  else if (type_is_float(e->ty))
+    fprintf(out, "%.9g%s", e->cst.f, e->cst.f == (double)(int64_t)e->cst.f ? ".0" : "");
+  else
+    fprintf(out, "%lld", (long long)e->cst.i);
+}
+
+static void ir_dump_expr(FILE *out, const ir_expr *e, int outer) {
+  switch (e->kind) {
+  case IR_CONST: ir_dump_const(out, e); return;
+  case IR_VARREF: fputs(e->var->name, out); return;
+  case IR_LOAD:
+    fprintf(out, "%s[", e->load.var->name);
+    ir_dump_expr(out, e->load.offset, 0);
+    fputc(']', out);
+    return;
+  case IR_SPECIAL: fputs(ir_special_names[e->special], out); return;
+  case IR_UNARY:
+    fputs(ast_op_text(e->op.op), out);
+    ir_dump_expr(out, e->op.a, 14);
+    return;
+  case IR_CAST:
+    fputc('(', out);
+    type_print(out, e->ty);
+    fputc(')', out);
+    ir_dump_expr(out, e->op.a, 14);
+    return;
+  case IR_BINARY: {
+    int p = ir_op_precedence(e->op.op);
+    if (p < outer)
+      fputc('(', out);
+    ir_dump_expr(out, e->op.a, p);
+    fprintf(out, " %s ", ast_op_text(e->op.op));
+    ir_dump_expr(out, e->op.b, p + 1); /* left-associative: a - (b - c) keeps its parentheses */
+    if (p < outer)
+      fputc(')', out);
+    return;
+  }
+  case IR_SELECT:
+    if (outer > 3)
+      fputc('(', out);
+    ir_dump_expr(out, e->select.c, 4);
+    fputs(" ? ", out);
+    ir_dump_expr(out, e->select.a, 4);
+    fputs(" : ", out);
+    ir_dump_expr(out, e->select.b, 3);
+    if (outer > 3)
+      fputc(')', out);
+    return;
+  case IR_CALL:
+    fputs(e->call.fn == IR_FN_USER ? e->call.callee->name : ir_fn_names[e->call.fn], out);
+    fputc('(', out);
+    for (int i = 0; i < e->call.nargs; i++) {
+      if (i)
+        fputs(", ", out);
+      if (e->call.fn == IR_FN_ATOMIC_ADD && i == 0)
+        fputc('&', out);
+      ir_dump_expr(out, e->call.args[i], 0);
+    }
+    fputc(')', out);
+    return;
+  }
+}
+
+static void ir_dump_block(FILE *out, const ir_block *b, int depth);
+
+static void ir_indent(FILE *out, int depth) { fprintf(out, "%*s", 2 * depth, ""); }
+
+static void ir_dump_range(FILE *out, const ir_var *v) {
+  if (v->has_range && !v->mutable_)
+    fprintf(out, "  // in [%lld, %lld]", (long long)v->lo, (long long)v->hi);
+}
+
+static void ir_dump_decl(FILE *out, const ir_var *v, const ir_expr *init) {
+  if (v->kind == IR_VAR_SHARED || v->kind == IR_VAR_LOCAL) {
+    fprintf(out, "%s ", v->kind == IR_VAR_SHARED ? "shared" : "local");
+    type_print(out, v->elem);
+    fprintf(out, " %s[%lld];\n", v->name, (long long)v->array_len);
+    return;
+  }
+  fputs(v->mutable_ ? "var " : "let ", out);
+  type_print(out, v->ty);
+  fprintf(out, " %s", v->name);
+  if (init) {
+    fputs(" = ", out);
+    ir_dump_expr(out, init, 0);
+  }
+  fputc(';', out);
+  ir_dump_range(out, v);
+  fputc('\n', out);
+}
+
+static void ir_dump_stmt(FILE *out, const ir_stmt *s, int depth) {
+  ir_indent(out, depth);
+  switch (s->kind) {
+  case IR_DECL: ir_dump_decl(out, s->decl.var, s->decl.init); return;
+  case IR_ASSIGN:
+    fprintf(out, "%s = ", s->assign.var->name);
+    ir_dump_expr(out, s->assign.value, 0);
+    fputs(";\n", out);
+    return;
+  case IR_STORE:
+    fprintf(out, "%s[", s->store.var->name);
+    ir_dump_expr(out, s->store.offset, 0);
+    fputs("] = ", out);
+    ir_dump_expr(out, s->store.value, 0);
+    fputs(";\n", out);
+    return;
+  case IR_IF:
+    fputs("if ", out);
+    ir_dump_expr(out, s->if_.cond, 0);
+    fputs(" {\n", out);
+    ir_dump_block(out, &s->if_.then, depth + 1);
+    if (s->if_.els.len) {
+      ir_indent(out, depth);
+      fputs("} else {\n", out);
+      ir_dump_block(out, &s->if_.els, depth + 1);
+    }
+    ir_indent(out, depth);
+    fputs("}\n", out);
+    return;
+  case IR_FOR:
+    fputs(s->for_.unroll ? "for unroll " : "for ", out);
+    type_print(out, s->for_.var->ty);
+    fprintf(out, " %s = ", s->for_.var->name);
+    ir_dump_expr(out, s->for_.start, 0);
+    fputs("; ", out);
+    ir_dump_expr(out, s->for_.cond, 0);
+    fprintf(out, "; %s += ", s->for_.var->name);
+    ir_dump_expr(out, s->for_.step, 0);
+    fputs(" {", out);
+    ir_dump_range(out, s->for_.var);
+    fputc('\n', out);
+    ir_dump_block(out, &s->for_.body, depth + 1);
+    ir_indent(out, depth);
+    fputs("}\n", out);
+    return;
+  case IR_WHILE:
+    fputs("while ", out);
+    ir_dump_expr(out, s->while_.cond, 0);
+    fputs(" {\n", out);
+    ir_dump_block(out, &s->while_.body, depth + 1);
+    ir_indent(out, depth);
+    fputs("}\n", out);
+    return;
+  case IR_BREAK: fputs("break;\n", out); return;
+  case IR_CONTINUE: fputs("continue;\n", out); return;
+  case IR_RETURN:
+    fputs("return", out);
+    if (s->ret.value) {
+      fputc(' ', out);
+      ir_dump_expr(out, s->ret.value, 0);
+    }
+    fputs(";\n", out);
+    return;
+  case IR_BARRIER: fputs("syncthreads();\n", out); return;
+  case IR_EVAL:
+    ir_dump_expr(out, s->eval.expr, 0);
+    fputs(";\n", out);
+    return;
+  case IR_BLOCK:
+    fputs("{\n", out);
+    ir_dump_block(out, &s->block, depth + 1);
+    ir_indent(out, depth);
+    fputs("}\n", out);
+    return;
+  }
+}
+
+static void ir_dump_block(FILE *out, const ir_block *b, int depth) {
+  for (int i = 0; i < b->len; i++)
+    ir_dump_stmt(out, b->stmts[i], depth);
+}
+
+static void ir_dump_func(FILE *out, const ir_func *f) {
+  fprintf(out, "%s %s(", f->is_kernel ? "kernel" : "fn", f->name);
+  for (int i = 0; i < f->nparams; i++) {
+    const ir_var *p = f->params[i];
+    fprintf(out, "%s%s: ", i ? ", " : "", p->name);
+    if (p->ty->kind == TY_TENSOR) {
+      fputs(p->written ? "" : "const ", out);
+      type_print(out, p->elem);
+      fputc('*', out);
+    } else {
+      type_print(out, p->ty);
+    }
+  }
+  fputc(')', out);
+  if (f->is_kernel) {
+    fputs("\n    grid(", out);
+    for (int i = 0; i < 3; i++) {
+      if (i)
+        fputs(", ", out);
+      ir_dump_expr(out, f->grid[i], 0);
+    }
+    fprintf(out, ") block(%lld, %lld, %lld)", (long long)f->block[0], (long long)f->block[1],
+            (long long)f->block[2]);
+  } else if (f->ret->kind != TY_VOID) {
+    fputs(" -> ", out);
+    type_print(out, f->ret);
+  }
+  fputs("\n{\n", out);
+  ir_dump_block(out, &f->body, 1);
+  fputs("}\n", out);
+}
+
+void ir_dump(FILE *out, const ir_program *p) {
+  for (int i = 0; i < p->nfuncs; i++) {
+    if (i)
+      fputc('\n', out);
+    ir_dump_func(out, p->funcs[i]);
+  }
+}

@@ -1,0 +1,863 @@
+/* ir_lower.c: from the checked AST to the IR (see ir.h).
+ *
+ * Lowering trusts sema: it runs only on programs without errors, so every
+ * name resolves, every constant is known and every mapping loop is valid.
+ *
+ * Mapping loops. For `for i, j in m.on(w)` with m = a_0 * ... * a_{n-1}:
+ *   - w is split into one digit per spatial atom, w_k = (w / P_k) % n_k
+ *     where n_k is the atom's worker count and P_k the product of the worker
+ *     counts of the atoms after it;
+ *   - a spatial atom's coordinates are t_k[d] = (w_k / stride[d]) % ext[d];
+ *   - a repeat atom becomes a loop nest, slowest dimension outermost, marked
+ *     for unrolling;
+ *   - the task is t[d] = (...(t_0[d] * ext_1[d] + t_1[d]) * ext_2[d] ...),
+ *     which the loop's variables are bound to;
+ *   - when m has fewer workers than w can take values, the body is guarded
+ *     by `w < workers` (the simplifier drops the guard when the ranges show
+ *     it always holds).
+ * The position of the current task in the thread's list is the repeat
+ * counters in mixed radix; a local tensor distributed by m is stored as an
+ * array of that many elements and indexed by that position, a constant once
+ * the loops are unrolled, so it lives in registers. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ir.h"
+#include "mapping.h"
+
+enum { IR_UNROLL_LIMIT = 64 };
+
+typedef struct sym_binding {
+  const symbol *sym;
+  ir_var *var;
+} sym_binding;
+
+typedef struct loop_binding {
+  const ast_node *for_node;
+  ir_expr *pos; /* the task's position in the thread's list */
+} loop_binding;
+
+typedef struct func_binding {
+  const ast_node *decl;
+  ir_func *fn;
+} func_binding;
+
+typedef struct lower {
+  arena *a;
+  ir_func *fn;
+  sym_binding *syms;
+  int nsyms, capsyms;
+  loop_binding *loops;
+  int nloops, caploops;
+  func_binding *funcs;
+  int nfuncs;
+} lower;
+
+static void *lw_grow(void *p, int *cap, size_t elem) {
+  *cap = *cap ? 2 * *cap : 16;
+  void *q = realloc(p, (size_t)*cap * elem);
+  if (!q) {
+    fputs("hdtc: fatal: out of memory\n", stderr);
+    abort();
+  }
+  return q;
+}
+
+/* ---- names and variables ---- */
+
+/* Words a generated name must avoid: C and C++ keywords, CUDA and host
+ * builtins the emitters use, and the emitters' own identifiers. */
+static const char *const lw_reserved[] = {
+    "auto", "bool", "break", "case", "char", "class", "const", "continue", "default", "delete",
+    "do", "double", "else", "enum", "extern", "false", "float", "for", "goto", "if", "inline",
+    "int", "long", "namespace", "new", "operator", "private", "public", "register", "restrict",
+    "return", "short", "signed", "sizeof", "static", "struct", "switch", "template", "this",
+    "true", "typedef", "typename", "union", "unsigned", "using", "virtual", "void", "volatile",
+    "while", "threadIdx", "blockIdx", "blockDim", "gridDim", "warpSize", "min", "max", "abs",
+    "exp", "log", "sqrt", "rsqrt", "tanh", "tid", "done", "xchg", "frame", "stream", "grid",
+    "main", "errno", "NULL", "assert", "dim3", "asm", "noexcept", "nullptr", "friend",
+    "mutable", "explicit", "export", "catch", "try", "throw", "typeid", "alignas", "alignof",
+    "decltype", "constexpr", "static_assert", "thread_local", "wchar_t", "char16_t", "char32_t",
+};
+
+static bool lw_name_taken(const lower *L, const char *name) {
+  for (size_t i = 0; i < sizeof lw_reserved / sizeof *lw_reserved; i++)
+    if (strcmp(lw_reserved[i], name) == 0)
+      return true;
+  if (strncmp(name, "hdt_", 4) == 0 || strncmp(name, "__", 2) == 0)
+    return true;
+  for (int i = 0; i < L->fn->nvars; i++)
+    if (strcmp(L->fn->vars[i]->name, name) == 0)
+      return true;
+  for (int i = 0; i < L->nfuncs; i++)
+    if (L->funcs[i].fn && strcmp(L->funcs[i].fn->name, name) == 0)
+      return true;
+  return false;
+}
+
+static ir_var *lw_new_var(lower *L, const char *base, ir_var_kind kind, type *t) {
+  ir_var *v = arena_alloc(L->a, sizeof *v);
+  const char *name = base;
+  for (int n = 1; lw_name_taken(L, name); n++)
+    name = arena_printf(L->a, "%s_%d", base, n);
+  v->name = name;
+  v->kind = kind;
+  v->ty = t;
+  v->elem = t->kind == TY_TENSOR ? t->elem : t;
+  v->id = L->fn->nvars;
+  if (L->fn->nvars == L->fn->capvars) {
+    int cap = L->fn->capvars ? 2 * L->fn->capvars : 16;
+    ir_var **vars = arena_alloc(L->a, (size_t)cap * sizeof *vars);
+    if (L->fn->nvars)
+      memcpy(vars, L->fn->vars, (size_t)L->fn->nvars * sizeof *vars);
+    L->fn->vars = vars;
+    L->fn->capvars = cap;
+  }
+  L->fn->vars[L->fn->nvars++] = v;
+  return v;
+}
+
+static void lw_bind(lower *L, const symbol *sym, ir_var *v) {
+  if (L->nsyms == L->capsyms)
+    L->syms = lw_grow(L->syms, &L->capsyms, sizeof *L->syms);
+  L->syms[L->nsyms++] = (sym_binding){sym, v};
+}
+
+static ir_var *lw_var_of(lower *L, const symbol *sym) {
+  for (int i = L->nsyms - 1; i >= 0; i--)
+    if (L->syms[i].sym == sym)
+      return L->syms[i].var;
+  return NULL;
+}
+
+static ir_stmt *lw_new_stmt(lower *L, ir_stmt_kind kind, span where) {
+  ir_stmt *s = arena_alloc(L->a, sizeof *s);
+  s->kind = kind;
+  s->where = where;
+  return s;
+}
+
+static ir_stmt *lw_decl(lower *L, ir_block *out, ir_var *v, ir_expr *init, span where) {
+  ir_stmt *s = lw_new_stmt(L, IR_DECL, where);
+  s->decl.var = v;
+  s->decl.init = init;
+  if (init && init->has_range && !v->mutable_ && type_is_int(v->ty)) {
+    v->has_range = true;
+    v->lo = init->lo;
+    v->hi = init->hi;
+  }
+  ir_block_push(L->a, out, s);
+  return s;
+}
+
+/* ---- types ---- */
+
+static type *lw_type(const ast_node *n) {
+  type *t = n->ty;
+  if (t->kind == TY_INT_LIT)
+    return type_default(t, n->cval && n->cval->kind == VAL_INT ? n->cval->i : 0);
+  if (t->kind == TY_FLOAT_LIT)
+    return type_scalar(TY_F32);
+  return t;
+}
+
+static type *i32(void) { return type_scalar(TY_I32); }
+
+/* ---- expressions ---- */
+
+static ir_expr *lw_expr(lower *L, const ast_node *n);
+
+static ir_expr *lw_constant(lower *L, const ast_node *n) {
+  type *t = lw_type(n);
+  const value *v = n->cval;
+  if (t->kind == TY_BOOL)
+    return ir_const_bool(L->a, v->kind == VAL_BOOL ? v->b : v->i != 0);
+  if (type_is_float(t))
+    return ir_const_float(L->a, t, v->kind == VAL_FLOAT ? v->f : (double)v->i);
+  return ir_const_int(L->a, t, v->kind == VAL_INT ? v->i : (int64_t)v->f);
+}
+
+static ir_expr *lw_special(lower *L, const ast_node *n) {
+  const char *base = n->member.base->name.name, *m = n->member.name;
+  int axis = m[0] - 'x';
+  ir_func *f = L->fn;
+  if (strcmp(base, "threadIdx") == 0)
+    return ir_special_ref(L->a, (ir_special)(IR_THREAD_X + axis), 0, f->block[axis] - 1);
+  if (strcmp(base, "blockDim") == 0)
+    return ir_const_int(L->a, i32(), f->block[axis]);
+  if (strcmp(base, "blockIdx") == 0)
+    return ir_special_ref(L->a, (ir_special)(IR_BLOCK_X + axis), 0, axis == 0 ? INT32_MAX - 1 : 65534);
+  return ir_special_ref(L->a, (ir_special)(IR_GRIDDIM_X + axis), 1, axis == 0 ? INT32_MAX : 65535);
+}
+
+/* The element offset of t[i0, i1, ...] in a row-major tensor of dims d. */
+static ir_expr *lw_row_major(lower *L, const type *t, const ast_node *index) {
+  const ast_list *ix = &index->index.indices;
+  type *ot = i32();
+  for (int i = 0; i < ix->len; i++)
+    if (lw_type(ix->items[i])->kind == TY_I64 || lw_type(ix->items[i])->kind == TY_U64)
+      ot = type_scalar(TY_I64);
+  ir_expr *off = NULL;
+  for (int i = 0; i < ix->len; i++) {
+    ir_expr *iv = ir_cast(L->a, ot, lw_expr(L, ix->items[i]));
+    if (!off) {
+      off = iv;
+      continue;
+    }
+    ir_expr *dim = t->const_dims[i] >= 0 ? ir_const_int(L->a, ot, t->const_dims[i])
+                                         : ir_cast(L->a, ot, lw_expr(L, t->dims[i]));
+    off = ir_binary(L->a, AST_OP_ADD, ot, ir_binary(L->a, AST_OP_MUL, ot, off, dim), iv);
+  }
+  return off;
+}
+
+static ir_expr *lw_loop_position(lower *L, const ast_node *index) {
+  const symbol *v = index->index.indices.items[0]->sym;
+  for (int i = L->nloops - 1; i >= 0; i--)
+    if (L->loops[i].for_node == v->loop)
+      return L->loops[i].pos;
+  return ir_const_int(L->a, i32(), 0); /* unreachable after sema */
+}
+
+/* A tensor element: the variable and the flattened offset. */
+static ir_var *lw_element(lower *L, const ast_node *n, ir_expr **offset) {
+  const symbol *sym = n->index.base->sym;
+  ir_var *v = lw_var_of(L, sym);
+  if (sym->kind == SYM_LOCAL && sym->dist)
+    *offset = lw_loop_position(L, n);
+  else
+    *offset = lw_row_major(L, sym->ty, n);
+  return v;
+}
+
+static ir_expr *lw_load(lower *L, ir_var *v, ir_expr *off) {
+  ir_expr *e = arena_alloc(L->a, sizeof *e);
+  e->kind = IR_LOAD;
+  e->ty = v->elem;
+  e->load.var = v;
+  e->load.offset = off;
+  return e;
+}
+
+static ir_expr *lw_call_node(lower *L, ir_fn fn, type *t, int nargs) {
+  ir_expr *e = arena_alloc(L->a, sizeof *e);
+  e->kind = IR_CALL;
+  e->ty = t;
+  e->call.fn = fn;
+  e->call.nargs = nargs;
+  e->call.args = arena_alloc(L->a, (size_t)(nargs ? nargs : 1) * sizeof *e->call.args);
+  return e;
+}
+
+static ir_func *lw_func_of(lower *L, const ast_node *decl) {
+  for (int i = 0; i < L->nfuncs; i++)
+    if (L->funcs[i].decl == decl)
+      return L->funcs[i].fn;
+  return NULL;
+}
+
+static ir_expr *lw_call(lower *L, const ast_node *n) {
+  const symbol *callee = n->call.callee->sym;
+  const ast_list *args = &n->call.args;
+  type *t = lw_type(n);
+  if (callee->kind == SYM_FUNC) {
+    ir_expr *e = lw_call_node(L, IR_FN_USER, t, args->len);
+    e->call.callee = lw_func_of(L, callee->decl);
+    for (int i = 0; i < args->len; i++)
+      e->call.args[i] = lw_expr(L, args->items[i]);
+    return e;
+  }
+  const char *name = callee->name;
+  if (strcmp(name, "cdiv") == 0) { /* (a + b - 1) / b, for the non-negative sizes it is meant for */
+    ir_expr *x = ir_cast(L->a, t, lw_expr(L, args->items[0])), *y = ir_cast(L->a, t, lw_expr(L, args->items[1]));
+    ir_expr *num = ir_binary(L->a, AST_OP_SUB, t, ir_binary(L->a, AST_OP_ADD, t, x, y), ir_const_int(L->a, t, 1));
+    return ir_binary(L->a, AST_OP_DIV, t, num, y);
+  }
+  static const struct { const char *name; ir_fn fn; } table[] = {
+      {"exp", IR_FN_EXP},   {"log", IR_FN_LOG},   {"sqrt", IR_FN_SQRT},
+      {"rsqrt", IR_FN_RSQRT}, {"tanh", IR_FN_TANH}, {"abs", IR_FN_ABS},
+      {"min", IR_FN_MIN},   {"max", IR_FN_MAX},   {"shfl_xor", IR_FN_SHFL_XOR},
+      {"shfl_down", IR_FN_SHFL_DOWN}, {"atomic_add", IR_FN_ATOMIC_ADD},
+  };
+  for (size_t k = 0; k < sizeof table / sizeof *table; k++) {
+    if (strcmp(table[k].name, name) != 0)
+      continue;
+    ir_expr *e = lw_call_node(L, table[k].fn, t, args->len);
+    for (int i = 0; i < args->len; i++) {
+      if (table[k].fn == IR_FN_ATOMIC_ADD && i == 0) {
+        ir_expr *off;
+        ir_var *v = lw_element(L, args->items[0], &off);
+        e->call.args[0] = lw_load(L, v, off);
+        continue;
+      }
+      ir_expr *x = lw_expr(L, args->items[i]);
+      bool lane = (table[k].fn == IR_FN_SHFL_XOR || table[k].fn == IR_FN_SHFL_DOWN) && i == 1;
+      e->call.args[i] = lane ? ir_cast(L->a, i32(), x) : ir_cast(L->a, t, x);
+    }
+    L->fn->uses_shuffle |= table[k].fn == IR_FN_SHFL_XOR || table[k].fn == IR_FN_SHFL_DOWN;
+    L->fn->uses_atomic |= table[k].fn == IR_FN_ATOMIC_ADD;
+    return e;
+  }
+  return ir_const_int(L->a, i32(), 0); /* unreachable after sema */
+}
+
+static ir_expr *lw_expr(lower *L, const ast_node *n) {
+  if (n->cval && n->ty && type_is_scalar(n->ty))
+    return lw_constant(L, n);
+  switch (n->kind) {
+  case AST_NAME: {
+    ir_var *v = lw_var_of(L, n->sym);
+    return v->kind == IR_VAR_SHARED ? lw_load(L, v, ir_const_int(L->a, i32(), 0)) : ir_varref(L->a, v);
+  }
+  case AST_MEMBER: return lw_special(L, n);
+  case AST_INDEX: {
+    ir_expr *off;
+    ir_var *v = lw_element(L, n, &off);
+    return lw_load(L, v, off);
+  }
+  case AST_UNARY:
+    return ir_unary(L->a, n->unary.op, lw_type(n), lw_expr(L, n->unary.operand));
+  case AST_BINARY: {
+    type *t = lw_type(n), *ot = lw_type(n->binary.lhs);
+    ir_expr *x = lw_expr(L, n->binary.lhs), *y = lw_expr(L, n->binary.rhs);
+    if (n->binary.op != AST_OP_LAND && n->binary.op != AST_OP_LOR) {
+      type *common = t->kind == TY_BOOL ? (type_common(ot, lw_type(n->binary.rhs)) ? type_common(ot, lw_type(n->binary.rhs)) : ot) : t;
+      x = ir_cast(L->a, common, x);
+      y = ir_cast(L->a, common, y);
+    }
+    return ir_binary(L->a, n->binary.op, t, x, y);
+  }
+  case AST_CAST: return ir_cast(L->a, lw_type(n), lw_expr(L, n->cast.expr));
+  case AST_IF_EXPR: {
+    type *t = lw_type(n);
+    return ir_select(L->a, t, lw_expr(L, n->if_expr.cond), ir_cast(L->a, t, lw_expr(L, n->if_expr.then)),
+                     ir_cast(L->a, t, lw_expr(L, n->if_expr.els)));
+  }
+  case AST_CALL: return lw_call(L, n);
+  default: return ir_const_int(L->a, i32(), 0); /* unreachable after sema */
+  }
+}
+
+/* ---- statements ---- */
+
+static void lw_block(lower *L, const ast_node *n, ir_block *out);
+static void lw_stmt(lower *L, const ast_node *n, ir_block *out);
+
+static void lw_var(lower *L, const ast_node *n, ir_block *out) {
+  symbol *sym = n->sym;
+  type *t = sym->ty;
+  if (n->var.kind == AST_VAR_SHARED || n->var.kind == AST_VAR_LOCAL) {
+    bool shared = n->var.kind == AST_VAR_SHARED;
+    if (t->kind != TY_TENSOR) { /* `shared x: f32;` is a one-element array */
+      int64_t *one = arena_alloc(L->a, sizeof *one);
+      *one = 1;
+      t = type_tensor(L->a, t, 1, NULL, one, shared ? SPACE_SHARED : SPACE_LOCAL);
+    }
+    ir_var *v = lw_new_var(L, n->var.name, shared ? IR_VAR_SHARED : IR_VAR_LOCAL, t);
+    v->array_len = sym->dist ? map_tasks_per_worker(sym->dist) : type_size_bytes(t) / (type_bits(t->elem) / 8);
+    lw_bind(L, sym, v);
+    lw_decl(L, out, v, NULL, n->span);
+    return;
+  }
+  if (t->kind == TY_MAPPING)
+    return; /* a compile-time value: uses were folded */
+  ir_var *v = lw_new_var(L, n->var.name, IR_VAR_SCALAR, t);
+  v->mutable_ = n->var.kind == AST_VAR_VAR;
+  lw_bind(L, sym, v);
+  lw_decl(L, out, v, n->var.init ? ir_cast(L->a, t, lw_expr(L, n->var.init)) : NULL, n->span);
+}
+
+static void lw_assign(lower *L, const ast_node *n, ir_block *out) {
+  const ast_node *target = n->assign.target;
+  type *t = lw_type(target);
+  ir_expr *value = ir_cast(L->a, t, lw_expr(L, n->assign.value));
+  if (target->kind == AST_NAME && lw_var_of(L, target->sym)->kind == IR_VAR_SCALAR) {
+    ir_var *v = lw_var_of(L, target->sym);
+    if (n->assign.op != AST_OP_ASSIGN)
+      value = ir_binary(L->a, n->assign.op, t, ir_varref(L->a, v), value);
+    ir_stmt *s = lw_new_stmt(L, IR_ASSIGN, n->span);
+    s->assign.var = v;
+    s->assign.value = value;
+    ir_block_push(L->a, out, s);
+    return;
+  }
+  ir_expr *off;
+  ir_var *v = target->kind == AST_NAME ? lw_var_of(L, target->sym) : lw_element(L, target, &off);
+  if (target->kind == AST_NAME) /* a shared scalar */
+    off = ir_const_int(L->a, i32(), 0);
+  if (n->assign.op != AST_OP_ASSIGN)
+    value = ir_binary(L->a, n->assign.op, t, lw_load(L, v, off), value);
+  ir_stmt *s = lw_new_stmt(L, IR_STORE, n->span);
+  s->store.var = v;
+  s->store.offset = off;
+  s->store.value = value;
+  ir_block_push(L->a, out, s);
+}
+
+static ir_stmt *lw_for_stmt(lower *L, ir_var *v, ir_expr *start, ir_expr *cond, ir_expr *step, bool unroll,
+                            span where) {
+  ir_stmt *s = lw_new_stmt(L, IR_FOR, where);
+  s->for_.var = v;
+  s->for_.start = start;
+  s->for_.cond = cond;
+  s->for_.step = step;
+  s->for_.unroll = unroll;
+  return s;
+}
+
+/* A counter over [0, n) with a known range: a repeat dimension or a list index. */
+static ir_stmt *lw_counted_loop(lower *L, const char *name, int64_t n, bool unroll, span where, ir_var **out_var) {
+  ir_var *v = lw_new_var(L, name, IR_VAR_SCALAR, i32());
+  /* The range holds in the body, not where the condition is tested. */
+  ir_expr *cond = ir_binary(L->a, AST_OP_LT, type_scalar(TY_BOOL), ir_varref(L->a, v), ir_const_int(L->a, i32(), n));
+  v->has_range = true;
+  v->lo = 0;
+  v->hi = n - 1;
+  *out_var = v;
+  return lw_for_stmt(L, v, ir_const_int(L->a, i32(), 0), cond, ir_const_int(L->a, i32(), 1), unroll, where);
+}
+
+static void lw_for_range(lower *L, const ast_node *n, ir_block *out) {
+  symbol *sym = n->for_.vars.items[0]->sym;
+  type *t = sym->ty;
+  ir_expr *start = n->for_.start ? ir_cast(L->a, t, lw_expr(L, n->for_.start)) : ir_const_int(L->a, t, 0);
+  ir_expr *stop = ir_cast(L->a, t, lw_expr(L, n->for_.stop));
+  ir_expr *step = n->for_.step ? ir_cast(L->a, t, lw_expr(L, n->for_.step)) : ir_const_int(L->a, t, 1);
+  ir_var *v = lw_new_var(L, sym->name, IR_VAR_SCALAR, t);
+  lw_bind(L, sym, v);
+  type *b = type_scalar(TY_BOOL);
+  ir_expr *ref = ir_varref(L->a, v);
+  ir_expr *cond;
+  if (step->kind == IR_CONST)
+    cond = ir_binary(L->a, step->cst.i > 0 ? AST_OP_LT : AST_OP_GT, b, ref, stop);
+  else
+    cond = ir_select(L->a, b, ir_binary(L->a, AST_OP_GT, b, step, ir_const_int(L->a, t, 0)),
+                     ir_binary(L->a, AST_OP_LT, b, ref, stop), ir_binary(L->a, AST_OP_GT, b, ref, stop));
+  /* In the body (the body never assigns a loop variable), not in the condition. */
+  if (start->has_range && stop->has_range && step->kind == IR_CONST && step->cst.i > 0 && stop->hi > start->lo) {
+    v->has_range = true;
+    v->lo = start->lo;
+    v->hi = stop->hi - 1;
+  }
+  bool unroll = start->kind == IR_CONST && stop->kind == IR_CONST && step->kind == IR_CONST &&
+                (stop->cst.i - start->cst.i) / step->cst.i <= IR_UNROLL_LIMIT;
+  ir_stmt *s = lw_for_stmt(L, v, start, cond, step, unroll, n->span);
+  lw_block(L, n->for_.body, &s->for_.body);
+  ir_block_push(L->a, out, s);
+}
+
+/* for x in [a, b, c]: an unrolled counter, and x chosen by the counter. */
+static void lw_for_list(lower *L, const ast_node *n, ir_block *out) {
+  const value *l = n->for_.iter->cval;
+  symbol *sym = n->for_.vars.items[0]->sym;
+  ir_var *k;
+  ir_stmt *s = lw_counted_loop(L, "k", l->len, true, n->span, &k);
+  ir_expr *chosen = ir_const_int(L->a, i32(), l->len ? l->items[l->len - 1].i : 0);
+  for (int i = l->len - 2; i >= 0; i--)
+    chosen = ir_select(L->a, i32(), ir_binary(L->a, AST_OP_EQ, type_scalar(TY_BOOL), ir_varref(L->a, k), ir_const_int(L->a, i32(), i)),
+                       ir_const_int(L->a, i32(), l->items[i].i), chosen);
+  ir_var *v = lw_new_var(L, sym->name, IR_VAR_SCALAR, i32());
+  lw_bind(L, sym, v);
+  lw_decl(L, &s->for_.body, v, chosen, n->span);
+  lw_block(L, n->for_.body, &s->for_.body);
+  ir_block_push(L->a, out, s);
+}
+
+/* A copy of a leaf expression with a narrower range, valid where a guard holds. */
+static ir_expr *lw_with_range(lower *L, const ir_expr *e, int64_t lo, int64_t hi) {
+  ir_expr *c = arena_alloc(L->a, sizeof *c);
+  *c = *e;
+  c->lo = lo;
+  c->hi = hi;
+  return c;
+}
+
+static void lw_push_loop(lower *L, const ast_node *for_node, ir_expr *pos) {
+  if (L->nloops == L->caploops)
+    L->loops = lw_grow(L->loops, &L->caploops, sizeof *L->loops);
+  L->loops[L->nloops++] = (loop_binding){for_node, pos};
+}
+
+static void lw_for_mapping(lower *L, const ast_node *n, ir_block *out) {
+  const mapping *m = n->for_.map;
+  arena *a = L->a;
+  type *t = i32(), *b = type_scalar(TY_BOOL);
+  ir_expr *w = ir_cast(a, t, lw_expr(L, n->for_.worker));
+  ir_block *cur = out;
+  /* The worker index is evaluated once. */
+  if (w->kind != IR_CONST && w->kind != IR_SPECIAL && w->kind != IR_VARREF) {
+    ir_var *wv = lw_new_var(L, "w", IR_VAR_SCALAR, t);
+    lw_decl(L, cur, wv, w, n->span);
+    w = ir_varref(a, wv);
+  }
+  bool guard = !(w->has_range && w->lo >= 0 && w->hi < m->workers);
+  if (guard) {
+    ir_stmt *g = lw_new_stmt(L, IR_IF, n->span);
+    g->if_.cond = ir_binary(a, AST_OP_LT, b, w, ir_const_int(a, t, m->workers));
+    ir_block_push(a, cur, g);
+    cur = &g->if_.then;
+    if (w->has_range) /* inside the guard, w < workers */
+      w = lw_with_range(L, w, w->lo, m->workers - 1);
+  }
+  ir_expr *coord[MAP_MAX_RANK] = {0};
+  ir_expr *pos = ir_const_int(a, t, 0);
+  int64_t later_workers = m->workers;
+  for (int k = 0; k < m->natoms; k++) {
+    const map_atom *at = &m->atoms[k];
+    int64_t strides[MAP_MAX_RANK];
+    map_atom_strides(at, m->rank, strides);
+    ir_expr *local[MAP_MAX_RANK];
+    if (at->kind == MAP_SPATIAL) {
+      int64_t nk = 1;
+      for (int d = 0; d < m->rank; d++)
+        nk *= at->dims[d];
+      later_workers /= nk;
+      ir_expr *digit = ir_binary(a, AST_OP_MOD, t, ir_binary(a, AST_OP_DIV, t, w, ir_const_int(a, t, later_workers)),
+                                 ir_const_int(a, t, nk));
+      for (int d = 0; d < m->rank; d++)
+        local[d] = ir_binary(a, AST_OP_MOD, t, ir_binary(a, AST_OP_DIV, t, digit, ir_const_int(a, t, strides[d])),
+                             ir_const_int(a, t, at->dims[d]));
+    } else {
+      /* Loops from the slowest dimension (lowest rank) to the fastest. */
+      int order[MAP_MAX_RANK];
+      for (int d = 0; d < m->rank; d++)
+        order[at->ranks[d]] = d;
+      for (int r = 0; r < m->rank; r++) {
+        int d = order[r];
+        if (at->dims[d] == 1) {
+          local[d] = ir_const_int(a, t, 0);
+          continue;
+        }
+        ir_var *cv;
+        ir_stmt *loop = lw_counted_loop(L, "r", at->dims[d], map_tasks_per_worker(m) <= IR_UNROLL_LIMIT,
+                                        n->span, &cv);
+        ir_block_push(a, cur, loop);
+        cur = &loop->for_.body;
+        local[d] = ir_varref(a, cv);
+        pos = ir_binary(a, AST_OP_ADD, t, ir_binary(a, AST_OP_MUL, t, pos, ir_const_int(a, t, at->dims[d])), local[d]);
+      }
+    }
+    for (int d = 0; d < m->rank; d++)
+      coord[d] = !coord[d] ? local[d]
+                           : ir_binary(a, AST_OP_ADD, t, ir_binary(a, AST_OP_MUL, t, coord[d], ir_const_int(a, t, at->dims[d])), local[d]);
+  }
+  for (int d = 0; d < m->rank; d++) {
+    symbol *sym = n->for_.vars.items[d]->sym;
+    ir_var *v = lw_new_var(L, sym->name, IR_VAR_SCALAR, t);
+    lw_bind(L, sym, v);
+    lw_decl(L, cur, v, coord[d], n->for_.vars.items[d]->span);
+  }
+  lw_push_loop(L, n, pos);
+  lw_block(L, n->for_.body, cur);
+  L->nloops--;
+}
+
+static void lw_stmt(lower *L, const ast_node *n, ir_block *out) {
+  switch (n->kind) {
+  case AST_VAR: lw_var(L, n, out); return;
+  case AST_ASSIGN: lw_assign(L, n, out); return;
+  case AST_IF: {
+    ir_expr *c = lw_expr(L, n->if_.cond);
+    if (c->kind == IR_CONST) { /* a branch on a constant keeps only what runs */
+      const ast_node *taken = c->cst.b ? n->if_.then : n->if_.els;
+      if (taken) {
+        ir_stmt *s = lw_new_stmt(L, IR_BLOCK, n->span);
+        lw_block(L, taken, &s->block);
+        ir_block_push(L->a, out, s);
+      }
+      return;
+    }
+    ir_stmt *s = lw_new_stmt(L, IR_IF, n->span);
+    s->if_.cond = c;
+    lw_block(L, n->if_.then, &s->if_.then);
+    if (n->if_.els)
+      lw_block(L, n->if_.els, &s->if_.els);
+    ir_block_push(L->a, out, s);
+    return;
+  }
+  case AST_FOR:
+    if (n->for_.iter_kind == AST_ITER_RANGE)
+      lw_for_range(L, n, out);
+    else if (n->for_.iter_kind == AST_ITER_MAPPING)
+      lw_for_mapping(L, n, out);
+    else
+      lw_for_list(L, n, out);
+    return;
+  case AST_WHILE: {
+    ir_stmt *s = lw_new_stmt(L, IR_WHILE, n->span);
+    s->while_.cond = lw_expr(L, n->while_.cond);
+    lw_block(L, n->while_.body, &s->while_.body);
+    ir_block_push(L->a, out, s);
+    return;
+  }
+  case AST_RETURN: {
+    ir_stmt *s = lw_new_stmt(L, IR_RETURN, n->span);
+    s->ret.value = n->ret.value ? ir_cast(L->a, L->fn->ret, lw_expr(L, n->ret.value)) : NULL;
+    ir_block_push(L->a, out, s);
+    return;
+  }
+  case AST_BREAK:
+  case AST_CONTINUE:
+    ir_block_push(L->a, out, lw_new_stmt(L, n->kind == AST_BREAK ? IR_BREAK : IR_CONTINUE, n->span));
+    return;
+  case AST_EXPR_STMT: {
+    const ast_node *e = n->expr_stmt.expr;
+    if (e->kind == AST_CALL && e->call.callee->sym && e->call.callee->sym->kind == SYM_BUILTIN &&
+        strcmp(e->call.callee->sym->name, "syncthreads") == 0) {
+      L->fn->uses_barrier = true;
+      ir_block_push(L->a, out, lw_new_stmt(L, IR_BARRIER, n->span));
+      return;
+    }
+    ir_stmt *s = lw_new_stmt(L, IR_EVAL, n->span);
+    s->eval.expr = lw_expr(L, e);
+    ir_block_push(L->a, out, s);
+    return;
+  }
+  case AST_BLOCK: {
+    ir_stmt *s = lw_new_stmt(L, IR_BLOCK, n->span);
+    lw_block(L, n, &s->block);
+    ir_block_push(L->a, out, s);
+    return;
+  }
+  default: return;
+  }
+}
+
+static void lw_block(lower *L, const ast_node *n, ir_block *out) {
+  if (n->kind != AST_BLOCK) {
+    lw_stmt(L, n, out);
+    return;
+  }
+  int nsyms = L->nsyms;
+  for (int i = 0; i < n->block.stmts.len; i++)
+    lw_stmt(L, n->block.stmts.items[i], out);
+  L->nsyms = nsyms; /* names declared in the block go out of scope */
+}
+
+/* ---- functions ---- */
+
+static void lw_prune(ir_func *f);
+
+static void lw_launch(lower *L, const ast_node *decl, ir_func *f) {
+  for (int i = 0; i < decl->func.launch.len; i++) {
+    const ast_node *l = decl->func.launch.items[i];
+    bool block = strcmp(l->launch.name, "block") == 0;
+    for (int j = 0; j < l->launch.args.len && j < 3; j++) {
+      if (block)
+        f->block[j] = l->launch.args.items[j]->cval->i;
+      else
+        f->grid[j] = ir_cast(L->a, i32(), lw_expr(L, l->launch.args.items[j]));
+    }
+    if (block)
+      f->block_rank = l->launch.args.len;
+    else
+      f->grid_rank = l->launch.args.len;
+  }
+  for (int j = f->grid_rank; j < 3; j++)
+    f->grid[j] = ir_const_int(L->a, i32(), 1);
+  f->threads = f->block[0] * f->block[1] * f->block[2];
+}
+
+static ir_func *lw_func(lower *L, const ast_node *decl, ir_func *f) {
+  L->fn = f;
+  L->nsyms = 0;
+  f->is_kernel = decl->func.is_kernel;
+  f->ret = decl->func.ret ? decl->func.ret->ty : type_scalar(TY_VOID);
+  f->block[0] = f->block[1] = f->block[2] = 1;
+  f->nparams = decl->func.params.len;
+  f->params = arena_alloc(L->a, (size_t)(f->nparams ? f->nparams : 1) * sizeof *f->params);
+  for (int i = 0; i < f->nparams; i++) {
+    const ast_node *p = decl->func.params.items[i];
+    ir_var *v = lw_new_var(L, p->param.name, IR_VAR_PARAM, p->sym->ty);
+    v->written = p->sym->written;
+    lw_bind(L, p->sym, v);
+    f->params[i] = v;
+  }
+  if (f->is_kernel)
+    lw_launch(L, decl, f);
+  lw_block(L, decl->func.body, &f->body);
+  lw_prune(f);
+  return f;
+}
+
+/* ---- dead declarations ---- */
+
+/* Mapping loops bind every coordinate, and a body often uses only some:
+ * declarations of unused scalars with side-effect-free initial values are
+ * dropped, so that nvcc has nothing to warn about. */
+static void lw_count_expr(const ir_expr *e, int *uses) {
+  if (!e)
+    return;
+  switch (e->kind) {
+  case IR_VARREF: uses[e->var->id]++; return;
+  case IR_LOAD: uses[e->load.var->id]++; lw_count_expr(e->load.offset, uses); return;
+  case IR_UNARY: case IR_CAST: lw_count_expr(e->op.a, uses); return;
+  case IR_BINARY: lw_count_expr(e->op.a, uses); lw_count_expr(e->op.b, uses); return;
+  case IR_SELECT:
+    lw_count_expr(e->select.c, uses); lw_count_expr(e->select.a, uses); lw_count_expr(e->select.b, uses);
+    return;
+  case IR_CALL:
+    for (int i = 0; i < e->call.nargs; i++)
+      lw_count_expr(e->call.args[i], uses);
+    return;
+  default: return;
+  }
+}
+
+static void lw_count_block(const ir_block *b, int *uses);
+
+static void lw_count_stmt(const ir_stmt *s, int *uses) {
+  switch (s->kind) {
+  case IR_DECL: lw_count_expr(s->decl.init, uses); return;
+  case IR_ASSIGN: uses[s->assign.var->id]++; lw_count_expr(s->assign.value, uses); return;
+  case IR_STORE: uses[s->store.var->id]++; lw_count_expr(s->store.offset, uses); lw_count_expr(s->store.value, uses); return;
+  case IR_IF: lw_count_expr(s->if_.cond, uses); lw_count_block(&s->if_.then, uses); lw_count_block(&s->if_.els, uses); return;
+  case IR_FOR:
+    uses[s->for_.var->id]++;
+    lw_count_expr(s->for_.start, uses); lw_count_expr(s->for_.cond, uses); lw_count_expr(s->for_.step, uses);
+    lw_count_block(&s->for_.body, uses);
+    return;
+  case IR_WHILE: lw_count_expr(s->while_.cond, uses); lw_count_block(&s->while_.body, uses); return;
+  case IR_RETURN: lw_count_expr(s->ret.value, uses); return;
+  case IR_EVAL: lw_count_expr(s->eval.expr, uses); return;
+  case IR_BLOCK: lw_count_block(&s->block, uses); return;
+  default: return;
+  }
+}
+
+static void lw_count_block(const ir_block *b, int *uses) {
+  for (int i = 0; i < b->len; i++)
+    lw_count_stmt(b->stmts[i], uses);
+}
+
+static bool lw_expr_pure(const ir_expr *e) {
+  if (!e)
+    return true;
+  switch (e->kind) {
+  case IR_CALL: return false;
+  case IR_LOAD: return lw_expr_pure(e->load.offset);
+  case IR_UNARY: case IR_CAST: return lw_expr_pure(e->op.a);
+  case IR_BINARY: return lw_expr_pure(e->op.a) && lw_expr_pure(e->op.b);
+  case IR_SELECT: return lw_expr_pure(e->select.c) && lw_expr_pure(e->select.a) && lw_expr_pure(e->select.b);
+  default: return true;
+  }
+}
+
+static bool lw_prune_block(ir_block *b, const int *uses);
+
+static bool lw_prune_stmt(ir_stmt *s, const int *uses) {
+  switch (s->kind) {
+  case IR_IF: return lw_prune_block(&s->if_.then, uses) | lw_prune_block(&s->if_.els, uses);
+  case IR_FOR: return lw_prune_block(&s->for_.body, uses);
+  case IR_WHILE: return lw_prune_block(&s->while_.body, uses);
+  case IR_BLOCK: return lw_prune_block(&s->block, uses);
+  default: return false;
+  }
+}
+
+static bool lw_prune_block(ir_block *b, const int *uses) {
+  bool changed = false;
+  int kept = 0;
+  for (int i = 0; i < b->len; i++) {
+    ir_stmt *s = b->stmts[i];
+    if (s->kind == IR_DECL && uses[s->decl.var->id] == 0 && lw_expr_pure(s->decl.init)) {
+      changed = true;
+      continue;
+    }
+    changed |= lw_prune_stmt(s, uses);
+    b->stmts[kept++] = s;
+  }
+  b->len = kept;
+  return changed;
+}
+
+static void lw_prune(ir_func *f) {
+  int *uses = calloc((size_t)(f->nvars ? f->nvars : 1), sizeof *uses);
+  if (!uses)
+    return;
+  bool changed = true;
+  while (changed) {
+    memset(uses, 0, (size_t)f->nvars * sizeof *uses);
+    for (int i = 0; i < f->nparams; i++)
+      uses[f->params[i]->id]++; /* parameters stay, used or not */
+    lw_count_block(&f->body, uses);
+    changed = lw_prune_block(&f->body, uses);
+  }
+  free(uses);
+}
+
+/* Callees before callers, so that emitters need no prototypes. */
+static void lw_order(lower *L, const ast_node *n, bool *visiting, ir_program *out, const program *p);
+
+static int lw_func_index(const program *p, const ast_node *decl) {
+  for (int i = 0; i < p->nfuncs; i++)
+    if (p->funcs[i] == decl)
+      return i;
+  return -1;
+}
+
+static void lw_order_calls(lower *L, const ast_node *n, bool *visiting, ir_program *out, const program *p) {
+  if (!n)
+    return;
+  switch (n->kind) {
+  case AST_CALL:
+    if (n->call.callee->sym && n->call.callee->sym->kind == SYM_FUNC)
+      lw_order(L, n->call.callee->sym->decl, visiting, out, p);
+    for (int i = 0; i < n->call.args.len; i++)
+      lw_order_calls(L, n->call.args.items[i], visiting, out, p);
+    return;
+  case AST_BLOCK:
+    for (int i = 0; i < n->block.stmts.len; i++)
+      lw_order_calls(L, n->block.stmts.items[i], visiting, out, p);
+    return;
+  case AST_VAR: lw_order_calls(L, n->var.init, visiting, out, p); return;
+  case AST_ASSIGN: lw_order_calls(L, n->assign.target, visiting, out, p); lw_order_calls(L, n->assign.value, visiting, out, p); return;
+  case AST_IF: lw_order_calls(L, n->if_.cond, visiting, out, p); lw_order_calls(L, n->if_.then, visiting, out, p); lw_order_calls(L, n->if_.els, visiting, out, p); return;
+  case AST_FOR: lw_order_calls(L, n->for_.iter, visiting, out, p); lw_order_calls(L, n->for_.body, visiting, out, p); return;
+  case AST_WHILE: lw_order_calls(L, n->while_.cond, visiting, out, p); lw_order_calls(L, n->while_.body, visiting, out, p); return;
+  case AST_RETURN: lw_order_calls(L, n->ret.value, visiting, out, p); return;
+  case AST_EXPR_STMT: lw_order_calls(L, n->expr_stmt.expr, visiting, out, p); return;
+  case AST_UNARY: lw_order_calls(L, n->unary.operand, visiting, out, p); return;
+  case AST_BINARY: lw_order_calls(L, n->binary.lhs, visiting, out, p); lw_order_calls(L, n->binary.rhs, visiting, out, p); return;
+  case AST_CAST: lw_order_calls(L, n->cast.expr, visiting, out, p); return;
+  case AST_INDEX:
+    for (int i = 0; i < n->index.indices.len; i++)
+      lw_order_calls(L, n->index.indices.items[i], visiting, out, p);
+    return;
+  case AST_IF_EXPR: lw_order_calls(L, n->if_expr.cond, visiting, out, p); lw_order_calls(L, n->if_expr.then, visiting, out, p); lw_order_calls(L, n->if_expr.els, visiting, out, p); return;
+  default: return;
+  }
+}
+
+static void lw_order(lower *L, const ast_node *decl, bool *visiting, ir_program *out, const program *p) {
+  int i = lw_func_index(p, decl);
+  if (i < 0 || visiting[i])
+    return; /* recursion: CUDA allows it, the emitters' order just follows the source */
+  visiting[i] = true;
+  lw_order_calls(L, decl->func.body, visiting, out, p);
+  out->funcs[out->nfuncs++] = L->funcs[i].fn;
+}
+
+ir_program *ir_lower(arena *a, const program *p) {
+  lower L = {.a = a};
+  ir_program *out = arena_alloc(a, sizeof *out);
+  out->source = p->main->module.path;
+  out->funcs = arena_alloc(a, (size_t)(p->nfuncs ? p->nfuncs : 1) * sizeof *out->funcs);
+  L.funcs = arena_alloc(a, (size_t)(p->nfuncs ? p->nfuncs : 1) * sizeof *L.funcs);
+  /* Functions get their names first, so that variables avoid them. */
+  for (int i = 0; i < p->nfuncs; i++) {
+    ir_func *f = arena_alloc(a, sizeof *f);
+    f->name = p->funcs[i]->func.name;
+    L.funcs[i] = (func_binding){p->funcs[i], f};
+    L.nfuncs = i + 1;
+  }
+  for (int i = 0; i < p->nfuncs; i++)
+    lw_func(&L, p->funcs[i], L.funcs[i].fn);
+  bool *visiting = calloc((size_t)(p->nfuncs ? p->nfuncs : 1), sizeof *visiting);
+  for (int i = 0; i < p->nfuncs && visiting; i++)
+    lw_order(&L, p->funcs[i], visiting, out, p);
+  free(visiting);
+  free(L.syms);
+  free(L.loops);
+  return out;
+}

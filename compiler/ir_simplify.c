@@ -1,0 +1,334 @@
+/* ir_simplify.c: IR expression builders that fold and simplify.
+ *
+ * Every integer expression carries the range of values it can take when
+ * that range is known (threadIdx.x lies in [0, threads), a loop counter in
+ * its bounds, a worker digit in [0, n)). Builders use the ranges to do what
+ * a CUDA expert does by hand: `x % n` disappears when x < n is known,
+ * `x / n` becomes 0 when x < n, `(x / a) / b` becomes `x / (a * b)`, and
+ * comparisons that the ranges decide fold to constants (which removes the
+ * guard of a mapping whose workers cover the block). Constant operands fold
+ * with the wrap-around of the expression's type, as the GPU computes. */
+#include <math.h>
+#include <string.h>
+
+#include "ir.h"
+
+static ir_expr *ir_new(arena *a, ir_expr_kind kind, type *t) {
+  ir_expr *e = arena_alloc(a, sizeof *e);
+  e->kind = kind;
+  e->ty = t;
+  return e;
+}
+
+static void ir_set_range(ir_expr *e, int64_t lo, int64_t hi) {
+  e->has_range = true;
+  e->lo = lo;
+  e->hi = hi;
+}
+
+/* Two's-complement wrap of v to the width of integer type t. */
+static int64_t ir_wrap(const type *t, int64_t v) {
+  int bits = type_bits(t);
+  if (bits == 0 || bits >= 64)
+    return v;
+  uint64_t mask = ((uint64_t)1 << bits) - 1, u = (uint64_t)v & mask;
+  if (type_is_signed(t) && (u >> (bits - 1)))
+    return (int64_t)(u | ~mask);
+  return (int64_t)u;
+}
+
+ir_expr *ir_const_int(arena *a, type *t, int64_t v) {
+  ir_expr *e = ir_new(a, IR_CONST, t);
+  e->cst.i = ir_wrap(t, v);
+  ir_set_range(e, e->cst.i, e->cst.i);
+  return e;
+}
+
+ir_expr *ir_const_float(arena *a, type *t, double v) {
+  ir_expr *e = ir_new(a, IR_CONST, t);
+  e->cst.f = t->kind == TY_F32 ? (double)(float)v : v;
+  return e;
+}
+
+ir_expr *ir_const_bool(arena *a, bool v) {
+  ir_expr *e = ir_new(a, IR_CONST, type_scalar(TY_BOOL));
+  e->cst.b = v;
+  return e;
+}
+
+ir_expr *ir_varref(arena *a, ir_var *v) {
+  ir_expr *e = ir_new(a, IR_VARREF, v->kind == IR_VAR_SCALAR || v->kind == IR_VAR_PARAM ? v->ty : v->elem);
+  e->var = v;
+  if (v->has_range && !v->mutable_)
+    ir_set_range(e, v->lo, v->hi);
+  return e;
+}
+
+ir_expr *ir_special_ref(arena *a, ir_special s, int64_t lo, int64_t hi) {
+  ir_expr *e = ir_new(a, IR_SPECIAL, type_scalar(TY_I32));
+  e->special = s;
+  ir_set_range(e, lo, hi);
+  return e;
+}
+
+bool ir_is_const_int(const ir_expr *e, int64_t v) {
+  return e->kind == IR_CONST && type_is_int(e->ty) && e->cst.i == v;
+}
+
+static bool ir_is_int_const(const ir_expr *e) { return e->kind == IR_CONST && type_is_int(e->ty); }
+
+/* No calls inside: the expression may be dropped or duplicated. */
+static bool ir_pure(const ir_expr *e) {
+  switch (e->kind) {
+  case IR_CALL: return false;
+  case IR_LOAD: return ir_pure(e->load.offset);
+  case IR_UNARY: case IR_CAST: return ir_pure(e->op.a);
+  case IR_BINARY: return ir_pure(e->op.a) && ir_pure(e->op.b);
+  case IR_SELECT: return ir_pure(e->select.c) && ir_pure(e->select.a) && ir_pure(e->select.b);
+  default: return true;
+  }
+}
+
+static bool ir_fits(const type *t, int64_t lo, int64_t hi) {
+  return type_int_fits(t, lo) && type_int_fits(t, hi);
+}
+
+/* The range of x op y from the operands' ranges, where it is simple. */
+static void ir_binary_range(ir_expr *e, ast_op op, const ir_expr *x, const ir_expr *y) {
+  if (!x->has_range || !y->has_range || !type_is_int(e->ty))
+    return;
+  int64_t lo, hi;
+  switch (op) {
+  case AST_OP_ADD:
+    if (__builtin_add_overflow(x->lo, y->lo, &lo) || __builtin_add_overflow(x->hi, y->hi, &hi))
+      return;
+    break;
+  case AST_OP_SUB:
+    if (__builtin_sub_overflow(x->lo, y->hi, &lo) || __builtin_sub_overflow(x->hi, y->lo, &hi))
+      return;
+    break;
+  case AST_OP_MUL:
+    if (x->lo < 0 || y->lo < 0 || __builtin_mul_overflow(x->lo, y->lo, &lo) ||
+        __builtin_mul_overflow(x->hi, y->hi, &hi))
+      return;
+    break;
+  case AST_OP_DIV:
+    if (x->lo < 0 || y->lo <= 0)
+      return;
+    lo = x->lo / y->hi;
+    hi = x->hi / y->lo;
+    break;
+  case AST_OP_MOD:
+    if (x->lo < 0 || y->lo <= 0)
+      return;
+    lo = 0;
+    hi = x->hi < y->hi - 1 ? x->hi : y->hi - 1;
+    break;
+  default: return;
+  }
+  if (ir_fits(e->ty, lo, hi))
+    ir_set_range(e, lo, hi);
+}
+
+static ir_expr *ir_fold_int(arena *a, ast_op op, type *t, int64_t x, int64_t y) {
+  uint64_t ux = (uint64_t)x, uy = (uint64_t)y;
+  switch (op) {
+  case AST_OP_ADD: return ir_const_int(a, t, (int64_t)(ux + uy));
+  case AST_OP_SUB: return ir_const_int(a, t, (int64_t)(ux - uy));
+  case AST_OP_MUL: return ir_const_int(a, t, (int64_t)(ux * uy));
+  case AST_OP_DIV: return y == 0 || (x == INT64_MIN && y == -1) ? NULL : ir_const_int(a, t, x / y);
+  case AST_OP_MOD: return y == 0 || (x == INT64_MIN && y == -1) ? NULL : ir_const_int(a, t, x % y);
+  case AST_OP_BAND: return ir_const_int(a, t, x & y);
+  case AST_OP_BOR: return ir_const_int(a, t, x | y);
+  case AST_OP_BXOR: return ir_const_int(a, t, x ^ y);
+  case AST_OP_SHL: return y < 0 || y >= type_bits(t) ? NULL : ir_const_int(a, t, (int64_t)(ux << y));
+  case AST_OP_SHR: return y < 0 || y >= type_bits(t) ? NULL : ir_const_int(a, t, x >> y);
+  case AST_OP_EQ: return ir_const_bool(a, x == y);
+  case AST_OP_NE: return ir_const_bool(a, x != y);
+  case AST_OP_LT: return ir_const_bool(a, x < y);
+  case AST_OP_LE: return ir_const_bool(a, x <= y);
+  case AST_OP_GT: return ir_const_bool(a, x > y);
+  case AST_OP_GE: return ir_const_bool(a, x >= y);
+  default: return NULL;
+  }
+}
+
+static ir_expr *ir_fold_float(arena *a, ast_op op, type *t, double x, double y) {
+  switch (op) {
+  case AST_OP_ADD: return ir_const_float(a, t, x + y);
+  case AST_OP_SUB: return ir_const_float(a, t, x - y);
+  case AST_OP_MUL: return ir_const_float(a, t, x * y);
+  case AST_OP_DIV: return y == 0 ? NULL : ir_const_float(a, t, x / y);
+  case AST_OP_EQ: return ir_const_bool(a, x == y);
+  case AST_OP_NE: return ir_const_bool(a, x != y);
+  case AST_OP_LT: return ir_const_bool(a, x < y);
+  case AST_OP_LE: return ir_const_bool(a, x <= y);
+  case AST_OP_GT: return ir_const_bool(a, x > y);
+  case AST_OP_GE: return ir_const_bool(a, x >= y);
+  default: return NULL;
+  }
+}
+
+/* Comparisons that the operands' ranges decide. */
+static ir_expr *ir_fold_by_range(arena *a, ast_op op, const ir_expr *x, const ir_expr *y) {
+  if (!x->has_range || !y->has_range || !ir_pure(x) || !ir_pure(y))
+    return NULL;
+  switch (op) {
+  case AST_OP_LT:
+    return x->hi < y->lo ? ir_const_bool(a, true) : x->lo >= y->hi ? ir_const_bool(a, false) : NULL;
+  case AST_OP_LE:
+    return x->hi <= y->lo ? ir_const_bool(a, true) : x->lo > y->hi ? ir_const_bool(a, false) : NULL;
+  case AST_OP_GT:
+    return x->lo > y->hi ? ir_const_bool(a, true) : x->hi <= y->lo ? ir_const_bool(a, false) : NULL;
+  case AST_OP_GE:
+    return x->lo >= y->hi ? ir_const_bool(a, true) : x->hi < y->lo ? ir_const_bool(a, false) : NULL;
+  default: return NULL;
+  }
+}
+
+/* Integer identities and the division/modulo rules; NULL when none applies. */
+static ir_expr *ir_simplify_int(arena *a, ast_op op, type *t, ir_expr *x, ir_expr *y) {
+  bool yc = ir_is_int_const(y), xc = ir_is_int_const(x);
+  /* (v + c1) +- c2 == v + (c1 +- c2): wrap-around arithmetic reassociates. */
+  if ((op == AST_OP_ADD || op == AST_OP_SUB) && yc && x->kind == IR_BINARY &&
+      (x->op.op == AST_OP_ADD || x->op.op == AST_OP_SUB) && ir_is_int_const(x->op.b)) {
+    int64_t c1 = x->op.op == AST_OP_ADD ? x->op.b->cst.i : -x->op.b->cst.i;
+    int64_t c2 = op == AST_OP_ADD ? y->cst.i : -y->cst.i, c;
+    if (!__builtin_add_overflow(c1, c2, &c) && c != INT64_MIN && type_int_fits(t, c))
+      return c >= 0 ? ir_binary(a, AST_OP_ADD, t, x->op.a, ir_const_int(a, t, c))
+                    : ir_binary(a, AST_OP_SUB, t, x->op.a, ir_const_int(a, t, -c));
+  }
+  switch (op) {
+  case AST_OP_ADD:
+    if (ir_is_const_int(y, 0)) return x;
+    if (ir_is_const_int(x, 0)) return y;
+    break;
+  case AST_OP_SUB:
+    if (ir_is_const_int(y, 0)) return x;
+    break;
+  case AST_OP_MUL:
+    if (ir_is_const_int(y, 1)) return x;
+    if (ir_is_const_int(x, 1)) return y;
+    if ((ir_is_const_int(y, 0) && ir_pure(x)) || (ir_is_const_int(x, 0) && ir_pure(y)))
+      return ir_const_int(a, t, 0);
+    if (xc && !yc) /* constants on the right, as people write them */
+      return ir_binary(a, op, t, y, x);
+    break;
+  case AST_OP_DIV:
+    if (!yc || y->cst.i <= 0)
+      break;
+    if (y->cst.i == 1) return x;
+    if (x->has_range && x->lo >= 0 && x->hi < y->cst.i && ir_pure(x))
+      return ir_const_int(a, t, 0);
+    /* (v / c1) / c2 == v / (c1 * c2) for positive constants, any v */
+    if (x->kind == IR_BINARY && x->op.op == AST_OP_DIV && ir_is_int_const(x->op.b) && x->op.b->cst.i > 0) {
+      int64_t c;
+      if (!__builtin_mul_overflow(x->op.b->cst.i, y->cst.i, &c) && type_int_fits(t, c))
+        return ir_binary(a, AST_OP_DIV, t, x->op.a, ir_const_int(a, t, c));
+    }
+    break;
+  case AST_OP_MOD:
+    if (!yc || y->cst.i <= 0)
+      break;
+    if (y->cst.i == 1 && ir_pure(x)) return ir_const_int(a, t, 0);
+    if (x->has_range && x->lo >= 0 && x->hi < y->cst.i)
+      return x;
+    break;
+  default: break;
+  }
+  return NULL;
+}
+
+ir_expr *ir_binary(arena *a, ast_op op, type *t, ir_expr *x, ir_expr *y) {
+  if (ir_is_int_const(x) && ir_is_int_const(y)) {
+    ir_expr *f = ir_fold_int(a, op, type_is_int(t) ? t : x->ty, x->cst.i, y->cst.i);
+    if (f)
+      return f;
+  }
+  if (x->kind == IR_CONST && y->kind == IR_CONST && type_is_float(x->ty) && type_is_float(y->ty)) {
+    ir_expr *f = ir_fold_float(a, op, type_is_float(t) ? t : x->ty, x->cst.f, y->cst.f);
+    if (f)
+      return f;
+  }
+  if (x->kind == IR_CONST && y->kind == IR_CONST && x->ty->kind == TY_BOOL && y->ty->kind == TY_BOOL) {
+    if (op == AST_OP_LAND) return ir_const_bool(a, x->cst.b && y->cst.b);
+    if (op == AST_OP_LOR) return ir_const_bool(a, x->cst.b || y->cst.b);
+    if (op == AST_OP_EQ) return ir_const_bool(a, x->cst.b == y->cst.b);
+    if (op == AST_OP_NE) return ir_const_bool(a, x->cst.b != y->cst.b);
+  }
+  if (op == AST_OP_LAND || op == AST_OP_LOR) {
+    bool absorbing = op == AST_OP_LOR; /* true || x, false && x */
+    if (x->kind == IR_CONST) return x->cst.b == absorbing ? x : y;
+    if (y->kind == IR_CONST && ir_pure(x)) return y->cst.b == absorbing ? y : x;
+  }
+  if (type_is_int(t)) {
+    ir_expr *s = ir_simplify_int(a, op, t, x, y);
+    if (s)
+      return s;
+  }
+  if (type_is_int(x->ty) && type_is_int(y->ty)) {
+    ir_expr *f = ir_fold_by_range(a, op, x, y);
+    if (f)
+      return f;
+  }
+  ir_expr *e = ir_new(a, IR_BINARY, t);
+  e->op.op = op;
+  e->op.a = x;
+  e->op.b = y;
+  ir_binary_range(e, op, x, y);
+  return e;
+}
+
+ir_expr *ir_unary(arena *a, ast_op op, type *t, ir_expr *x) {
+  if (x->kind == IR_CONST) {
+    if (op == AST_OP_NOT && x->ty->kind == TY_BOOL) return ir_const_bool(a, !x->cst.b);
+    if (op == AST_OP_NEG && type_is_int(x->ty)) return ir_const_int(a, t, (int64_t)(0 - (uint64_t)x->cst.i));
+    if (op == AST_OP_NEG && type_is_float(x->ty)) return ir_const_float(a, t, -x->cst.f);
+    if (op == AST_OP_BNOT && type_is_int(x->ty)) return ir_const_int(a, t, ~x->cst.i);
+  }
+  ir_expr *e = ir_new(a, IR_UNARY, t);
+  e->op.op = op;
+  e->op.a = x;
+  return e;
+}
+
+ir_expr *ir_cast(arena *a, type *t, ir_expr *x) {
+  if (x->ty == t)
+    return x;
+  if (x->kind == IR_CONST) {
+    if (type_is_int(t) && type_is_int(x->ty)) return ir_const_int(a, t, x->cst.i);
+    if (type_is_float(t) && type_is_int(x->ty)) return ir_const_float(a, t, (double)x->cst.i);
+    if (type_is_float(t) && type_is_float(x->ty)) return ir_const_float(a, t, x->cst.f);
+    if (t->kind == TY_BOOL && type_is_int(x->ty)) return ir_const_bool(a, x->cst.i != 0);
+  }
+  ir_expr *e = ir_new(a, IR_CAST, t);
+  e->op.a = x;
+  /* Widening an integer keeps its range. */
+  if (type_is_int(t) && type_is_int(x->ty) && x->has_range && ir_fits(t, x->lo, x->hi))
+    ir_set_range(e, x->lo, x->hi);
+  return e;
+}
+
+ir_expr *ir_select(arena *a, type *t, ir_expr *c, ir_expr *x, ir_expr *y) {
+  if (c->kind == IR_CONST)
+    return c->cst.b ? x : y;
+  ir_expr *e = ir_new(a, IR_SELECT, t);
+  e->select.c = c;
+  e->select.a = x;
+  e->select.b = y;
+  if (x->has_range && y->has_range)
+    ir_set_range(e, x->lo < y->lo ? x->lo : y->lo, x->hi > y->hi ? x->hi : y->hi);
+  return e;
+}
+
+void ir_block_push(arena *a, ir_block *b, ir_stmt *s) {
+  if (b->len == b->cap) {
+    int cap = b->cap ? 2 * b->cap : 8;
+    ir_stmt **items = arena_alloc(a, (size_t)cap * sizeof *items);
+    if (b->len)
+      memcpy(items, b->stmts, (size_t)b->len * sizeof *items);
+    b->stmts = items;
+    b->cap = cap;
+  }
+  b->stmts[b->len++] = s;
+}

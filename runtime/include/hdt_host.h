@@ -1,0 +1,415 @@
+/* hdt_host.h: what the C that hdtc writes for the host target
+ * (--target=host) includes.
+ *
+ * The generated code runs each kernel on the CPU: a block is a sequence of
+ * phases, a phase is a loop over the block's threads, and the grid is a loop
+ * over blocks (parallel under OpenMP when the generated file is compiled
+ * with -fopenmp). This header holds everything that code needs besides the
+ * kernel itself:
+ *
+ *   hdt_f16 hdt_bf16                the 16-bit floats, as their bits (uint16_t),
+ *                                   so that callers can pass uint16_t arrays
+ *   hdt_f32_to_f16 hdt_f16_to_f32   conversions, rounded once to nearest even;
+ *   hdt_f64_to_f16 ... (and bf16)   subnormals, infinities and NaNs as IEEE
+ *   hdt_add_f16 ... hdt_div_bf16    arithmetic, computed in float and rounded
+ *                                   once (exact: float has 2p+2 bits or more)
+ *   hdt_f64_to_i32 ...              float -> integer conversions that saturate
+ *                                   and send NaN to 0, as the GPU converts
+ *                                   (C leaves out-of-range conversions undefined)
+ *   hdt_shl_i32 hdt_shr_i32 ...     shifts with any amount: an amount outside
+ *                                   [0, width) shifts every bit out, as PTX's
+ *                                   shl/shr do (C leaves it undefined)
+ *   hdt_min_T hdt_max_T hdt_abs_T   every numeric type T (hdt names: i32, f16...)
+ *   hdt_exp_f32 ... hdt_rsqrt_f64   math, through the compiler's builtins, so
+ *                                   that no <math.h> name enters the generated
+ *                                   file (a kernel may be called `round`)
+ *   hdt_atomic_add_T                i32 u32 i64 u64 f32 f64, returns the old value
+ *   hdt_lane_xor hdt_lane_down      the thread a warp shuffle reads from
+ *   hdt_host_launch                 runs a grid of blocks
+ *
+ * Every function is static inline, so several generated files (and this
+ * header in several translation units) link into one program. Only
+ * hdtrt_host_alloc/hdtrt_host_free come from the library (libhdtrt.a). */
+#ifndef HDT_HOST_H
+#define HDT_HOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hdtrt.h"
+
+/* The error codes a kernel entry point returns; the numbers are CUDA's, so
+ * that both targets report a failed launch the same way. */
+enum {
+  HDT_HOST_SUCCESS = 0,
+  HDT_HOST_ERROR_MEMORY_ALLOCATION = 2,      /* cudaErrorMemoryAllocation */
+  HDT_HOST_ERROR_INVALID_CONFIGURATION = 9,  /* cudaErrorInvalidConfiguration */
+};
+
+typedef uint16_t hdt_f16;  /* IEEE binary16, as its bits */
+typedef uint16_t hdt_bf16; /* bfloat16, as its bits */
+
+typedef struct hdt_dim3 {
+  int32_t x, y, z;
+} hdt_dim3;
+
+static inline hdt_dim3 hdt_dim3_make(int32_t x, int32_t y, int32_t z) {
+  hdt_dim3 d = {x, y, z};
+  return d;
+}
+
+/* threadIdx of the thread with linear index tid in a bx * by * bz block
+ * (x varies fastest, as on the GPU). */
+static inline hdt_dim3 hdt_thread_index(int tid, int bx, int by) {
+  return hdt_dim3_make(tid % bx, tid / bx % by, tid / (bx * by));
+}
+
+/* ---- bits of floats (memcpy: no aliasing questions) ---- */
+
+static inline uint32_t hdt_bits_f32(float f) {
+  uint32_t u;
+  __builtin_memcpy(&u, &f, sizeof u);
+  return u;
+}
+
+static inline float hdt_f32_of_bits(uint32_t u) {
+  float f;
+  __builtin_memcpy(&f, &u, sizeof f);
+  return f;
+}
+
+static inline float hdt_inf_f32(void) { return __builtin_inff(); }
+static inline float hdt_nan_f32(void) { return __builtin_nanf(""); }
+static inline double hdt_inf_f64(void) { return __builtin_inf(); }
+static inline double hdt_nan_f64(void) { return __builtin_nan(""); }
+
+/* ---- f16 ---- */
+
+static inline float hdt_f16_to_f32(hdt_f16 h) {
+  uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
+  uint32_t exp = (h >> 10) & 0x1fu, man = h & 0x3ffu;
+  if (exp == 0) { /* zero or subnormal: man * 2^-24, exact in float */
+    float v = (float)man * 0x1p-24f;
+    return sign ? -v : v;
+  }
+  if (exp == 31) /* infinity, or NaN with its payload */
+    return hdt_f32_of_bits(sign | 0x7f800000u | (man << 13));
+  return hdt_f32_of_bits(sign | ((exp + 112u) << 23) | (man << 13));
+}
+
+/* Rounds m / 2^shift to nearest, ties to even (0 < shift < 32). */
+static inline uint32_t hdt_round_shift(uint32_t m, int shift) {
+  uint32_t q = m >> shift, rem = m & ((1u << shift) - 1u), half = 1u << (shift - 1);
+  return q + (rem > half || (rem == half && (q & 1u)));
+}
+
+static inline hdt_f16 hdt_f32_to_f16(float f) {
+  uint32_t x = hdt_bits_f32(f);
+  uint16_t sign = (uint16_t)((x >> 16) & 0x8000u);
+  uint32_t a = x & 0x7fffffffu;
+  if (a > 0x7f800000u) /* NaN: quiet, keeping the top of the payload */
+    return (hdt_f16)(sign | 0x7e00u | ((a >> 13) & 0x3ffu));
+  if (a >= 0x477ff000u) /* 65520 and above (and infinity) round to infinity */
+    return (hdt_f16)(sign | 0x7c00u);
+  if (a >= 0x38800000u) /* normal in f16 (2^-14 and above): rebias, round 13 bits */
+    return (hdt_f16)(sign | hdt_round_shift(a - 0x38000000u, 13));
+  /* Subnormal in f16: the result is round(|f| / 2^-24). |f| = m * 2^(e - 150)
+   * with e the biased exponent, so the quotient is m / 2^(126 - e). Below
+   * 2^-25 (e < 102) it rounds to 0; a carry out of 0x3ff gives the smallest
+   * normal, which is the right encoding. */
+  uint32_t e = a >> 23;
+  if (e < 102)
+    return sign;
+  return (hdt_f16)(sign | hdt_round_shift((a & 0x7fffffu) | 0x800000u, (int)(126 - e)));
+}
+
+/* double -> float rounded to odd: truncate, then set the last bit when
+ * anything was cut off. Rounding that to a format with at most 22 bits of
+ * precision (f16: 11, bf16: 8) to nearest even gives the correctly rounded
+ * result of the double (no double rounding). */
+static inline float hdt_f64_to_f32_odd(double d) {
+  float f = (float)d;
+  if (d != d || (double)f == d)
+    return f;
+  uint32_t u = hdt_bits_f32(f);
+  if ((f < 0 ? -(double)f : (double)f) > (d < 0 ? -d : d))
+    u -= 1; /* rounded away from zero: step back toward zero */
+  return hdt_f32_of_bits(u | 1u);
+}
+
+static inline hdt_f16 hdt_f64_to_f16(double d) { return hdt_f32_to_f16(hdt_f64_to_f32_odd(d)); }
+
+/* ---- bf16 ---- */
+
+static inline float hdt_bf16_to_f32(hdt_bf16 h) { return hdt_f32_of_bits((uint32_t)h << 16); }
+
+static inline hdt_bf16 hdt_f32_to_bf16(float f) {
+  uint32_t x = hdt_bits_f32(f);
+  if ((x & 0x7fffffffu) > 0x7f800000u) /* NaN: quiet */
+    return (hdt_bf16)((x >> 16) | 0x40u);
+  /* Round the low 16 bits to nearest even; a carry may reach the exponent,
+   * which is right (up to infinity). */
+  return (hdt_bf16)((x + 0x7fffu + ((x >> 16) & 1u)) >> 16);
+}
+
+static inline hdt_bf16 hdt_f64_to_bf16(double d) { return hdt_f32_to_bf16(hdt_f64_to_f32_odd(d)); }
+
+/* 64-bit integers are not all exact in double: round to odd into double
+ * (keep 53 bits, fold the rest into a sticky last bit). */
+static inline double hdt_u64_to_f64_odd(uint64_t m) {
+  int shift = 0;
+  while ((m >> shift) >= ((uint64_t)1 << 53))
+    shift++;
+  uint64_t kept = m >> shift;
+  if (shift && (m & (((uint64_t)1 << shift) - 1)))
+    kept |= 1;
+  double r = (double)kept;
+  for (int i = 0; i < shift; i++)
+    r *= 2.0;
+  return r;
+}
+
+static inline hdt_bf16 hdt_u64_to_bf16(uint64_t x) { return hdt_f64_to_bf16(hdt_u64_to_f64_odd(x)); }
+
+static inline hdt_bf16 hdt_i64_to_bf16(int64_t x) {
+  double m = hdt_u64_to_f64_odd(x < 0 ? (uint64_t)0 - (uint64_t)x : (uint64_t)x);
+  return hdt_f64_to_bf16(x < 0 ? -m : m);
+}
+
+/* ---- 16-bit float arithmetic: in float, rounded once ---- */
+
+#define HDT_HALF_OPS(T, NAME)                                                                     \
+  static inline T hdt_add_##NAME(T a, T b) { return hdt_f32_to_##NAME(hdt_##NAME##_to_f32(a) + hdt_##NAME##_to_f32(b)); } \
+  static inline T hdt_sub_##NAME(T a, T b) { return hdt_f32_to_##NAME(hdt_##NAME##_to_f32(a) - hdt_##NAME##_to_f32(b)); } \
+  static inline T hdt_mul_##NAME(T a, T b) { return hdt_f32_to_##NAME(hdt_##NAME##_to_f32(a) * hdt_##NAME##_to_f32(b)); } \
+  static inline T hdt_div_##NAME(T a, T b) { return hdt_f32_to_##NAME(hdt_##NAME##_to_f32(a) / hdt_##NAME##_to_f32(b)); } \
+  static inline T hdt_neg_##NAME(T a) { return (T)(a ^ 0x8000u); }                               \
+  static inline T hdt_abs_##NAME(T a) { return (T)(a & 0x7fffu); }                               \
+  /* minNum/maxNum as fminf: the result is an operand, so no rounding */                         \
+  static inline T hdt_min_##NAME(T a, T b) { return hdt_f32_to_##NAME(__builtin_fminf(hdt_##NAME##_to_f32(a), hdt_##NAME##_to_f32(b))); } \
+  static inline T hdt_max_##NAME(T a, T b) { return hdt_f32_to_##NAME(__builtin_fmaxf(hdt_##NAME##_to_f32(a), hdt_##NAME##_to_f32(b))); }
+HDT_HALF_OPS(hdt_f16, f16)
+HDT_HALF_OPS(hdt_bf16, bf16)
+#undef HDT_HALF_OPS
+
+/* ---- float -> integer, saturating, NaN -> 0 ---- */
+
+#define HDT_TO_SIGNED(T, NAME, MIN, MAX)                                                          \
+  static inline T hdt_f64_to_##NAME(double x) {                                                  \
+    if (x != x)                                                                                  \
+      return 0;                                                                                  \
+    if (x <= (double)(MIN))                                                                      \
+      return MIN;                                                                                \
+    if (x >= (double)(MAX))                                                                      \
+      return MAX;                                                                                \
+    return (T)x;                                                                                 \
+  }
+HDT_TO_SIGNED(int8_t, i8, INT8_MIN, INT8_MAX)
+HDT_TO_SIGNED(int16_t, i16, INT16_MIN, INT16_MAX)
+HDT_TO_SIGNED(int32_t, i32, INT32_MIN, INT32_MAX)
+HDT_TO_SIGNED(int64_t, i64, INT64_MIN, INT64_MAX) /* (double)INT64_MAX is 2^63: saturates there */
+#undef HDT_TO_SIGNED
+
+#define HDT_TO_UNSIGNED(T, NAME, MAX)                                                             \
+  static inline T hdt_f64_to_##NAME(double x) {                                                  \
+    if (!(x > 0)) /* NaN, negative, zero */                                                      \
+      return 0;                                                                                  \
+    if (x >= (double)(MAX))                                                                      \
+      return MAX;                                                                                \
+    return (T)x;                                                                                 \
+  }
+HDT_TO_UNSIGNED(uint8_t, u8, UINT8_MAX)
+HDT_TO_UNSIGNED(uint16_t, u16, UINT16_MAX)
+HDT_TO_UNSIGNED(uint32_t, u32, UINT32_MAX)
+HDT_TO_UNSIGNED(uint64_t, u64, UINT64_MAX) /* (double)UINT64_MAX is 2^64 */
+#undef HDT_TO_UNSIGNED
+
+/* ---- shifts: computed in the promoted width W (32, or 64 for 64-bit
+ * types); an amount outside [0, W) shifts everything out ---- */
+
+#define HDT_SHIFTS_SIGNED(T, NAME, U, W)                                                          \
+  static inline T hdt_shl_##NAME(T a, T b) { return b < 0 || (U)b >= W ? (T)0 : (T)((U)a << (U)b); } \
+  static inline T hdt_shr_##NAME(T a, T b) {                                                     \
+    if (b < 0 || (U)b >= W)                                                                      \
+      return a < 0 ? (T)-1 : (T)0;                                                               \
+    return (T)(a >> b); /* arithmetic, as GCC and Clang define it */                             \
+  }
+#define HDT_SHIFTS_UNSIGNED(T, NAME, U, W)                                                        \
+  static inline T hdt_shl_##NAME(T a, T b) { return (U)b >= W ? (T)0 : (T)((U)a << (U)b); }     \
+  static inline T hdt_shr_##NAME(T a, T b) { return (U)b >= W ? (T)0 : (T)((U)a >> (U)b); }
+HDT_SHIFTS_SIGNED(int8_t, i8, uint32_t, 32u)
+HDT_SHIFTS_SIGNED(int16_t, i16, uint32_t, 32u)
+HDT_SHIFTS_SIGNED(int32_t, i32, uint32_t, 32u)
+HDT_SHIFTS_SIGNED(int64_t, i64, uint64_t, 64u)
+HDT_SHIFTS_UNSIGNED(uint8_t, u8, uint32_t, 32u)
+HDT_SHIFTS_UNSIGNED(uint16_t, u16, uint32_t, 32u)
+HDT_SHIFTS_UNSIGNED(uint32_t, u32, uint32_t, 32u)
+HDT_SHIFTS_UNSIGNED(uint64_t, u64, uint64_t, 64u)
+#undef HDT_SHIFTS_SIGNED
+#undef HDT_SHIFTS_UNSIGNED
+
+/* ---- min, max, abs ---- */
+
+#define HDT_MINMAX(T, NAME)                                                                       \
+  static inline T hdt_min_##NAME(T a, T b) { return b < a ? b : a; }                             \
+  static inline T hdt_max_##NAME(T a, T b) { return a < b ? b : a; }
+HDT_MINMAX(int8_t, i8)
+HDT_MINMAX(int16_t, i16)
+HDT_MINMAX(int32_t, i32)
+HDT_MINMAX(int64_t, i64)
+HDT_MINMAX(uint8_t, u8)
+HDT_MINMAX(uint16_t, u16)
+HDT_MINMAX(uint32_t, u32)
+HDT_MINMAX(uint64_t, u64)
+#undef HDT_MINMAX
+
+/* Floats: IEEE minNum/maxNum, so a NaN operand gives the other one (as CUDA's fminf). */
+static inline float hdt_min_f32(float a, float b) { return __builtin_fminf(a, b); }
+static inline float hdt_max_f32(float a, float b) { return __builtin_fmaxf(a, b); }
+static inline double hdt_min_f64(double a, double b) { return __builtin_fmin(a, b); }
+static inline double hdt_max_f64(double a, double b) { return __builtin_fmax(a, b); }
+
+/* Signed integers: as on the GPU, abs of the most negative value is itself
+ * (computed in unsigned arithmetic, which wraps, instead of overflowing). */
+static inline int8_t hdt_abs_i8(int8_t a) { return (int8_t)(a < 0 ? -a : a); }
+static inline int16_t hdt_abs_i16(int16_t a) { return (int16_t)(a < 0 ? -a : a); }
+static inline int32_t hdt_abs_i32(int32_t a) { return a < 0 ? (int32_t)(0u - (uint32_t)a) : a; }
+static inline int64_t hdt_abs_i64(int64_t a) { return a < 0 ? (int64_t)((uint64_t)0 - (uint64_t)a) : a; }
+static inline uint8_t hdt_abs_u8(uint8_t a) { return a; }
+static inline uint16_t hdt_abs_u16(uint16_t a) { return a; }
+static inline uint32_t hdt_abs_u32(uint32_t a) { return a; }
+static inline uint64_t hdt_abs_u64(uint64_t a) { return a; }
+static inline float hdt_abs_f32(float a) { return __builtin_fabsf(a); }
+static inline double hdt_abs_f64(double a) { return __builtin_fabs(a); }
+
+/* ---- math ---- */
+
+static inline float hdt_exp_f32(float x) { return __builtin_expf(x); }
+static inline double hdt_exp_f64(double x) { return __builtin_exp(x); }
+static inline float hdt_log_f32(float x) { return __builtin_logf(x); }
+static inline double hdt_log_f64(double x) { return __builtin_log(x); }
+static inline float hdt_sqrt_f32(float x) { return __builtin_sqrtf(x); }
+static inline double hdt_sqrt_f64(double x) { return __builtin_sqrt(x); }
+static inline float hdt_rsqrt_f32(float x) { return 1.0f / __builtin_sqrtf(x); }
+static inline double hdt_rsqrt_f64(double x) { return 1.0 / __builtin_sqrt(x); }
+static inline float hdt_tanh_f32(float x) { return __builtin_tanhf(x); }
+static inline double hdt_tanh_f64(double x) { return __builtin_tanh(x); }
+
+/* ---- atomics: blocks may run on several OS threads at once ----
+ * Relaxed, as CUDA's atomicAdd. Integers wrap (GCC and Clang define the
+ * atomic builtins so). Floats: a compare-exchange loop on the value, which
+ * the builtin compares bit for bit (a NaN does not loop forever). */
+
+static inline int32_t hdt_atomic_add_i32(int32_t *p, int32_t v) { return __atomic_fetch_add(p, v, __ATOMIC_RELAXED); }
+static inline uint32_t hdt_atomic_add_u32(uint32_t *p, uint32_t v) { return __atomic_fetch_add(p, v, __ATOMIC_RELAXED); }
+static inline int64_t hdt_atomic_add_i64(int64_t *p, int64_t v) { return __atomic_fetch_add(p, v, __ATOMIC_RELAXED); }
+static inline uint64_t hdt_atomic_add_u64(uint64_t *p, uint64_t v) { return __atomic_fetch_add(p, v, __ATOMIC_RELAXED); }
+
+static inline float hdt_atomic_add_f32(float *p, float v) {
+  float old, sum;
+  __atomic_load(p, &old, __ATOMIC_RELAXED);
+  do
+    sum = old + v;
+  while (!__atomic_compare_exchange(p, &old, &sum, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+  return old;
+}
+
+static inline double hdt_atomic_add_f64(double *p, double v) {
+  double old, sum;
+  __atomic_load(p, &old, __ATOMIC_RELAXED);
+  do
+    sum = old + v;
+  while (!__atomic_compare_exchange(p, &old, &sum, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+  return old;
+}
+
+/* ---- warp shuffles ----
+ * The generated code runs a shuffle in two phases: every thread stores its
+ * value in an exchange buffer, then every thread reads the slot of the
+ * thread these functions name. As on the GPU (PTX shfl with a full warp),
+ * only the low 5 bits of the mask or delta count; a source past the end of
+ * the warp (shfl_down) or of the block (a partial last warp) gives the
+ * thread its own value. */
+
+typedef union hdt_xchg {
+  int32_t i32;
+  uint32_t u32;
+  int64_t i64;
+  uint64_t u64;
+  float f32;
+  double f64;
+} hdt_xchg;
+
+static inline int hdt_lane_xor(int tid, int32_t lane_mask, int threads) {
+  int src = (tid & ~31) | ((tid & 31) ^ (int)((uint32_t)lane_mask & 31u));
+  return src < threads ? src : tid;
+}
+
+static inline int hdt_lane_down(int tid, int32_t delta, int threads) {
+  int d = (int)((uint32_t)delta & 31u);
+  return (tid & 31) + d < 32 && tid + d < threads ? tid + d : tid;
+}
+
+/* ---- blocks ---- */
+
+/* Are all n flags set? (Every thread of the block has returned.) */
+static inline bool hdt_all_true(const bool *flags, int n) {
+  for (int i = 0; i < n; i++)
+    if (!flags[i])
+      return false;
+  return true;
+}
+
+static inline void hdt_zero(void *p, size_t bytes) { __builtin_memset(p, 0, bytes); }
+
+/* One block of a kernel: its frame (per-thread values that live across
+ * phases, shared memory; zeroed before each block), the kernel's arguments,
+ * and the block's coordinates. */
+typedef void (*hdt_block_fn)(void *frame, const void *args, hdt_dim3 blockIdx, hdt_dim3 gridDim);
+
+/* Runs every block of a grid_x * grid_y * grid_z grid, on all cores when
+ * the caller is compiled with OpenMP. Each OS thread allocates one frame
+ * and reuses it for its blocks. Returns 0, or the error CUDA would give for
+ * a grid out of range; an empty grid does nothing. */
+static inline int hdt_host_launch(hdt_block_fn block, size_t frame_bytes, const void *args, int64_t grid_x,
+                                  int64_t grid_y, int64_t grid_z) {
+  if (grid_x < 0 || grid_x > INT32_MAX || grid_y < 0 || grid_y > 65535 || grid_z < 0 || grid_z > 65535)
+    return HDT_HOST_ERROR_INVALID_CONFIGURATION;
+  if (grid_x == 0 || grid_y == 0 || grid_z == 0)
+    return HDT_HOST_SUCCESS;
+  const hdt_dim3 grid = hdt_dim3_make((int32_t)grid_x, (int32_t)grid_y, (int32_t)grid_z);
+  const int64_t nblocks = grid_x * grid_y * grid_z; /* < 2^63 */
+  int status = HDT_HOST_SUCCESS;
+#ifdef _OPENMP
+#pragma omp parallel
+#endif
+  {
+    void *frame = frame_bytes ? hdtrt_host_alloc(frame_bytes) : NULL;
+    bool ok = !frame_bytes || frame;
+    if (!ok) {
+#ifdef _OPENMP
+#pragma omp atomic write
+#endif
+      status = HDT_HOST_ERROR_MEMORY_ALLOCATION;
+    }
+    /* Every OS thread takes part in the loop (a worksharing loop must be
+     * reached by all); one without a frame skips its blocks. */
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic)
+#endif
+    for (int64_t b = 0; b < nblocks; b++) {
+      if (!ok)
+        continue;
+      if (frame_bytes)
+        hdt_zero(frame, frame_bytes);
+      hdt_dim3 bid = hdt_dim3_make((int32_t)(b % grid_x), (int32_t)(b / grid_x % grid_y),
+                                   (int32_t)(b / (grid_x * grid_y)));
+      block(frame, args, bid, grid);
+    }
+    hdtrt_host_free(frame);
+  }
+  return status;
+}
+
+#endif
