@@ -772,7 +772,7 @@ static bool lw_prune_block(ir_block *b, const int *uses) {
 }
 
 static void lw_prune(ir_func *f) {
-  int *uses = calloc((size_t)(f->nvars ? f->nvars : 1), sizeof *uses);
+  int *uses = calloc(f->nvars > 0 ? (size_t)f->nvars : 1, sizeof *uses);
   if (!uses)
     return;
   bool changed = true;
@@ -853,7 +853,7 @@ ir_program *ir_lower(arena *a, const program *p) {
   }
   for (int i = 0; i < p->nfuncs; i++)
     lw_func(&L, p->funcs[i], L.funcs[i].fn);
-  bool *visiting = calloc((size_t)(p->nfuncs ? p->nfuncs : 1), sizeof *visiting);
+  bool *visiting = calloc(p->nfuncs > 0 ? (size_t)p->nfuncs : 1, sizeof *visiting);
   for (int i = 0; i < p->nfuncs && visiting; i++)
     lw_order(&L, p->funcs[i], visiting, out, p);
   free(visiting);

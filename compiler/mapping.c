@@ -251,7 +251,7 @@ map_status map_auto(mapping *out, int rank, const int64_t *dims, int64_t workers
 
   /* Neither can fail: their extents divide dims and the spatial's product
    * is N. */
-  mapping rep, spa;
+  mapping rep = {0}, spa = {0}; /* zeroed: gcc -O3 cannot see that both are set */
   map_atom_make(&rep, MAP_REPEAT, rank, repeat_dims, resolved);
   map_atom_make(&spa, MAP_SPATIAL, rank, spatial_dims, resolved);
   if (atom_is_identity(&spa.atoms[0], rank))

@@ -1,43 +1,50 @@
 #!/usr/bin/env bash
 # The main job: installs missing packages, builds hdtc (release build in
-# build/), and compiles examples/matmul.hdt with it. Until code generation
-# exists, hdtc only checks the program and this stops there.
+# build/), compiles examples/matmul.hdt with it, and runs the kernel: on the
+# GPU when there is one (CUDA target), else on the CPU (host target),
+# printing its error against a double-precision reference and its time.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/deps.sh
-cmake -S . -B build
-cmake --build build -j"$(nproc)"
+cmake -S . -B build -DHDT_SANITIZE=OFF -DCMAKE_BUILD_TYPE=Release
+cmake --build build -j"$(nproc)" --target hdtc hdtrt
 
 example=examples/matmul.hdt
-out=build/demo
-mkdir -p "$out"
-
-# Check (and, once code generation exists, compile) the example. -o keeps the
-# output in build/demo/ rather than next to the source.
-echo "demo: build/hdtc -o $out/matmul.cu $example"
-build/hdtc -o "$out/matmul.cu" "$example"
-echo "demo: $example checked"
+mkdir -p build/demo
 
 # Where the kernel runs: on the GPU when nvidia-smi lists one, else on the
 # host target (same kernel, thread blocks simulated on the CPU).
-if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L 2>/dev/null | grep -q '^GPU'; then
+if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L 2>/dev/null | grep -q '^GPU' &&
+   command -v nvcc >/dev/null 2>&1; then
     target=cuda
 else
     target=host
 fi
 
-# ---------------------------------------------------------------------------
-# TODO(codegen): build and run the kernel HERE, once emit_cuda/emit_host exist.
-# Each branch should compile the generated code with a driver from examples/,
-# link build/libhdtrt.a, run it, and check C against a CPU reference, e.g.
-#   cuda:  nvcc -O2 -o $out/matmul_cuda $out/matmul.cu examples/<driver> \
-#              -Iruntime/include build/libhdtrt.a && $out/matmul_cuda
-#   host:  build/hdtc --target=host -o $out/matmul.c $example
-#          cc -O2 -std=c11 -o $out/matmul_host $out/matmul.c examples/<driver> \
-#              -Iruntime/include build/libhdtrt.a -lm && $out/matmul_host
-# ---------------------------------------------------------------------------
 case "$target" in
-    cuda) echo "demo: GPU found; running on it comes with code generation" ;;
-    host) echo "demo: no GPU; running on the host target comes with code generation" ;;
+    cuda)
+        echo "demo: build/hdtc $example -o build/demo/matmul.cu   (CUDA, for the GPU)"
+        build/hdtc "$example" -o build/demo/matmul.cu
+        nvcc -std=c++17 -O3 -arch=native -I runtime/include -c build/demo/matmul.cu -o build/demo/matmul_cu.o
+        cc -std=c11 -O2 -DHDT_DRIVER_CUDA -I runtime/include -I "$(dirname "$(command -v nvcc)")/../include" \
+            -c examples/matmul_main.c -o build/demo/matmul_main.o
+        nvcc build/demo/matmul_main.o build/demo/matmul_cu.o build/libhdtrt.a -o build/demo/matmul
+        ;;
+    host)
+        echo "demo: build/hdtc --target=host $example -o build/demo/matmul.c   (no GPU: the host target)"
+        build/hdtc --target=host "$example" -o build/demo/matmul.c
+        cc -std=c11 -O2 -fopenmp -I runtime/include examples/matmul_main.c build/demo/matmul.c \
+            build/libhdtrt.a -lm -o build/demo/matmul
+        ;;
 esac
+
+# Random inputs at sizes that are not multiples of the 64x64 tile, checked
+# against a double-precision reference; then one larger size, timed.
+echo "demo: build/demo/matmul"
+build/demo/matmul
+if [ "$target" = cuda ]; then
+    build/demo/matmul 4096 4096 4096 10
+else
+    build/demo/matmul 512 512 512 3
+fi

@@ -109,7 +109,8 @@ static task_list ref_grid(const ref_mapping *r, int k) {
   int64_t size = 1;
   for (int i = 0; i < rank; i++)
     size *= r->dims[k][i];
-  task_list l = {size, calloc((size_t)(size * rank), sizeof(int64_t))};
+  cr_assert(size > 0 && rank > 0);
+  task_list l = {size, calloc((size_t)size * (size_t)rank, sizeof(int64_t))};
   int64_t t[MAP_MAX_RANK] = {0};
   for (int64_t n = 0; n < size; n++) {
     memcpy(l.coords + n * rank, t, (size_t)rank * sizeof t[0]);
