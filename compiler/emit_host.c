@@ -19,10 +19,13 @@
  *     the whole block: its condition or bounds are evaluated with tid = 0
  *     and its bodies are walked the same way (the "uniform" statements);
  *   - a break/continue of such a loop is emitted once for the block too;
- *   - a statement containing shuffles gets one phase per shuffle in which
- *     every thread stores the shuffled operand in an exchange buffer, and
- *     then runs with each shuffle replaced by a read of the buffer slot of
- *     its source lane (hdt_lane_xor, hdt_lane_down);
+ *   - a statement containing shuffles gets exchange phases, in which every
+ *     thread stores the value it offers in an exchange buffer (one buffer
+ *     per shuffle of the statement, slots of a union of the 32- and 64-bit
+ *     types), and then runs with each shuffle replaced by a read of its
+ *     source lane's slot (hdt_lane_xor, hdt_lane_down). Shuffles that do
+ *     not read one another offer in the same phase; a shuffle under a
+ *     select, && or || offers only where C would evaluate it;
  *   - maximal runs of the other statements share one thread loop.
  * This is well defined because of what uniform.c proves for every kernel
  * that hdtc accepts: every syncthreads() and every shuffle is reached by all
@@ -31,6 +34,11 @@
  * is everyone's), every thread takes the same path through the uniform
  * statements, and breaking out of a loop with a barrier is uniform too.
  * A `return` may be divergent, but then no barrier or shuffle follows it.
+ * Two special cases: a uniform `if` condition that calls a function with
+ * side effects is evaluated by every thread (a phase of its own), as on the
+ * GPU; a shuffle in a loop condition, which each thread would evaluate as
+ * often as it iterates (nothing checks that they agree), and a call with
+ * side effects in the bounds of a uniform loop give an #error in the output.
  *
  * Storage. A variable whose lifetime spans phases (declared in a uniformly
  * emitted list and used outside its own thread loop) needs one value per
@@ -46,6 +54,10 @@
  * Returns. A thread that returns sets done[tid] and leaves its thread loop;
  * every thread loop skips done threads, and after a thread loop that may
  * return, the block ends when every thread is done (a uniform return).
+ *
+ * Device functions cannot synchronize (sema): they are plain static C
+ * functions, with the threadIdx/blockIdx/blockDim/gridDim they read (also
+ * through their callees) as leading hdt_dim3 parameters.
  *
  * Arithmetic follows the GPU where C would differ: 16-bit floats compute in
  * float and round once, float -> integer conversions saturate, shifts by
@@ -1938,71 +1950,64 @@ static void hx_frame_aliases(hx_emitter *E, const char *name) {
     fputs("  bool *const done = frame->done;\n", out);
 }
 
-static void hx_kernel(hx_emitter *E, int fi) {
-  const ir_func *f = E->p->funcs[fi];
-  const char *name = f->name;
+/* The kernel's parameters, as the block function receives them. */
+static void hx_args_struct(hx_emitter *E, const ir_func *f) {
   FILE *out = E->out;
-  hx_reset_function(E, f, HX_IN_BLOCK);
-  E->has_return = hx_block_returns(&f->body);
-  E->xchg_depth = 0;
-  E->phase = 0;
-  E->phase_note = NULL;
-  E->thread_loops = 0;
-  E->conds = 0;
-  E->uses_block_tid = E->uses_block_end = E->uses_blockIdx = E->uses_gridDim = false;
-  hx_plan_list(E, &f->body, false);
+  if (!f->nparams)
+    return;
+  fprintf(out, "struct hdt_%s_args {\n", f->name);
+  for (int i = 0; i < f->nparams; i++) {
+    const ir_var *v = f->params[i];
+    if (hx_is_tensor(v))
+      fprintf(out, "  %s%s *%s;\n", v->written ? "" : "const ", hx_c_type(v->elem), v->name);
+    else
+      fprintf(out, "  %s %s;\n", hx_c_type(v->ty), v->name);
+  }
+  fputs("};\n\n", out);
+}
 
-  /* The body first, into memory: the prologue depends on what it uses. */
+/* The statements of the kernel, fissioned, into memory: the prologue of the
+ * block function depends on what they use. */
+static char *hx_kernel_body(hx_emitter *E, size_t *len) {
   char *body = NULL;
-  size_t body_len = 0;
-  FILE *mem = open_memstream(&body, &body_len);
+  FILE *mem = open_memstream(&body, len);
   if (!mem) {
     fputs("hdtc: fatal: out of memory\n", stderr);
     abort();
   }
+  FILE *out = E->out;
   E->out = mem;
-  hx_uniform_list(E, &f->body, false, 1);
+  hx_uniform_list(E, &E->f->body, false, 1);
   fclose(mem);
   E->out = out;
+  return body;
+}
 
-  fprintf(out, "/* ---- kernel %s: block(%lld, %lld, %lld), %lld thread%s, %d phase%s ---- */\n\n", name,
-          (long long)f->block[0], (long long)f->block[1], (long long)f->block[2], (long long)f->threads,
-          f->threads == 1 ? "" : "s", E->phase, E->phase == 1 ? "" : "s");
-  if (f->nparams) {
-    fprintf(out, "struct hdt_%s_args {\n", name);
-    for (int i = 0; i < f->nparams; i++) {
-      fputs("  ", out);
-      const ir_var *v = f->params[i];
-      if (hx_is_tensor(v))
-        fprintf(out, "%s%s *%s;\n", v->written ? "" : "const ", hx_c_type(v->elem), v->name);
-      else
-        fprintf(out, "%s %s;\n", hx_c_type(v->ty), v->name);
-    }
-    fputs("};\n\n", out);
-  }
-  bool has_frame;
-  hx_frame_struct(E, name, &has_frame);
-
-  fprintf(out, "/* One block: its phases in order. */\n");
+/* Parameters the body uses, the frame's arrays by name, and the block-level
+ * tid; then the body. */
+static void hx_block_function(hx_emitter *E, bool has_frame, const char *body, size_t body_len) {
+  const ir_func *f = E->f;
+  const char *name = f->name;
+  FILE *out = E->out;
+  fputs("/* One block: its phases in order. */\n", out);
   fprintf(out, "static void hdt_%s_block(void *hdt_frame, const void *hdt_args_memory, hdt_dim3 blockIdx,\n", name);
   fprintf(out, "%*shdt_dim3 gridDim) {\n", (int)strlen(name) + 23, "");
   bool any_param = false;
   for (int i = 0; i < f->nparams; i++)
     any_param |= hx_mentioned(&f->body, f->params[i]);
-  if (any_param) {
+  if (any_param)
     fprintf(out, "  const struct hdt_%s_args *const hdt_args = hdt_args_memory;\n", name);
-    for (int i = 0; i < f->nparams; i++) {
-      const ir_var *v = f->params[i];
-      if (!hx_mentioned(&f->body, v))
-        continue;
-      if (hx_is_tensor(v))
-        fprintf(out, "  %s%s *const %s = hdt_args->%s;\n", v->written ? "" : "const ", hx_c_type(v->elem), v->name,
-                v->name);
-      else
-        fprintf(out, "  const %s %s = hdt_args->%s;\n", hx_c_type(v->ty), v->name, v->name);
-    }
-  } else {
+  else
     fputs("  (void)hdt_args_memory;\n", out);
+  for (int i = 0; i < f->nparams; i++) {
+    const ir_var *v = f->params[i];
+    if (!hx_mentioned(&f->body, v))
+      continue;
+    if (hx_is_tensor(v))
+      fprintf(out, "  %s%s *const %s = hdt_args->%s;\n", v->written ? "" : "const ", hx_c_type(v->elem), v->name,
+              v->name);
+    else
+      fprintf(out, "  const %s %s = hdt_args->%s;\n", hx_c_type(v->ty), v->name, v->name);
   }
   if (has_frame)
     hx_frame_aliases(E, name);
@@ -2015,18 +2020,23 @@ static void hx_kernel(hx_emitter *E, int fi) {
   if (!E->uses_gridDim)
     fputs("  (void)gridDim;\n", out);
   fwrite(body, 1, body_len, out);
-  free(body);
   if (E->uses_block_end)
     fputs("hdt_block_end:;\n", out);
   fputs("}\n\n", out);
+}
 
+/* int NAME(params): the grid, through hdt_host_launch. */
+static void hx_entry_point(hx_emitter *E, bool has_frame) {
+  const ir_func *f = E->f;
+  const char *name = f->name;
+  FILE *out = E->out;
+  E->ctx = HX_IN_ENTRY;
   fprintf(out, "/* Runs the grid. Returns 0, or %d (cudaErrorInvalidConfiguration) when a grid\n"
                " * dimension is out of range; an empty grid does nothing. */\n",
           9);
   fprintf(out, "int %s(", name);
   hx_params(E, f, 0);
   fputs(") {\n", out);
-  E->ctx = HX_IN_ENTRY;
   if (f->nparams) {
     fprintf(out, "  const struct hdt_%s_args hdt_args = {", name);
     for (int i = 0; i < f->nparams; i++)
@@ -2048,6 +2058,31 @@ static void hx_kernel(hx_emitter *E, int fi) {
       fputs("1", out);
   }
   fputs(");\n}\n\n", out);
+}
+
+static void hx_kernel(hx_emitter *E, int fi) {
+  const ir_func *f = E->p->funcs[fi];
+  hx_reset_function(E, f, HX_IN_BLOCK);
+  E->has_return = hx_block_returns(&f->body);
+  E->xchg_depth = 0;
+  E->phase = 0;
+  E->phase_note = NULL;
+  E->thread_loops = 0;
+  E->conds = 0;
+  E->uses_block_tid = E->uses_block_end = E->uses_blockIdx = E->uses_gridDim = false;
+  hx_plan_list(E, &f->body, false);
+  size_t body_len = 0;
+  char *body = hx_kernel_body(E, &body_len);
+
+  fprintf(E->out, "/* ---- kernel %s: block(%lld, %lld, %lld), %lld thread%s, %d phase%s ---- */\n\n", f->name,
+          (long long)f->block[0], (long long)f->block[1], (long long)f->block[2], (long long)f->threads,
+          f->threads == 1 ? "" : "s", E->phase, E->phase == 1 ? "" : "s");
+  hx_args_struct(E, f);
+  bool has_frame;
+  hx_frame_struct(E, f->name, &has_frame);
+  hx_block_function(E, has_frame, body, body_len);
+  free(body);
+  hx_entry_point(E, has_frame);
 }
 
 /* ---- device functions ---- */

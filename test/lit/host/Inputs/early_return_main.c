@@ -1,0 +1,45 @@
+/* early_return_main.c: drives test/lit/host/early-return.hdt. */
+#include "host_check.h"
+
+int clipped(int32_t n, const float *x, float *y);
+int even_blocks(int32_t n, const float *x, float *y);
+
+static void run(int32_t n) {
+  float *x = chk_random_floats((size_t)n, -1, 1);
+  float *y = chk_poisoned_floats((size_t)n), *z = chk_poisoned_floats((size_t)n);
+  chk_status("clipped", clipped(n, x, y), 0);
+  chk_status("even_blocks", even_blocks(n, x, z), 0);
+  double *want_y = chk_alloc((size_t)n, sizeof *want_y), *want_z = chk_alloc((size_t)n, sizeof *want_z);
+  for (int32_t i = 0; i < n; i++) {
+    /* the loop stops before step i % 8 when i % 3 == 0 */
+    int steps = i % 3 == 0 ? i % 8 : 8;
+    float acc = 0;
+    for (int j = 0; j < steps; j++)
+      acc += x[i];
+    want_y[i] = acc;
+    int32_t blk = i / 32, src = blk * 32 + (31 - i % 32);
+    want_z[i] = blk % 2 == 1 ? NAN : src < n ? x[src] : 0.0;
+  }
+  char what[64];
+  snprintf(what, sizeof what, "clipped n=%d", n);
+  chk_close(what, y, want_y, (size_t)n, 0);
+  /* odd blocks write nothing: their outputs stay NaN */
+  int shown = 0;
+  for (int32_t i = 0; i < n; i++) {
+    bool ok = isnan(want_z[i]) ? isnan(z[i]) : z[i] == want_z[i];
+    if (!ok)
+      chk_fail("even_blocks", (size_t)i, z[i], want_z[i], &shown);
+  }
+  printf("even_blocks n=%d: %d values checked\n", n, n);
+  free(x), free(y), free(z), free(want_y), free(want_z);
+}
+
+int main(int argc, char **argv) {
+  (void)argc;
+  chk_seed(argv[0]);
+  const int32_t sizes[] = {1, 31, 32, 33, 64, 100, 1000, 4097};
+  for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
+    run(sizes[i]);
+  run(chk_int(1, 20000));
+  return chk_done();
+}
