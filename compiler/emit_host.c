@@ -743,9 +743,10 @@ static void hx_operand(hx_emitter *E, ast_op op, const ir_expr *x, bool right) {
 
 static void hx_unary_operand(hx_emitter *E, const ir_expr *x, char op_char) {
   /* -(-x), not --x; -(-5), not --5 */
-  bool paren = hx_prec(E, x) < HX_PREC_UNARY ||
-               (op_char == '-' && ((x->kind == IR_UNARY && x->op.op == AST_OP_NEG && !hx_is_half(x->ty)) ||
-                                   (x->kind == IR_CONST && hx_const_negative(x) && hx_const_prec(x) < HX_PREC_PRIMARY)));
+  bool double_minus = op_char == '-' &&
+                      ((x->kind == IR_UNARY && x->op.op == AST_OP_NEG && !hx_is_half(x->ty)) ||
+                       (x->kind == IR_CONST && hx_const_negative(x) && hx_const_prec(x) < HX_PREC_PRIMARY));
+  bool paren = hx_prec(E, x) < HX_PREC_UNARY || double_minus;
   if (paren)
     fputc('(', E->out);
   hx_expr(E, x, paren ? 0 : HX_PREC_UNARY);
@@ -1670,6 +1671,10 @@ static void hx_run(hx_emitter *E, const ir_block *b, int from, int to, bool shuf
       fprintf(out, "const %s %s = ", hx_c_type(v->ty), v->name);
       hx_expr(E, s->decl.init, 0);
       fputs(";\n", out);
+      if (E->reads[v->id] == 0) {
+        hx_indent(E, depth);
+        fprintf(out, "(void)%s;\n", v->name);
+      }
     }
     any |= !hx_runs_nothing(E, s);
     returns |= hx_stmt_returns(s);
@@ -1736,9 +1741,10 @@ static void hx_uniform_stmt_body(hx_emitter *E, const ir_stmt *s, bool in_unifor
   FILE *out = E->out;
   const char *incoming = E->phase_note;
   hx_indent(E, depth);
-  fprintf(out, "/* the same for every thread (%s): run once for the block */\n",
-          hx_block_barriers(s) ? "it contains syncthreads()" : hx_stmt_syncs(s) ? "it contains a shuffle"
-                                                                              : "it has a break or continue of a uniform loop");
+  const char *why = hx_block_barriers(s) ? "it contains syncthreads()"
+                    : hx_stmt_syncs(s)     ? "it contains a shuffle"
+                                           : "it has a break or continue of a uniform loop";
+  fprintf(out, "/* the same for every thread (%s): run once for the block */\n", why);
   switch (s->kind) {
   case IR_BLOCK:
     hx_indent(E, depth);
@@ -1769,7 +1775,8 @@ static void hx_uniform_stmt_body(hx_emitter *E, const ir_stmt *s, bool in_unifor
   }
   case IR_FOR:
   case IR_WHILE:
-    if (s->kind == IR_FOR ? hx_expr_any(E, s->for_.start, hx_pred_impure) || hx_expr_any(E, s->for_.cond, hx_pred_impure) ||
+    if (s->kind == IR_FOR ? hx_expr_any(E, s->for_.start, hx_pred_impure) ||
+                                hx_expr_any(E, s->for_.cond, hx_pred_impure) ||
                                 hx_expr_any(E, s->for_.step, hx_pred_impure)
                           : hx_expr_any(E, s->while_.cond, hx_pred_impure))
       fputs("#error \"hdtc: the host target does not support a call with side effects in the bounds of a "
@@ -2187,7 +2194,19 @@ void emit_host(FILE *out, const ir_program *p) {
   hx_scan_program(&E);
 
   hx_source_comment(out, p->source);
-  fputs("#include \"hdt_host.h\"\n\n", out);
+  fputs("#include \"hdt_host.h\"\n\n"
+        "/* What a kernel may say without being wrong, and C compilers warn about:\n"
+        " * a comparison its types decide (u >= 0), x < x, x = x, x / 0. */\n"
+        "#ifdef __clang__\n"
+        "#pragma clang diagnostic ignored \"-Wtautological-compare\"\n"
+        "#pragma clang diagnostic ignored \"-Wself-assign\"\n"
+        "#pragma clang diagnostic ignored \"-Wdivision-by-zero\"\n"
+        "#else\n"
+        "#pragma GCC diagnostic ignored \"-Wtype-limits\"\n"
+        "#pragma GCC diagnostic ignored \"-Wtautological-compare\"\n"
+        "#pragma GCC diagnostic ignored \"-Wdiv-by-zero\"\n"
+        "#endif\n\n",
+        out);
   bool forward = false;
   for (int i = 0; i < n; i++)
     forward |= !p->funcs[i]->is_kernel && hx_calls_forward(&E, &p->funcs[i]->body, i);

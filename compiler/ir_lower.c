@@ -78,13 +78,22 @@ static const char *const lw_reserved[] = {
     "main", "errno", "NULL", "assert", "dim3", "asm", "noexcept", "nullptr", "friend",
     "mutable", "explicit", "export", "catch", "try", "throw", "typeid", "alignas", "alignof",
     "decltype", "constexpr", "static_assert", "thread_local", "wchar_t", "char16_t", "char32_t",
+    /* C++ alternative tokens */
+    "and", "or", "not", "xor", "bitand", "bitor", "compl", "and_eq", "or_eq", "xor_eq", "not_eq",
+    /* types and macros the generated code and its headers use */
+    "int8_t", "int16_t", "int32_t", "int64_t", "uint8_t", "uint16_t", "uint32_t", "uint64_t",
+    "size_t", "ptrdiff_t", "intptr_t", "cudaStream_t", "cudaError_t", "INFINITY", "NAN", "EOF",
+    "INT32_MAX", "INT32_MIN", "INT64_MAX", "INT64_MIN", "UINT32_MAX", "UINT64_MAX", "M_PI",
+    "__half", "__nv_bfloat16", "std",
 };
 
 static bool lw_name_taken(const lower *L, const char *name) {
   for (size_t i = 0; i < sizeof lw_reserved / sizeof *lw_reserved; i++)
     if (strcmp(lw_reserved[i], name) == 0)
       return true;
-  if (strncmp(name, "hdt_", 4) == 0 || strncmp(name, "__", 2) == 0)
+  /* Names with "__" anywhere, or "_" and a capital first, are reserved in
+   * C and C++; "hdt_" is the runtime headers' prefix. */
+  if (strncmp(name, "hdt_", 4) == 0 || strstr(name, "__") || (name[0] == '_' && name[1] >= 'A' && name[1] <= 'Z'))
     return true;
   for (int i = 0; i < L->fn->nvars; i++)
     if (strcmp(L->fn->vars[i]->name, name) == 0)
@@ -181,6 +190,13 @@ static ir_expr *lw_special(lower *L, const ast_node *n) {
   const char *base = n->member.base->name.name, *m = n->member.name;
   int axis = m[0] - 'x';
   ir_func *f = L->fn;
+  if (!f->is_kernel) { /* a device function runs in blocks of any shape */
+    static const int64_t max_dim[3] = {1024, 1024, 64};
+    if (strcmp(base, "threadIdx") == 0)
+      return ir_special_ref(L->a, (ir_special)(IR_THREAD_X + axis), 0, max_dim[axis] - 1);
+    if (strcmp(base, "blockDim") == 0)
+      return ir_special_ref(L->a, (ir_special)(IR_BLOCKDIM_X + axis), 1, max_dim[axis]);
+  }
   if (strcmp(base, "threadIdx") == 0)
     return ir_special_ref(L->a, (ir_special)(IR_THREAD_X + axis), 0, f->block[axis] - 1);
   if (strcmp(base, "blockDim") == 0)
@@ -417,12 +433,23 @@ static ir_stmt *lw_counted_loop(lower *L, const char *name, int64_t n, bool unro
   return lw_for_stmt(L, v, ir_const_int(L->a, i32(), 0), cond, ir_const_int(L->a, i32(), 1), unroll, where);
 }
 
+/* A loop bound is evaluated once, as range() promises: anything but a
+ * constant, a variable or a builtin index goes into a variable first. */
+static ir_expr *lw_once(lower *L, ir_expr *e, const char *name, ir_block *out, span where) {
+  if (e->kind == IR_CONST || e->kind == IR_VARREF || e->kind == IR_SPECIAL)
+    return e;
+  ir_var *v = lw_new_var(L, name, IR_VAR_SCALAR, e->ty);
+  lw_decl(L, out, v, e, where);
+  return ir_varref(L->a, v);
+}
+
 static void lw_for_range(lower *L, const ast_node *n, ir_block *out) {
   symbol *sym = n->for_.vars.items[0]->sym;
   type *t = sym->ty;
   ir_expr *start = n->for_.start ? ir_cast(L->a, t, lw_expr(L, n->for_.start)) : ir_const_int(L->a, t, 0);
-  ir_expr *stop = ir_cast(L->a, t, lw_expr(L, n->for_.stop));
-  ir_expr *step = n->for_.step ? ir_cast(L->a, t, lw_expr(L, n->for_.step)) : ir_const_int(L->a, t, 1);
+  ir_expr *stop = lw_once(L, ir_cast(L->a, t, lw_expr(L, n->for_.stop)), "stop", out, n->span);
+  ir_expr *step = n->for_.step ? lw_once(L, ir_cast(L->a, t, lw_expr(L, n->for_.step)), "step", out, n->span)
+                               : ir_const_int(L->a, t, 1);
   ir_var *v = lw_new_var(L, sym->name, IR_VAR_SCALAR, t);
   lw_bind(L, sym, v);
   type *b = type_scalar(TY_BOOL);

@@ -705,6 +705,19 @@ static type *sema_binary(sema *s, ast_node *n, type *expect) {
   }
   if (eq_bool)
     common = type_scalar(TY_BOOL);
+  const value *divisor = n->binary.rhs->cval;
+  bool folds = n->binary.lhs->cval && divisor; /* then the fold reports it */
+  if ((op == AST_OP_DIV || op == AST_OP_MOD) && type_is_int(common) && divisor && !folds &&
+      divisor->kind == VAL_INT && divisor->i == 0) {
+    diag_error(s->d, n->binary.rhs->span, "division by zero");
+    return sema_set(n, sema_error_type());
+  }
+  if ((op == AST_OP_SHL || op == AST_OP_SHR) && divisor && !folds && divisor->kind == VAL_INT && type_bits(common) &&
+      (divisor->i < 0 || divisor->i >= type_bits(common))) {
+    diag_error(s->d, n->binary.rhs->span, "shift by %lld is outside 0..%d for %s", (long long)divisor->i,
+               type_bits(common) - 1, type_name(s->a, common));
+    return sema_set(n, sema_error_type());
+  }
   if ((sema_is_bitwise(op) || op == AST_OP_MOD) && !type_is_int(common)) {
     diag_error(s->d, n->span, "operator '%s' needs integer operands, not %s", ast_op_text(op),
                type_name(s->a, common));
@@ -1802,7 +1815,28 @@ static void sema_check_shared_budget(sema *s, ast_node *f) {
     diag_note(s->d, f->span, "'%s' takes %lld bytes", top[i].name, (long long)top[i].bytes);
 }
 
+/* A kernel NAME is the C entry point NAME (and NAME_async): a name that the
+ * C library or CUDA already defines with C linkage would not link. */
+static void sema_check_kernel_name(sema *s, ast_node *f) {
+  static const char *const taken[] = {
+      "abs", "acos", "asin", "atan", "atan2", "ceil", "cos", "cosh", "erf", "erfc", "exp", "exp2",
+      "exit", "fabs", "floor", "fma", "fmax", "fmin", "fmod", "free", "frexp", "labs", "ldexp",
+      "log", "log10", "log2", "main", "malloc", "calloc", "realloc", "max", "memcpy", "memset", "min",
+      "modf", "pow", "printf", "rint", "round", "rsqrt", "sin", "sinh", "sqrt", "tan", "tanh",
+      "trunc", "abort", "puts", "strlen",
+  };
+  const char *name = f->func.name;
+  bool bad = strncmp(name, "hdt_", 4) == 0 || strncmp(name, "cuda", 4) == 0;
+  for (size_t i = 0; i < sizeof taken / sizeof *taken && !bad; i++)
+    bad = strcmp(name, taken[i]) == 0;
+  if (bad)
+    diag_error(s->d, f->span, "kernel name '%s' would clash with a C or CUDA function of the same name "
+               "in the generated entry point; rename the kernel", name);
+}
+
 static void sema_func(sema *s, ast_node *f) {
+  if (f->func.is_kernel)
+    sema_check_kernel_name(s, f);
   f->sym->checking = true;
   s->func = f;
   s->shared_bytes = 0;

@@ -94,7 +94,10 @@ static bool uni_call(uni *u, const ast_node *e, const ast_node *cause) {
       uni_divergent_barrier(u, e, "syncthreads", cause);
     return false;
   }
-  return dep || uni_is_builtin(callee, "atomic_add");
+  /* A device function may read threadIdx or return an atomic's result:
+   * its value is taken to differ between threads. */
+  bool user = callee->kind == AST_NAME && callee->sym && callee->sym->kind == SYM_FUNC;
+  return dep || user || uni_is_builtin(callee, "atomic_add");
 }
 
 static bool uni_expr(uni *u, const ast_node *e, const ast_node *cause) {

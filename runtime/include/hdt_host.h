@@ -20,9 +20,9 @@
  *                                   [0, width) shifts every bit out, as PTX's
  *                                   shl/shr do (C leaves it undefined)
  *   hdt_min_T hdt_max_T hdt_abs_T   every numeric type T (hdt names: i32, f16...)
- *   hdt_exp_f32 ... hdt_rsqrt_f64   math, through the compiler's builtins, so
- *                                   that no <math.h> name enters the generated
- *                                   file (a kernel may be called `round`)
+ *   hdt_exp_f32 ... hdt_rsqrt_f64   math, through the compiler's builtins: the
+ *                                   generated file includes no <math.h> (fewer
+ *                                   names to clash with the program's)
  *   hdt_atomic_add_T                i32 u32 i64 u64 f32 f64, returns the old value
  *   hdt_lane_xor hdt_lane_down      the thread a warp shuffle reads from
  *   hdt_host_launch                 runs a grid of blocks

@@ -3,6 +3,7 @@
 
 int clipped(int32_t n, const float *x, float *y);
 int even_blocks(int32_t n, const float *x, float *y);
+int guarded(int32_t n, int32_t d, int32_t *y);
 
 static void run(int32_t n) {
   float *x = chk_random_floats((size_t)n, -1, 1);
@@ -41,5 +42,17 @@ int main(int argc, char **argv) {
   for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
     run(sizes[i]);
   run(chk_int(1, 20000));
+  int32_t y[32];
+  int64_t got[32], want[32];
+  for (int d = 0; d < 2; d++) {
+    for (int t = 0; t < 32; t++)
+      y[t] = -1;
+    chk_status("guarded", guarded(32, d * 7, y), 0); /* d = 0: every thread returns first */
+    for (int t = 0; t < 32; t++) {
+      got[t] = y[t];
+      want[t] = d ? 100 / 7 + t : -1;
+    }
+    chk_equal_i64(d ? "guarded d=7" : "guarded d=0", got, want, 32);
+  }
   return chk_done();
 }
