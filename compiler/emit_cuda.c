@@ -430,63 +430,11 @@ static void cu_compute_written(cu_emitter *E) {
 
 /* ---- types ---- */
 
-static bool cu_is_narrow_int(const type *t) {
-  return t->kind == TY_I8 || t->kind == TY_I16 || t->kind == TY_U8 || t->kind == TY_U16;
-}
-
 static bool cu_is_half(const type *t) { return t->kind == TY_F16 || t->kind == TY_BF16; }
 
 static bool cu_is_tensor(const ir_var *v) { return v->ty->kind == TY_TENSOR; }
 
 /* ---- constants ---- */
-
-/* Shortest %.*g that reads back as v (as a float when is_float). */
-static void cu_format_real(char *buf, size_t size, double v, bool is_float) {
-  for (int digits = 1; digits <= 17; digits++) {
-    snprintf(buf, size, "%.*g", digits, v);
-    double back = strtod(buf, NULL);
-    if (is_float ? (float)back == (float)v : back == v)
-      break;
-  }
-  if (!strpbrk(buf, ".e"))
-    strncat(buf, ".0", size - strlen(buf) - 1);
-}
-
-/* v rounded to nearest even in a binary format with `digits` significant
- * bits, minimum normal exponent emin and largest finite value max. */
-static double cu_round_to_format(double v, int digits, int emin, double max) {
-  if (v == 0 || isnan(v) || isinf(v))
-    return v;
-  int e;
-  frexp(v, &e); /* |v| in [2^(e-1), 2^e) */
-  int exp = e - 1 < emin ? emin : e - 1;
-  double ulp = ldexp(1.0, exp - (digits - 1));
-  double r = nearbyint(v / ulp) * ulp;
-  return fabs(r) > max ? copysign(INFINITY, v) : r;
-}
-
-static void cu_float_literal(cu_emitter *E, double v, bool is_f64) {
-  const char *sfx = is_f64 ? "64" : "32";
-  if (isnan(v)) {
-    fprintf(E->out, "hdt_nan_f%s()", sfx);
-    return;
-  }
-  if (isinf(v)) {
-    fprintf(E->out, "%shdt_inf_f%s()", v < 0 ? "-" : "", sfx);
-    return;
-  }
-  char buf[64];
-  cu_format_real(buf, sizeof buf, v, !is_f64);
-  fprintf(E->out, "%s%s", buf, is_f64 ? "" : "f");
-}
-
-static bool cu_const_negative(const ir_expr *e) {
-  if (type_is_float(e->ty))
-    return signbit(e->cst.f) && !isnan(e->cst.f);
-  if (e->ty->kind == TY_BOOL || e->ty->kind == TY_U32 || e->ty->kind == TY_U64)
-    return false;
-  return e->cst.i < 0;
-}
 
 static int cu_const_prec(const ir_expr *e) {
   switch (e->ty->kind) {
@@ -502,45 +450,7 @@ static int cu_const_prec(const ir_expr *e) {
     break;
   default: break;
   }
-  return cu_const_negative(e) ? CU_PREC_UNARY : CU_PREC_PRIMARY;
-}
-
-static void cu_const(cu_emitter *E, const ir_expr *e) {
-  FILE *out = E->out;
-  long long i = (long long)e->cst.i;
-  switch (e->ty->kind) {
-  case TY_BOOL: fputs(e->cst.b ? "true" : "false", out); return;
-  case TY_I8: case TY_I16: case TY_U8: case TY_U16:
-    fprintf(out, "(%s)%lld", ir_c_type(e->ty), i);
-    return;
-  case TY_I32:
-    if (e->cst.i == INT32_MIN)
-      fputs("(-2147483647 - 1)", out);
-    else
-      fprintf(out, "%lld", i);
-    return;
-  case TY_U32: fprintf(out, "%" PRIu32 "u", (uint32_t)e->cst.i); return;
-  case TY_I64:
-    if (e->cst.i == INT64_MIN)
-      fputs("(INT64_C(-9223372036854775807) - 1)", out);
-    else
-      fprintf(out, "INT64_C(%lld)", i);
-    return;
-  case TY_U64: fprintf(out, "UINT64_C(%" PRIu64 ")", (uint64_t)e->cst.i); return;
-  case TY_F32: cu_float_literal(E, (double)(float)e->cst.f, false); return;
-  case TY_F64: cu_float_literal(E, e->cst.f, true); return;
-  case TY_F16:
-    fputs("__float2half_rn(", out);
-    cu_float_literal(E, cu_round_to_format(e->cst.f, 11, -14, 65504.0), false);
-    fputc(')', out);
-    return;
-  case TY_BF16:
-    fputs("__float2bfloat16_rn(", out);
-    cu_float_literal(E, cu_round_to_format(e->cst.f, 8, -126, 0x1.fep127), false);
-    fputc(')', out);
-    return;
-  default: fprintf(out, "%lld", i); return;
-  }
+  return ir_const_negative(e) ? CU_PREC_UNARY : CU_PREC_PRIMARY;
 }
 
 /* ---- expressions ---- */
@@ -564,7 +474,7 @@ static int cu_prec(const ir_expr *e) {
     return cu_is_half(e->ty) || (cu_is_half(e->op.a->ty) && e->ty->kind == TY_F32) ? CU_PREC_PRIMARY
                                                                                    : CU_PREC_UNARY;
   case IR_BINARY:
-    return cu_is_narrow_int(e->ty) ? CU_PREC_UNARY : ir_op_precedence(e->op.op);
+    return ir_is_narrow_int(e->ty) ? CU_PREC_UNARY : ir_op_precedence(e->op.op);
   default: return CU_PREC_PRIMARY; /* loads, calls, variables, (c ? a : b) */
   }
 }
@@ -574,7 +484,7 @@ static int cu_prec(const ir_expr *e) {
 static void cu_operand(cu_emitter *E, ast_op op, const ir_expr *x, bool right) {
   int p = ir_op_precedence(op), xp = cu_prec(x);
   bool paren = right ? xp <= p : xp < p;
-  if (!paren && x->kind == IR_BINARY && !cu_is_narrow_int(x->ty) && x->op.op != op) {
+  if (!paren && x->kind == IR_BINARY && !ir_is_narrow_int(x->ty) && x->op.op != op) {
     ast_op xo = x->op.op;
     if (cu_is_bitwise_or_logical(op) && (cu_is_bitwise_or_logical(xo) || op == AST_OP_SHL || op == AST_OP_SHR))
       paren = true;
@@ -592,7 +502,7 @@ static void cu_unary_operand(cu_emitter *E, const ir_expr *x, char op_char) {
   /* -(-x), not --x; -(-5), not --5 */
   bool paren = cu_prec(x) < CU_PREC_UNARY ||
                (op_char && ((x->kind == IR_UNARY && (x->op.op == AST_OP_NEG) && op_char == '-') ||
-                            (x->kind == IR_CONST && cu_const_negative(x) && op_char == '-')));
+                            (x->kind == IR_CONST && ir_const_negative(x) && op_char == '-')));
   if (paren)
     fputc('(', E->out);
   cu_expr(E, x, paren ? 0 : CU_PREC_UNARY);
@@ -602,7 +512,7 @@ static void cu_unary_operand(cu_emitter *E, const ir_expr *x, char op_char) {
 
 static void cu_binary(cu_emitter *E, const ir_expr *e) {
   const ir_expr *x = e->op.a, *y = e->op.b;
-  bool narrow = cu_is_narrow_int(e->ty);
+  bool narrow = ir_is_narrow_int(e->ty);
   if (narrow)
     fprintf(E->out, "(%s)(", ir_c_type(e->ty));
   /* u8 * u8 and u16 * u16 would overflow int (undefined): multiply as u32. */
@@ -696,12 +606,12 @@ static void cu_expr(cu_emitter *E, const ir_expr *e, int min_prec) {
   if (paren)
     fputc('(', out);
   switch (e->kind) {
-  case IR_CONST: cu_const(E, e); break;
+  case IR_CONST: ir_print_c_const(E->out, e, "__float2half_rn", "__float2bfloat16_rn"); break;
   case IR_VARREF: fputs(e->var->name, out); break;
   case IR_LOAD: cu_load(E, e->load.var, e->load.offset); break;
   case IR_SPECIAL: fprintf(out, "(int32_t)%s", cu_special_names[e->special]); break;
   case IR_UNARY: {
-    bool narrow = cu_is_narrow_int(e->ty) && e->op.op != AST_OP_NOT;
+    bool narrow = ir_is_narrow_int(e->ty) && e->op.op != AST_OP_NOT;
     const char *op = ast_op_text(e->op.op);
     if (narrow)
       fprintf(out, "(%s)(", ir_c_type(e->ty));
@@ -732,26 +642,6 @@ static void cu_expr(cu_emitter *E, const ir_expr *e, int min_prec) {
 
 static void cu_indent(cu_emitter *E, int depth) { fprintf(E->out, "%*s", 2 * depth, ""); }
 
-static bool cu_same_expr(const ir_expr *a, const ir_expr *b) {
-  if (a == b)
-    return true;
-  if (a->kind != b->kind || a->ty != b->ty)
-    return false;
-  switch (a->kind) {
-  case IR_CONST:
-    return type_is_float(a->ty) ? a->cst.f == b->cst.f && signbit(a->cst.f) == signbit(b->cst.f)
-                                : a->cst.i == b->cst.i && a->cst.b == b->cst.b;
-  case IR_VARREF: return a->var == b->var;
-  case IR_SPECIAL: return a->special == b->special;
-  case IR_LOAD: return a->load.var == b->load.var && cu_same_expr(a->load.offset, b->load.offset);
-  case IR_UNARY:
-  case IR_CAST: return a->op.op == b->op.op && cu_same_expr(a->op.a, b->op.a);
-  case IR_BINARY:
-    return a->op.op == b->op.op && cu_same_expr(a->op.a, b->op.a) && cu_same_expr(a->op.b, b->op.b);
-  default: return false; /* calls are never the same twice */
-  }
-}
-
 /* `x = x op y` can be written `x op= y`: same value, also for the narrow
  * integers (compound assignment converts back), except u8/u16 products,
  * which must be computed in u32. */
@@ -759,16 +649,16 @@ static bool cu_compound(const ir_expr *value, const ir_expr *target) {
   if (value->kind != IR_BINARY || cu_is_comparison(value->op.op) || value->op.op == AST_OP_LAND ||
       value->op.op == AST_OP_LOR)
     return false;
-  if (cu_is_narrow_int(value->ty) && !type_is_signed(value->ty) && value->op.op == AST_OP_MUL)
+  if (ir_is_narrow_int(value->ty) && !type_is_signed(value->ty) && value->op.op == AST_OP_MUL)
     return false;
-  return cu_same_expr(value->op.a, target);
+  return ir_same_expr(value->op.a, target);
 }
 
 static void cu_block(cu_emitter *E, const ir_block *b, int depth);
 
 static void cu_zero(cu_emitter *E, const type *t) {
   ir_expr z = {.kind = IR_CONST, .ty = (type *)t};
-  cu_const(E, &z);
+  ir_print_c_const(E->out, &z, "__float2half_rn", "__float2bfloat16_rn");
 }
 
 static void cu_decl(cu_emitter *E, const ir_stmt *s, int depth) {

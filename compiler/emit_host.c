@@ -548,10 +548,6 @@ static void hx_scan_program(hx_emitter *E) {
 
 static bool hx_is_half(const type *t) { return t->kind == TY_F16 || t->kind == TY_BF16; }
 
-static bool hx_is_narrow_int(const type *t) {
-  return t->kind == TY_I8 || t->kind == TY_I16 || t->kind == TY_U8 || t->kind == TY_U16;
-}
-
 static const char *hx_c_type(const type *t) {
   if (t->kind == TY_TENSOR)
     t = t->elem;
@@ -581,98 +577,14 @@ static const char *hx_sfx(const type *t) {
   }
 }
 
-/* Shortest %.*g that reads back as v (as a float when is_float). */
-static void hx_format_real(char *buf, size_t size, double v, bool is_float) {
-  for (int digits = 1; digits <= 17; digits++) {
-    snprintf(buf, size, "%.*g", digits, v);
-    double back = strtod(buf, NULL);
-    if (is_float ? (float)back == (float)v : back == v)
-      break;
-  }
-  if (!strpbrk(buf, ".e"))
-    strncat(buf, ".0", size - strlen(buf) - 1);
-}
-
-/* v rounded to nearest even in a binary format with `digits` significant
- * bits, minimum normal exponent emin and largest finite value max. */
-static double hx_round_to_format(double v, int digits, int emin, double max) {
-  if (v == 0 || isnan(v) || isinf(v))
-    return v;
-  int e;
-  frexp(v, &e);
-  int exp = e - 1 < emin ? emin : e - 1;
-  double ulp = ldexp(1.0, exp - (digits - 1));
-  double r = nearbyint(v / ulp) * ulp;
-  return fabs(r) > max ? copysign(INFINITY, v) : r;
-}
-
-static void hx_float_literal(hx_emitter *E, double v, bool is_f64) {
-  const char *sfx = is_f64 ? "f64" : "f32";
-  if (isnan(v)) {
-    fprintf(E->out, "hdt_nan_%s()", sfx);
-  } else if (isinf(v)) {
-    fprintf(E->out, "%shdt_inf_%s()", v < 0 ? "-" : "", sfx);
-  } else {
-    char buf[64];
-    hx_format_real(buf, sizeof buf, v, !is_f64);
-    fprintf(E->out, "%s%s", buf, is_f64 ? "" : "f");
-  }
-}
-
-static bool hx_const_negative(const ir_expr *e) {
-  if (type_is_float(e->ty))
-    return signbit(e->cst.f) && !isnan(e->cst.f);
-  if (e->ty->kind == TY_BOOL || e->ty->kind == TY_U32 || e->ty->kind == TY_U64)
-    return false;
-  return e->cst.i < 0;
-}
-
 static int hx_const_prec(const ir_expr *e) {
-  if (hx_is_narrow_int(e->ty))
+  if (ir_is_narrow_int(e->ty))
     return HX_PREC_UNARY; /* (int8_t)5 */
   if (hx_is_half(e->ty))
     return HX_PREC_PRIMARY;
   if ((e->ty->kind == TY_I32 && e->cst.i == INT32_MIN) || (e->ty->kind == TY_I64 && e->cst.i == INT64_MIN))
     return HX_PREC_PRIMARY; /* parenthesized */
-  return hx_const_negative(e) ? HX_PREC_UNARY : HX_PREC_PRIMARY;
-}
-
-static void hx_const(hx_emitter *E, const ir_expr *e) {
-  FILE *out = E->out;
-  long long i = (long long)e->cst.i;
-  switch (e->ty->kind) {
-  case TY_BOOL: fputs(e->cst.b ? "true" : "false", out); return;
-  case TY_I8: case TY_I16: case TY_U8: case TY_U16: fprintf(out, "(%s)%lld", ir_c_type(e->ty), i); return;
-  case TY_I32:
-    if (e->cst.i == INT32_MIN)
-      fputs("(-2147483647 - 1)", out);
-    else
-      fprintf(out, "%lld", i);
-    return;
-  case TY_U32: fprintf(out, "%" PRIu32 "u", (uint32_t)e->cst.i); return;
-  case TY_I64:
-    if (e->cst.i == INT64_MIN)
-      fputs("(INT64_C(-9223372036854775807) - 1)", out);
-    else
-      fprintf(out, "INT64_C(%lld)", i);
-    return;
-  case TY_U64: fprintf(out, "UINT64_C(%" PRIu64 ")", (uint64_t)e->cst.i); return;
-  case TY_F32: hx_float_literal(E, (double)(float)e->cst.f, false); return;
-  case TY_F64: hx_float_literal(E, e->cst.f, true); return;
-  /* 16-bit floats: rounded here, once, and written as the float of the
-   * same value, which the conversion then takes exactly. */
-  case TY_F16:
-    fputs("hdt_f32_to_f16(", out);
-    hx_float_literal(E, hx_round_to_format(e->cst.f, 11, -14, 65504.0), false);
-    fputc(')', out);
-    return;
-  case TY_BF16:
-    fputs("hdt_f32_to_bf16(", out);
-    hx_float_literal(E, hx_round_to_format(e->cst.f, 8, -126, 0x1.fep127), false);
-    fputc(')', out);
-    return;
-  default: fprintf(out, "%lld", i); return;
-  }
+  return ir_const_negative(e) ? HX_PREC_UNARY : HX_PREC_PRIMARY;
 }
 
 /* ---- expressions ---- */
@@ -717,7 +629,7 @@ static int hx_prec(const hx_emitter *E, const ir_expr *e) {
   case IR_BINARY:
     if (hx_binary_is_call(e))
       return HX_PREC_PRIMARY;
-    return hx_is_narrow_int(e->ty) ? HX_PREC_UNARY : ir_op_precedence(e->op.op);
+    return ir_is_narrow_int(e->ty) ? HX_PREC_UNARY : ir_op_precedence(e->op.op);
   default: return HX_PREC_PRIMARY; /* loads, calls, variables, (c ? a : b) */
   }
 }
@@ -745,7 +657,7 @@ static void hx_unary_operand(hx_emitter *E, const ir_expr *x, char op_char) {
   /* -(-x), not --x; -(-5), not --5 */
   bool double_minus = op_char == '-' &&
                       ((x->kind == IR_UNARY && x->op.op == AST_OP_NEG && !hx_is_half(x->ty)) ||
-                       (x->kind == IR_CONST && hx_const_negative(x) && hx_const_prec(x) < HX_PREC_PRIMARY));
+                       (x->kind == IR_CONST && ir_const_negative(x) && hx_const_prec(x) < HX_PREC_PRIMARY));
   bool paren = hx_prec(E, x) < HX_PREC_UNARY || double_minus;
   if (paren)
     fputc('(', E->out);
@@ -782,7 +694,7 @@ static void hx_binary(hx_emitter *E, const ir_expr *e) {
     hx_widened(E, y);
     return;
   }
-  bool narrow = hx_is_narrow_int(e->ty);
+  bool narrow = ir_is_narrow_int(e->ty);
   if (narrow) /* C computes in int; hdt in the type */
     fprintf(out, "(%s)(", ir_c_type(e->ty));
   if (narrow && !type_is_signed(e->ty) && op == AST_OP_MUL) {
@@ -806,7 +718,7 @@ static void hx_unary(hx_emitter *E, const ir_expr *e) {
     fputc(')', out);
     return;
   }
-  bool narrow = hx_is_narrow_int(e->ty) && e->op.op != AST_OP_NOT;
+  bool narrow = ir_is_narrow_int(e->ty) && e->op.op != AST_OP_NOT;
   const char *op = ast_op_text(e->op.op);
   if (narrow)
     fprintf(out, "(%s)(", ir_c_type(e->ty));
@@ -1055,7 +967,7 @@ static void hx_expr(hx_emitter *E, const ir_expr *e, int min_prec) {
   if (paren)
     fputc('(', out);
   switch (e->kind) {
-  case IR_CONST: hx_const(E, e); break;
+  case IR_CONST: ir_print_c_const(E->out, e, "hdt_f32_to_f16", "hdt_f32_to_bf16"); break;
   case IR_VARREF: hx_var(E, e->var); break;
   case IR_LOAD: hx_load(E, e->load.var, e->load.offset); break;
   case IR_SPECIAL: hx_special(E, e->special); break;
@@ -1079,26 +991,6 @@ static void hx_expr(hx_emitter *E, const ir_expr *e, int min_prec) {
 
 /* ---- statements inside a thread loop, and device functions ---- */
 
-static bool hx_same_expr(const ir_expr *a, const ir_expr *b) {
-  if (a == b)
-    return true;
-  if (a->kind != b->kind || a->ty != b->ty)
-    return false;
-  switch (a->kind) {
-  case IR_CONST:
-    return type_is_float(a->ty) ? a->cst.f == b->cst.f && signbit(a->cst.f) == signbit(b->cst.f)
-                                : a->cst.i == b->cst.i && a->cst.b == b->cst.b;
-  case IR_VARREF: return a->var == b->var;
-  case IR_SPECIAL: return a->special == b->special;
-  case IR_LOAD: return a->load.var == b->load.var && hx_same_expr(a->load.offset, b->load.offset);
-  case IR_UNARY:
-  case IR_CAST: return a->op.op == b->op.op && hx_same_expr(a->op.a, b->op.a);
-  case IR_BINARY:
-    return a->op.op == b->op.op && hx_same_expr(a->op.a, b->op.a) && hx_same_expr(a->op.b, b->op.b);
-  default: return false; /* calls are never the same twice */
-  }
-}
-
 /* `x = x op y` can be written `x op= y` when op is a C operator: same value,
  * also for the narrow integers (compound assignment converts back), except
  * u8/u16 products, which must be computed in u32. */
@@ -1106,14 +998,14 @@ static bool hx_compound(const ir_expr *value, const ir_expr *target) {
   if (value->kind != IR_BINARY || hx_is_comparison(value->op.op) || value->op.op == AST_OP_LAND ||
       value->op.op == AST_OP_LOR || hx_binary_is_call(value))
     return false;
-  if (hx_is_narrow_int(value->ty) && !type_is_signed(value->ty) && value->op.op == AST_OP_MUL)
+  if (ir_is_narrow_int(value->ty) && !type_is_signed(value->ty) && value->op.op == AST_OP_MUL)
     return false;
-  return hx_same_expr(value->op.a, target);
+  return ir_same_expr(value->op.a, target);
 }
 
 static void hx_zero(hx_emitter *E, type *t) {
   ir_expr z = {.kind = IR_CONST, .ty = t};
-  hx_const(E, &z);
+  ir_print_c_const(E->out, &z, "hdt_f32_to_f16", "hdt_f32_to_bf16");
 }
 
 /* `= value`, or `op= y` when the value is `target op y`. */

@@ -169,10 +169,27 @@ ir_expr *ir_select(arena *a, type *t, ir_expr *c, ir_expr *x, ir_expr *y);
 ir_expr *ir_special_ref(arena *a, ir_special s, int64_t lo, int64_t hi);
 bool ir_is_const_int(const ir_expr *e, int64_t v);
 
+/* No calls inside: the expression may be dropped or duplicated. */
+bool ir_pure(const ir_expr *e);
+/* The same value, structurally (calls are never the same twice). */
+bool ir_same_expr(const ir_expr *a, const ir_expr *b);
+
 /* Printing shared by the dump and the emitters: C operator precedence. */
 int ir_op_precedence(ast_op op);
 /* The C spelling of a scalar type ("int32_t", "float", "__half"...). */
 const char *ir_c_type(const type *t);
+/* i8, i16, u8, u16: C promotes them to int, so results are cast back. */
+bool ir_is_narrow_int(const type *t);
+/* A constant that prints with a leading '-'. */
+bool ir_const_negative(const ir_expr *e);
+/* A constant as a C or CUDA literal of its type: integers with the suffix
+ * or cast their type needs, floats with the fewest digits that read back
+ * exactly, infinities and NaNs through hdt_inf_f32() and friends (both
+ * target headers define them), and 16-bit floats rounded once here to the
+ * nearest even value of their format and written as
+ * f16_from_float(<that value as a float literal>). */
+void ir_print_c_const(FILE *out, const ir_expr *e, const char *f16_from_float,
+                      const char *bf16_from_float);
 
 void ir_block_push(arena *a, ir_block *b, ir_stmt *s);
 

@@ -4,6 +4,9 @@
  * hdt type names, one statement per line, loops marked `unroll`, and each
  * integer variable's known range as a trailing comment, since the ranges
  * are what drove the simplification of the index arithmetic. */
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ir.h"
@@ -41,6 +44,92 @@ const char *ir_c_type(const type *t) {
   case TY_F64: return "double";
   case TY_TENSOR: return ir_c_type(t->elem);
   default: return "void";
+  }
+}
+
+bool ir_is_narrow_int(const type *t) {
+  return t->kind == TY_I8 || t->kind == TY_I16 || t->kind == TY_U8 || t->kind == TY_U16;
+}
+
+bool ir_const_negative(const ir_expr *e) {
+  if (type_is_float(e->ty))
+    return signbit(e->cst.f) && !isnan(e->cst.f);
+  if (e->ty->kind == TY_BOOL || e->ty->kind == TY_U32 || e->ty->kind == TY_U64)
+    return false;
+  return e->cst.i < 0;
+}
+
+/* Shortest %.*g that reads back as v (as a float when is_float). */
+static void ir_format_real(char *buf, size_t size, double v, bool is_float) {
+  for (int digits = 1; digits <= 17; digits++) {
+    snprintf(buf, size, "%.*g", digits, v);
+    double back = strtod(buf, NULL);
+    if (is_float ? (float)back == (float)v : back == v)
+      break;
+  }
+  if (!strpbrk(buf, ".e"))
+    strncat(buf, ".0", size - strlen(buf) - 1);
+}
+
+/* v rounded to nearest even in a binary format with `digits` significant
+ * bits, minimum normal exponent emin and largest finite value max. */
+static double ir_round_to_format(double v, int digits, int emin, double max) {
+  if (v == 0 || isnan(v) || isinf(v))
+    return v;
+  int e;
+  frexp(v, &e); /* |v| in [2^(e-1), 2^e) */
+  int exp = e - 1 < emin ? emin : e - 1;
+  double ulp = ldexp(1.0, exp - (digits - 1));
+  double r = nearbyint(v / ulp) * ulp;
+  return fabs(r) > max ? copysign(INFINITY, v) : r;
+}
+
+static void ir_print_float(FILE *out, double v, bool is_f64) {
+  const char *sfx = is_f64 ? "f64" : "f32";
+  if (isnan(v)) {
+    fprintf(out, "hdt_nan_%s()", sfx);
+  } else if (isinf(v)) {
+    fprintf(out, "%shdt_inf_%s()", v < 0 ? "-" : "", sfx);
+  } else {
+    char buf[64];
+    ir_format_real(buf, sizeof buf, v, !is_f64);
+    fprintf(out, "%s%s", buf, is_f64 ? "" : "f");
+  }
+}
+
+void ir_print_c_const(FILE *out, const ir_expr *e, const char *f16_from_float,
+                      const char *bf16_from_float) {
+  long long i = (long long)e->cst.i;
+  switch (e->ty->kind) {
+  case TY_BOOL: fputs(e->cst.b ? "true" : "false", out); return;
+  case TY_I8: case TY_I16: case TY_U8: case TY_U16: fprintf(out, "(%s)%lld", ir_c_type(e->ty), i); return;
+  case TY_I32:
+    if (e->cst.i == INT32_MIN)
+      fputs("(-2147483647 - 1)", out);
+    else
+      fprintf(out, "%lld", i);
+    return;
+  case TY_U32: fprintf(out, "%" PRIu32 "u", (uint32_t)e->cst.i); return;
+  case TY_I64:
+    if (e->cst.i == INT64_MIN)
+      fputs("(INT64_C(-9223372036854775807) - 1)", out);
+    else
+      fprintf(out, "INT64_C(%lld)", i);
+    return;
+  case TY_U64: fprintf(out, "UINT64_C(%" PRIu64 ")", (uint64_t)e->cst.i); return;
+  case TY_F32: ir_print_float(out, (double)(float)e->cst.f, false); return;
+  case TY_F64: ir_print_float(out, e->cst.f, true); return;
+  case TY_F16:
+    fprintf(out, "%s(", f16_from_float);
+    ir_print_float(out, ir_round_to_format(e->cst.f, 11, -14, 65504.0), false);
+    fputc(')', out);
+    return;
+  case TY_BF16:
+    fprintf(out, "%s(", bf16_from_float);
+    ir_print_float(out, ir_round_to_format(e->cst.f, 8, -126, 0x1.fep127), false);
+    fputc(')', out);
+    return;
+  default: fprintf(out, "%lld", i); return;
   }
 }
 

@@ -757,19 +757,6 @@ static void lw_count_block(const ir_block *b, int *uses) {
     lw_count_stmt(b->stmts[i], uses);
 }
 
-static bool lw_expr_pure(const ir_expr *e) {
-  if (!e)
-    return true;
-  switch (e->kind) {
-  case IR_CALL: return false;
-  case IR_LOAD: return lw_expr_pure(e->load.offset);
-  case IR_UNARY: case IR_CAST: return lw_expr_pure(e->op.a);
-  case IR_BINARY: return lw_expr_pure(e->op.a) && lw_expr_pure(e->op.b);
-  case IR_SELECT: return lw_expr_pure(e->select.c) && lw_expr_pure(e->select.a) && lw_expr_pure(e->select.b);
-  default: return true;
-  }
-}
-
 static bool lw_prune_block(ir_block *b, const int *uses);
 
 static bool lw_prune_stmt(ir_stmt *s, const int *uses) {
@@ -787,7 +774,7 @@ static bool lw_prune_block(ir_block *b, const int *uses) {
   int kept = 0;
   for (int i = 0; i < b->len; i++) {
     ir_stmt *s = b->stmts[i];
-    if (s->kind == IR_DECL && uses[s->decl.var->id] == 0 && lw_expr_pure(s->decl.init)) {
+    if (s->kind == IR_DECL && uses[s->decl.var->id] == 0 && (!s->decl.init || ir_pure(s->decl.init))) {
       changed = true;
       continue;
     }

@@ -77,8 +77,7 @@ bool ir_is_const_int(const ir_expr *e, int64_t v) {
 
 static bool ir_is_int_const(const ir_expr *e) { return e->kind == IR_CONST && type_is_int(e->ty); }
 
-/* No calls inside: the expression may be dropped or duplicated. */
-static bool ir_pure(const ir_expr *e) {
+bool ir_pure(const ir_expr *e) {
   switch (e->kind) {
   case IR_CALL: return false;
   case IR_LOAD: return ir_pure(e->load.offset);
@@ -331,4 +330,24 @@ void ir_block_push(arena *a, ir_block *b, ir_stmt *s) {
     b->cap = cap;
   }
   b->stmts[b->len++] = s;
+}
+
+bool ir_same_expr(const ir_expr *a, const ir_expr *b) {
+  if (a == b)
+    return true;
+  if (a->kind != b->kind || a->ty != b->ty)
+    return false;
+  switch (a->kind) {
+  case IR_CONST:
+    return type_is_float(a->ty) ? a->cst.f == b->cst.f && signbit(a->cst.f) == signbit(b->cst.f)
+                                : a->cst.i == b->cst.i && a->cst.b == b->cst.b;
+  case IR_VARREF: return a->var == b->var;
+  case IR_SPECIAL: return a->special == b->special;
+  case IR_LOAD: return a->load.var == b->load.var && ir_same_expr(a->load.offset, b->load.offset);
+  case IR_UNARY:
+  case IR_CAST: return a->op.op == b->op.op && ir_same_expr(a->op.a, b->op.a);
+  case IR_BINARY:
+    return a->op.op == b->op.op && ir_same_expr(a->op.a, b->op.a) && ir_same_expr(a->op.b, b->op.b);
+  default: return false; /* calls are never the same twice */
+  }
 }
