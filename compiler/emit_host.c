@@ -195,27 +195,20 @@ static bool hx_is_shuffle(const ir_expr *e) {
 
 typedef bool (*hx_expr_pred)(const hx_emitter *E, const ir_expr *e);
 
+typedef struct hx_pred_call {
+  const hx_emitter *E;
+  hx_expr_pred pred;
+} hx_pred_call;
+
+static bool hx_pred_adapter(const ir_expr *e, void *ctx) {
+  const hx_pred_call *c = ctx;
+  return c->pred(c->E, e);
+}
+
 /* Does e or one of its subexpressions satisfy pred? */
 static bool hx_expr_any(const hx_emitter *E, const ir_expr *e, hx_expr_pred pred) {
-  if (!e)
-    return false;
-  if (pred(E, e))
-    return true;
-  switch (e->kind) {
-  case IR_LOAD: return hx_expr_any(E, e->load.offset, pred);
-  case IR_UNARY:
-  case IR_CAST: return hx_expr_any(E, e->op.a, pred);
-  case IR_BINARY: return hx_expr_any(E, e->op.a, pred) || hx_expr_any(E, e->op.b, pred);
-  case IR_SELECT:
-    return hx_expr_any(E, e->select.c, pred) || hx_expr_any(E, e->select.a, pred) ||
-           hx_expr_any(E, e->select.b, pred);
-  case IR_CALL:
-    for (int i = 0; i < e->call.nargs; i++)
-      if (hx_expr_any(E, e->call.args[i], pred))
-        return true;
-    return false;
-  default: return false;
-  }
+  hx_pred_call c = {E, pred};
+  return ir_expr_any(e, hx_pred_adapter, &c);
 }
 
 static bool hx_pred_shuffle(const hx_emitter *E, const ir_expr *e) {
@@ -288,25 +281,12 @@ static bool hx_block_returns(const ir_block *b) {
   return false;
 }
 
+static bool hx_is_ref_to(const ir_expr *e, void *v) {
+  return (e->kind == IR_VARREF && e->var == v) || (e->kind == IR_LOAD && e->load.var == v);
+}
+
 static bool hx_expr_refs_var(const ir_expr *e, const ir_var *v) {
-  if (!e)
-    return false;
-  switch (e->kind) {
-  case IR_VARREF: return e->var == v;
-  case IR_LOAD: return e->load.var == v || hx_expr_refs_var(e->load.offset, v);
-  case IR_UNARY:
-  case IR_CAST: return hx_expr_refs_var(e->op.a, v);
-  case IR_BINARY: return hx_expr_refs_var(e->op.a, v) || hx_expr_refs_var(e->op.b, v);
-  case IR_SELECT:
-    return hx_expr_refs_var(e->select.c, v) || hx_expr_refs_var(e->select.a, v) ||
-           hx_expr_refs_var(e->select.b, v);
-  case IR_CALL:
-    for (int i = 0; i < e->call.nargs; i++)
-      if (hx_expr_refs_var(e->call.args[i], v))
-        return true;
-    return false;
-  default: return false;
-  }
+  return ir_expr_any(e, hx_is_ref_to, (void *)v);
 }
 
 static bool hx_stmt_refs_var(const ir_stmt *s, const ir_var *v) {
@@ -346,35 +326,13 @@ static bool hx_pred_impure(const hx_emitter *E, const ir_expr *e) {
 
 /* ---- reads, for `(void)x;` after declarations nothing reads ---- */
 
-static void hx_count_expr(int *reads, const ir_expr *e) {
-  if (!e)
-    return;
-  switch (e->kind) {
-  case IR_VARREF: reads[e->var->id]++; return;
-  case IR_LOAD: reads[e->load.var->id]++; hx_count_expr(reads, e->load.offset); return;
-  case IR_UNARY:
-  case IR_CAST: hx_count_expr(reads, e->op.a); return;
-  case IR_BINARY: hx_count_expr(reads, e->op.a); hx_count_expr(reads, e->op.b); return;
-  case IR_SELECT:
-    hx_count_expr(reads, e->select.c);
-    hx_count_expr(reads, e->select.a);
-    hx_count_expr(reads, e->select.b);
-    return;
-  case IR_CALL:
-    for (int i = 0; i < e->call.nargs; i++)
-      hx_count_expr(reads, e->call.args[i]);
-    return;
-  default: return;
-  }
-}
-
 static void hx_count_block(int *reads, const ir_block *b) {
   for (int i = 0; i < b->len; i++) {
     const ir_stmt *s = b->stmts[i];
     const ir_expr *x[3];
     int n = hx_own_exprs(s, x);
     for (int k = 0; k < n; k++)
-      hx_count_expr(reads, x[k]);
+      ir_count_reads(x[k], reads);
     if (s->kind == IR_FOR)
       reads[s->for_.var->id]++; /* the loop's own condition and step read it */
     const ir_block *nb[2];
@@ -1259,25 +1217,15 @@ static bool hx_invariant(const hx_emitter *E, const ir_expr *e) {
   }
 }
 
+static bool hx_count_shuffle(const ir_expr *e, void *count) {
+  *(int *)count += hx_is_shuffle(e);
+  return false;
+}
+
 static int hx_count_own_shuffles_expr(const ir_expr *e) {
-  if (!e)
-    return 0;
-  switch (e->kind) {
-  case IR_LOAD: return hx_count_own_shuffles_expr(e->load.offset);
-  case IR_UNARY:
-  case IR_CAST: return hx_count_own_shuffles_expr(e->op.a);
-  case IR_BINARY: return hx_count_own_shuffles_expr(e->op.a) + hx_count_own_shuffles_expr(e->op.b);
-  case IR_SELECT:
-    return hx_count_own_shuffles_expr(e->select.c) + hx_count_own_shuffles_expr(e->select.a) +
-           hx_count_own_shuffles_expr(e->select.b);
-  case IR_CALL: {
-    int n = hx_is_shuffle(e);
-    for (int i = 0; i < e->call.nargs; i++)
-      n += hx_count_own_shuffles_expr(e->call.args[i]);
-    return n;
-  }
-  default: return 0;
-  }
+  int n = 0;
+  ir_expr_any(e, hx_count_shuffle, &n);
+  return n;
 }
 
 static void hx_plan_list(hx_emitter *E, const ir_block *b, bool in_uniform_loop);
@@ -1449,27 +1397,20 @@ static void hx_forget_shuffles(hx_emitter *E) {
   E->nshfl = 0;
 }
 
+typedef struct hx_shuffle_from {
+  const hx_emitter *E;
+  int from;
+} hx_shuffle_from;
+
+static bool hx_is_shuffle_from(const ir_expr *e, void *ctx) {
+  const hx_shuffle_from *c = ctx;
+  return hx_is_shuffle(e) && hx_shuffle_index(c->E, e) >= c->from;
+}
+
 /* Does e contain a shuffle recorded at index `from` or later? */
 static bool hx_uses_shuffle_from(const hx_emitter *E, const ir_expr *e, int from) {
-  if (!e)
-    return false;
-  if (hx_is_shuffle(e) && hx_shuffle_index(E, e) >= from)
-    return true;
-  switch (e->kind) {
-  case IR_LOAD: return hx_uses_shuffle_from(E, e->load.offset, from);
-  case IR_UNARY:
-  case IR_CAST: return hx_uses_shuffle_from(E, e->op.a, from);
-  case IR_BINARY: return hx_uses_shuffle_from(E, e->op.a, from) || hx_uses_shuffle_from(E, e->op.b, from);
-  case IR_SELECT:
-    return hx_uses_shuffle_from(E, e->select.c, from) || hx_uses_shuffle_from(E, e->select.a, from) ||
-           hx_uses_shuffle_from(E, e->select.b, from);
-  case IR_CALL:
-    for (int i = 0; i < e->call.nargs; i++)
-      if (hx_uses_shuffle_from(E, e->call.args[i], from))
-        return true;
-    return false;
-  default: return false;
-  }
+  hx_shuffle_from c = {E, from};
+  return ir_expr_any(e, hx_is_shuffle_from, &c);
 }
 
 /* Can shuffle j offer its value in the same phase as shuffles [from, j)?

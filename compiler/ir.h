@@ -171,6 +171,16 @@ bool ir_is_const_int(const ir_expr *e, int64_t v);
 
 /* No calls inside: the expression may be dropped or duplicated. */
 bool ir_pure(const ir_expr *e);
+/* Does pred hold for e or one of its subexpressions? Visits e first, then
+ * its operands left to right, and stops at the first true; a visitor that
+ * only gathers (counts, records) returns false to see every node. A NULL e
+ * has none. */
+bool ir_expr_any(const ir_expr *e, bool (*pred)(const ir_expr *e, void *ctx), void *ctx);
+
+/* Adds to reads[v->id] one per read of each variable v in e (a load reads
+ * its array). */
+void ir_count_reads(const ir_expr *e, int *reads);
+
 /* The same value, structurally (calls are never the same twice). */
 bool ir_same_expr(const ir_expr *a, const ir_expr *b);
 

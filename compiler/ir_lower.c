@@ -712,41 +712,22 @@ static ir_func *lw_func(lower *L, const ast_node *decl, ir_func *f) {
 /* Mapping loops bind every coordinate, and a body often uses only some:
  * declarations of unused scalars with side-effect-free initial values are
  * dropped, so that nvcc has nothing to warn about. */
-static void lw_count_expr(const ir_expr *e, int *uses) {
-  if (!e)
-    return;
-  switch (e->kind) {
-  case IR_VARREF: uses[e->var->id]++; return;
-  case IR_LOAD: uses[e->load.var->id]++; lw_count_expr(e->load.offset, uses); return;
-  case IR_UNARY: case IR_CAST: lw_count_expr(e->op.a, uses); return;
-  case IR_BINARY: lw_count_expr(e->op.a, uses); lw_count_expr(e->op.b, uses); return;
-  case IR_SELECT:
-    lw_count_expr(e->select.c, uses); lw_count_expr(e->select.a, uses); lw_count_expr(e->select.b, uses);
-    return;
-  case IR_CALL:
-    for (int i = 0; i < e->call.nargs; i++)
-      lw_count_expr(e->call.args[i], uses);
-    return;
-  default: return;
-  }
-}
-
 static void lw_count_block(const ir_block *b, int *uses);
 
 static void lw_count_stmt(const ir_stmt *s, int *uses) {
   switch (s->kind) {
-  case IR_DECL: lw_count_expr(s->decl.init, uses); return;
-  case IR_ASSIGN: uses[s->assign.var->id]++; lw_count_expr(s->assign.value, uses); return;
-  case IR_STORE: uses[s->store.var->id]++; lw_count_expr(s->store.offset, uses); lw_count_expr(s->store.value, uses); return;
-  case IR_IF: lw_count_expr(s->if_.cond, uses); lw_count_block(&s->if_.then, uses); lw_count_block(&s->if_.els, uses); return;
+  case IR_DECL: ir_count_reads(s->decl.init, uses); return;
+  case IR_ASSIGN: uses[s->assign.var->id]++; ir_count_reads(s->assign.value, uses); return;
+  case IR_STORE: uses[s->store.var->id]++; ir_count_reads(s->store.offset, uses); ir_count_reads(s->store.value, uses); return;
+  case IR_IF: ir_count_reads(s->if_.cond, uses); lw_count_block(&s->if_.then, uses); lw_count_block(&s->if_.els, uses); return;
   case IR_FOR:
     uses[s->for_.var->id]++;
-    lw_count_expr(s->for_.start, uses); lw_count_expr(s->for_.cond, uses); lw_count_expr(s->for_.step, uses);
+    ir_count_reads(s->for_.start, uses); ir_count_reads(s->for_.cond, uses); ir_count_reads(s->for_.step, uses);
     lw_count_block(&s->for_.body, uses);
     return;
-  case IR_WHILE: lw_count_expr(s->while_.cond, uses); lw_count_block(&s->while_.body, uses); return;
-  case IR_RETURN: lw_count_expr(s->ret.value, uses); return;
-  case IR_EVAL: lw_count_expr(s->eval.expr, uses); return;
+  case IR_WHILE: ir_count_reads(s->while_.cond, uses); lw_count_block(&s->while_.body, uses); return;
+  case IR_RETURN: ir_count_reads(s->ret.value, uses); return;
+  case IR_EVAL: ir_count_reads(s->eval.expr, uses); return;
   case IR_BLOCK: lw_count_block(&s->block, uses); return;
   default: return;
   }

@@ -351,3 +351,35 @@ bool ir_same_expr(const ir_expr *a, const ir_expr *b) {
   default: return false; /* calls are never the same twice */
   }
 }
+
+bool ir_expr_any(const ir_expr *e, bool (*pred)(const ir_expr *e, void *ctx), void *ctx) {
+  if (!e)
+    return false;
+  if (pred(e, ctx))
+    return true;
+  switch (e->kind) {
+  case IR_LOAD: return ir_expr_any(e->load.offset, pred, ctx);
+  case IR_UNARY:
+  case IR_CAST: return ir_expr_any(e->op.a, pred, ctx);
+  case IR_BINARY: return ir_expr_any(e->op.a, pred, ctx) || ir_expr_any(e->op.b, pred, ctx);
+  case IR_SELECT:
+    return ir_expr_any(e->select.c, pred, ctx) || ir_expr_any(e->select.a, pred, ctx) ||
+           ir_expr_any(e->select.b, pred, ctx);
+  case IR_CALL:
+    for (int i = 0; i < e->call.nargs; i++)
+      if (ir_expr_any(e->call.args[i], pred, ctx))
+        return true;
+    return false;
+  default: return false;
+  }
+}
+
+static bool ir_count_read(const ir_expr *e, void *reads) {
+  if (e->kind == IR_VARREF)
+    ((int *)reads)[e->var->id]++;
+  else if (e->kind == IR_LOAD)
+    ((int *)reads)[e->load.var->id]++;
+  return false;
+}
+
+void ir_count_reads(const ir_expr *e, int *reads) { ir_expr_any(e, ir_count_read, reads); }
