@@ -153,15 +153,23 @@ static int64_t atom_flatten(const map_atom *a, int rank, const int64_t *t) {
   return flat;
 }
 
-map_status map_atom_make(mapping *out, map_kind kind, int rank, const int64_t *dims,
-                         const int *ranks) {
+/* What every constructor checks first, in this order: the rank, the
+ * extents (and their product, the task count), then the ranks permutation. */
+static map_status check_dims_and_ranks(int rank, const int64_t *dims, const int *ranks,
+                                       int64_t *count, int *resolved) {
   map_status s = check_rank(rank);
-  int64_t count = 0;
   if (s == MAP_OK)
-    s = check_extents(rank, dims, &count);
-  int resolved[MAP_MAX_RANK];
+    s = check_extents(rank, dims, count);
   if (s == MAP_OK)
     s = resolve_ranks(rank, ranks, resolved);
+  return s;
+}
+
+map_status map_atom_make(mapping *out, map_kind kind, int rank, const int64_t *dims,
+                         const int *ranks) {
+  int64_t count = 0;
+  int resolved[MAP_MAX_RANK];
+  map_status s = check_dims_and_ranks(rank, dims, ranks, &count, resolved);
   if (s == MAP_OK && kind == MAP_SPATIAL && count > MAP_MAX_WORKERS)
     s = MAP_ERR_OVERFLOW;
   if (s != MAP_OK)
@@ -222,13 +230,9 @@ map_status map_compose(mapping *out, const mapping *outer, const mapping *inner)
  * exhaustively on small cases. */
 map_status map_auto(mapping *out, int rank, const int64_t *dims, int64_t workers,
                     const int *ranks) {
-  map_status s = check_rank(rank);
   int64_t count = 0;
-  if (s == MAP_OK)
-    s = check_extents(rank, dims, &count);
   int resolved[MAP_MAX_RANK];
-  if (s == MAP_OK)
-    s = resolve_ranks(rank, ranks, resolved);
+  map_status s = check_dims_and_ranks(rank, dims, ranks, &count, resolved);
   if (s == MAP_OK && workers <= 0)
     s = MAP_ERR_NONPOSITIVE_WORKERS;
   if (s == MAP_OK && workers > MAP_MAX_WORKERS)
