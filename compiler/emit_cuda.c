@@ -457,12 +457,12 @@ static int cu_const_prec(const ir_expr *e) {
 
 static void cu_expr(cu_emitter *E, const ir_expr *e, int min_prec);
 
-static bool cu_is_bitwise_or_logical(ast_op op) {
-  return op == AST_OP_BAND || op == AST_OP_BOR || op == AST_OP_BXOR || op == AST_OP_LAND ||
-         op == AST_OP_LOR || op == AST_OP_SHL || op == AST_OP_SHR;
+static bool cu_is_bitwise_or_logical(ir_op op) {
+  return op == IR_OP_BAND || op == IR_OP_BOR || op == IR_OP_BXOR || op == IR_OP_LAND ||
+         op == IR_OP_LOR || op == IR_OP_SHL || op == IR_OP_SHR;
 }
 
-static bool cu_is_comparison(ast_op op) { return op >= AST_OP_EQ && op <= AST_OP_GE; }
+static bool cu_is_comparison(ir_op op) { return op >= IR_OP_EQ && op <= IR_OP_GE; }
 
 /* The precedence of e as printed. */
 static int cu_prec(const ir_expr *e) {
@@ -481,12 +481,12 @@ static int cu_prec(const ir_expr *e) {
 
 /* An operand of a binary operator `op`: parenthesized when C would bind it
  * otherwise, and where readers would have to think (a && b || c). */
-static void cu_operand(cu_emitter *E, ast_op op, const ir_expr *x, bool right) {
+static void cu_operand(cu_emitter *E, ir_op op, const ir_expr *x, bool right) {
   int p = ir_op_precedence(op), xp = cu_prec(x);
   bool paren = right ? xp <= p : xp < p;
   if (!paren && x->kind == IR_BINARY && !ir_is_narrow_int(x->ty) && x->op.op != op) {
-    ast_op xo = x->op.op;
-    if (cu_is_bitwise_or_logical(op) && (cu_is_bitwise_or_logical(xo) || op == AST_OP_SHL || op == AST_OP_SHR))
+    ir_op xo = x->op.op;
+    if (cu_is_bitwise_or_logical(op) && (cu_is_bitwise_or_logical(xo) || op == IR_OP_SHL || op == IR_OP_SHR))
       paren = true;
     if (cu_is_comparison(op) && cu_is_comparison(xo))
       paren = true;
@@ -501,7 +501,7 @@ static void cu_operand(cu_emitter *E, ast_op op, const ir_expr *x, bool right) {
 static void cu_unary_operand(cu_emitter *E, const ir_expr *x, char op_char) {
   /* -(-x), not --x; -(-5), not --5 */
   bool paren = cu_prec(x) < CU_PREC_UNARY ||
-               (op_char && ((x->kind == IR_UNARY && (x->op.op == AST_OP_NEG) && op_char == '-') ||
+               (op_char && ((x->kind == IR_UNARY && (x->op.op == IR_OP_NEG) && op_char == '-') ||
                             (x->kind == IR_CONST && ir_const_negative(x) && op_char == '-')));
   if (paren)
     fputc('(', E->out);
@@ -516,13 +516,13 @@ static void cu_binary(cu_emitter *E, const ir_expr *e) {
   if (narrow)
     fprintf(E->out, "(%s)(", ir_c_type(e->ty));
   /* u8 * u8 and u16 * u16 would overflow int (undefined): multiply as u32. */
-  if (narrow && !type_is_signed(e->ty) && e->op.op == AST_OP_MUL) {
+  if (narrow && !type_is_signed(e->ty) && e->op.op == IR_OP_MUL) {
     fputs("(uint32_t)", E->out);
     cu_unary_operand(E, x, 0);
   } else {
     cu_operand(E, e->op.op, x, false);
   }
-  fprintf(E->out, " %s ", ast_op_text(e->op.op));
+  fprintf(E->out, " %s ", ir_op_text(e->op.op));
   cu_operand(E, e->op.op, y, true);
   if (narrow)
     fputc(')', E->out);
@@ -559,15 +559,6 @@ static const char *const cu_special_names[] = {
     "blockDim.x",  "blockDim.y",  "blockDim.z",  "gridDim.x",  "gridDim.y",  "gridDim.z",
 };
 
-static const char *const cu_fn_names[] = {
-    [IR_FN_EXP] = "hdt_exp",           [IR_FN_LOG] = "hdt_log",
-    [IR_FN_SQRT] = "hdt_sqrt",         [IR_FN_RSQRT] = "hdt_rsqrt",
-    [IR_FN_TANH] = "hdt_tanh",         [IR_FN_ABS] = "hdt_abs",
-    [IR_FN_MIN] = "hdt_min",           [IR_FN_MAX] = "hdt_max",
-    [IR_FN_SHFL_XOR] = "hdt_shfl_xor", [IR_FN_SHFL_DOWN] = "hdt_shfl_down",
-    [IR_FN_ATOMIC_ADD] = "hdt_atomic_add",
-};
-
 static void cu_load(cu_emitter *E, const ir_var *v, const ir_expr *offset) {
   fprintf(E->out, "%s[", v->name);
   cu_expr(E, offset, 0);
@@ -580,7 +571,7 @@ static void cu_call(cu_emitter *E, const ir_expr *e) {
     int i = cu_func_index(E, e->call.callee);
     fprintf(out, "%s%s(", E->host ? "hdt_gen::" : "", i >= 0 ? E->fn_name[i] : e->call.callee->name);
   } else {
-    fprintf(out, "%s(", cu_fn_names[e->call.fn]);
+    fprintf(out, "%s(", ir_fn_builtin(e->call.fn)->cuda);
   }
   for (int i = 0; i < e->call.nargs; i++) {
     if (i)
@@ -590,7 +581,8 @@ static void cu_call(cu_emitter *E, const ir_expr *e) {
      * lowering writes a shared tensor s as s[0]): its address. */
     bool tensor_param = e->call.fn == IR_FN_USER && i < e->call.callee->nparams &&
                         cu_is_tensor(e->call.callee->params[i]);
-    if (((e->call.fn == IR_FN_ATOMIC_ADD && i == 0) || tensor_param) && a->kind == IR_LOAD) {
+    bool atomic_target = e->call.fn != IR_FN_USER && ir_fn_builtin(e->call.fn)->sig == BS_ATOMIC && i == 0;
+    if ((atomic_target || tensor_param) && a->kind == IR_LOAD) {
       fputc('&', out);
       cu_load(E, a->load.var, a->load.offset);
       continue;
@@ -611,8 +603,8 @@ static void cu_expr(cu_emitter *E, const ir_expr *e, int min_prec) {
   case IR_LOAD: cu_load(E, e->load.var, e->load.offset); break;
   case IR_SPECIAL: fprintf(out, "(int32_t)%s", cu_special_names[e->special]); break;
   case IR_UNARY: {
-    bool narrow = ir_is_narrow_int(e->ty) && e->op.op != AST_OP_NOT;
-    const char *op = ast_op_text(e->op.op);
+    bool narrow = ir_is_narrow_int(e->ty) && e->op.op != IR_OP_NOT;
+    const char *op = ir_op_text(e->op.op);
     if (narrow)
       fprintf(out, "(%s)(", ir_c_type(e->ty));
     fputs(op, out);
@@ -646,10 +638,10 @@ static void cu_indent(cu_emitter *E, int depth) { fprintf(E->out, "%*s", 2 * dep
  * integers (compound assignment converts back), except u8/u16 products,
  * which must be computed in u32. */
 static bool cu_compound(const ir_expr *value, const ir_expr *target) {
-  if (value->kind != IR_BINARY || cu_is_comparison(value->op.op) || value->op.op == AST_OP_LAND ||
-      value->op.op == AST_OP_LOR)
+  if (value->kind != IR_BINARY || cu_is_comparison(value->op.op) || value->op.op == IR_OP_LAND ||
+      value->op.op == IR_OP_LOR)
     return false;
-  if (ir_is_narrow_int(value->ty) && !type_is_signed(value->ty) && value->op.op == AST_OP_MUL)
+  if (ir_is_narrow_int(value->ty) && !type_is_signed(value->ty) && value->op.op == IR_OP_MUL)
     return false;
   return ir_same_expr(value->op.a, target);
 }
@@ -754,7 +746,7 @@ static void cu_stmt(cu_emitter *E, const ir_stmt *s, int depth) {
     ir_expr target = {.kind = IR_VARREF, .ty = s->assign.var->ty, .var = s->assign.var};
     cu_indent(E, depth);
     if (cu_compound(value, &target)) {
-      fprintf(out, "%s %s= ", s->assign.var->name, ast_op_text(value->op.op));
+      fprintf(out, "%s %s= ", s->assign.var->name, ir_op_text(value->op.op));
       cu_expr(E, value->op.b, 0);
     } else {
       fprintf(out, "%s = ", s->assign.var->name);
@@ -771,7 +763,7 @@ static void cu_stmt(cu_emitter *E, const ir_stmt *s, int depth) {
     cu_indent(E, depth);
     cu_load(E, s->store.var, s->store.offset);
     if (cu_compound(value, &target)) {
-      fprintf(out, " %s= ", ast_op_text(value->op.op));
+      fprintf(out, " %s= ", ir_op_text(value->op.op));
       cu_expr(E, value->op.b, 0);
     } else {
       fputs(" = ", out);

@@ -190,7 +190,7 @@ static int hx_bodies(const ir_stmt *s, const ir_block *out[2]) {
 }
 
 static bool hx_is_shuffle(const ir_expr *e) {
-  return e->kind == IR_CALL && (e->call.fn == IR_FN_SHFL_XOR || e->call.fn == IR_FN_SHFL_DOWN);
+  return e->kind == IR_CALL && e->call.fn != IR_FN_USER && ir_fn_builtin(e->call.fn)->sig == BS_SHUFFLE;
 }
 
 typedef bool (*hx_expr_pred)(const hx_emitter *E, const ir_expr *e);
@@ -549,16 +549,16 @@ static int hx_const_prec(const ir_expr *e) {
 
 static void hx_expr(hx_emitter *E, const ir_expr *e, int min_prec);
 
-static bool hx_is_comparison(ast_op op) { return op >= AST_OP_EQ && op <= AST_OP_GE; }
+static bool hx_is_comparison(ir_op op) { return op >= IR_OP_EQ && op <= IR_OP_GE; }
 
-static bool hx_is_bitwise_or_logical(ast_op op) {
-  return op == AST_OP_BAND || op == AST_OP_BOR || op == AST_OP_BXOR || op == AST_OP_LAND || op == AST_OP_LOR ||
-         op == AST_OP_SHL || op == AST_OP_SHR;
+static bool hx_is_bitwise_or_logical(ir_op op) {
+  return op == IR_OP_BAND || op == IR_OP_BOR || op == IR_OP_BXOR || op == IR_OP_LAND || op == IR_OP_LOR ||
+         op == IR_OP_SHL || op == IR_OP_SHR;
 }
 
 /* Binary operators written as an hdt_host.h call rather than a C operator. */
 static bool hx_binary_is_call(const ir_expr *e) {
-  return e->op.op == AST_OP_SHL || e->op.op == AST_OP_SHR || (hx_is_half(e->ty) && !hx_is_comparison(e->op.op));
+  return e->op.op == IR_OP_SHL || e->op.op == IR_OP_SHR || (hx_is_half(e->ty) && !hx_is_comparison(e->op.op));
 }
 
 /* Casts written as a call. */
@@ -572,7 +572,7 @@ static int hx_special_prec(const hx_emitter *E, const ir_expr *e) {
   if (hx_special_dim(e->special) != HX_DIM_THREAD || E->ctx == HX_IN_FUNC || E->ctx == HX_IN_ENTRY)
     return HX_PREC_PRIMARY;
   return e->special == IR_THREAD_X && E->f->block[1] * E->f->block[2] == 1 ? HX_PREC_PRIMARY
-                                                                            : ir_op_precedence(AST_OP_MUL);
+                                                                            : ir_op_precedence(IR_OP_MUL);
 }
 
 static int hx_prec(const hx_emitter *E, const ir_expr *e) {
@@ -594,11 +594,11 @@ static int hx_prec(const hx_emitter *E, const ir_expr *e) {
 
 /* An operand of a binary operator `op`: parenthesized when C would bind it
  * otherwise, and where readers would have to think (a && b || c). */
-static void hx_operand(hx_emitter *E, ast_op op, const ir_expr *x, bool right) {
+static void hx_operand(hx_emitter *E, ir_op op, const ir_expr *x, bool right) {
   int p = ir_op_precedence(op), xp = hx_prec(E, x);
   bool paren = right ? xp <= p : xp < p;
   if (!paren && x->kind == IR_BINARY && xp == ir_op_precedence(x->op.op) && x->op.op != op) {
-    ast_op xo = x->op.op;
+    ir_op xo = x->op.op;
     if (hx_is_bitwise_or_logical(op) && hx_is_bitwise_or_logical(xo))
       paren = true;
     if (hx_is_comparison(op) && hx_is_comparison(xo))
@@ -614,7 +614,7 @@ static void hx_operand(hx_emitter *E, ast_op op, const ir_expr *x, bool right) {
 static void hx_unary_operand(hx_emitter *E, const ir_expr *x, char op_char) {
   /* -(-x), not --x; -(-5), not --5 */
   bool double_minus = op_char == '-' &&
-                      ((x->kind == IR_UNARY && x->op.op == AST_OP_NEG && !hx_is_half(x->ty)) ||
+                      ((x->kind == IR_UNARY && x->op.op == IR_OP_NEG && !hx_is_half(x->ty)) ||
                        (x->kind == IR_CONST && ir_const_negative(x) && hx_const_prec(x) < HX_PREC_PRIMARY));
   bool paren = hx_prec(E, x) < HX_PREC_UNARY || double_minus;
   if (paren)
@@ -634,10 +634,10 @@ static void hx_widened(hx_emitter *E, const ir_expr *x) {
 static void hx_binary(hx_emitter *E, const ir_expr *e) {
   FILE *out = E->out;
   const ir_expr *x = e->op.a, *y = e->op.b;
-  ast_op op = e->op.op;
+  ir_op op = e->op.op;
   if (hx_binary_is_call(e)) {
-    static const char *const names[] = {[AST_OP_ADD] = "add", [AST_OP_SUB] = "sub", [AST_OP_MUL] = "mul",
-                                        [AST_OP_DIV] = "div", [AST_OP_SHL] = "shl", [AST_OP_SHR] = "shr"};
+    static const char *const names[] = {[IR_OP_ADD] = "add", [IR_OP_SUB] = "sub", [IR_OP_MUL] = "mul",
+                                        [IR_OP_DIV] = "div", [IR_OP_SHL] = "shl", [IR_OP_SHR] = "shr"};
     const char *name = (size_t)op < sizeof names / sizeof *names && names[op] ? names[op] : "unsupported";
     fprintf(out, "hdt_%s_%s(", name, hx_sfx(e->ty));
     hx_expr(E, x, 0);
@@ -648,21 +648,21 @@ static void hx_binary(hx_emitter *E, const ir_expr *e) {
   }
   if (hx_is_comparison(op) && hx_is_half(x->ty)) {
     hx_widened(E, x);
-    fprintf(out, " %s ", ast_op_text(op));
+    fprintf(out, " %s ", ir_op_text(op));
     hx_widened(E, y);
     return;
   }
   bool narrow = ir_is_narrow_int(e->ty);
   if (narrow) /* C computes in int; hdt in the type */
     fprintf(out, "(%s)(", ir_c_type(e->ty));
-  if (narrow && !type_is_signed(e->ty) && op == AST_OP_MUL) {
+  if (narrow && !type_is_signed(e->ty) && op == IR_OP_MUL) {
     /* u16 * u16 would overflow int (undefined): multiply as u32 */
     fputs("(uint32_t)", out);
     hx_unary_operand(E, x, 0);
   } else {
     hx_operand(E, op, x, false);
   }
-  fprintf(out, " %s ", ast_op_text(op));
+  fprintf(out, " %s ", ir_op_text(op));
   hx_operand(E, op, y, true);
   if (narrow)
     fputc(')', out);
@@ -676,8 +676,8 @@ static void hx_unary(hx_emitter *E, const ir_expr *e) {
     fputc(')', out);
     return;
   }
-  bool narrow = ir_is_narrow_int(e->ty) && e->op.op != AST_OP_NOT;
-  const char *op = ast_op_text(e->op.op);
+  bool narrow = ir_is_narrow_int(e->ty) && e->op.op != IR_OP_NOT;
+  const char *op = ir_op_text(e->op.op);
   if (narrow)
     fprintf(out, "(%s)(", ir_c_type(e->ty));
   fputs(op, out);
@@ -855,7 +855,7 @@ static void hx_shuffle_read(hx_emitter *E, const ir_expr *e) {
     return;
   }
   hx_xchg_slot(E, j);
-  fprintf(E->out, "[hdt_lane_%s(tid, ", e->call.fn == IR_FN_SHFL_XOR ? "xor" : "down");
+  fprintf(E->out, "[hdt_lane_%s(tid, ", e->call.fn == IR_FN_SHFL_XOR ? "xor" : "down"); /* hdt_host.h's lane helpers */
   hx_expr(E, e->call.args[1], 0);
   fprintf(E->out, ", %lld)].%s", (long long)E->f->threads, hx_sfx(e->ty));
 }
@@ -864,16 +864,12 @@ static bool hx_is_tensor(const ir_var *v) { return v->ty->kind == TY_TENSOR; }
 
 static void hx_call(hx_emitter *E, const ir_expr *e) {
   FILE *out = E->out;
-  static const char *const math[] = {
-      [IR_FN_EXP] = "exp", [IR_FN_LOG] = "log", [IR_FN_SQRT] = "sqrt", [IR_FN_RSQRT] = "rsqrt",
-      [IR_FN_TANH] = "tanh", [IR_FN_ABS] = "abs", [IR_FN_MIN] = "min", [IR_FN_MAX] = "max",
-  };
   switch (e->call.fn) {
   case IR_FN_SHFL_XOR:
   case IR_FN_SHFL_DOWN: hx_shuffle_read(E, e); return;
   case IR_FN_ATOMIC_ADD: {
     const ir_expr *target = e->call.args[0];
-    fprintf(out, "hdt_atomic_add_%s(&", hx_sfx(e->ty));
+    fprintf(out, "hdt_%s_%s(&", ir_fn_builtin(e->call.fn)->host, hx_sfx(e->ty));
     if (target->kind == IR_LOAD)
       hx_load(E, target->load.var, target->load.offset);
     else
@@ -909,7 +905,7 @@ static void hx_call(hx_emitter *E, const ir_expr *e) {
   }
   default: break;
   }
-  const char *name = (size_t)e->call.fn < sizeof math / sizeof *math ? math[e->call.fn] : NULL;
+  const char *name = ir_fn_builtin(e->call.fn)->host;
   fprintf(out, "hdt_%s_%s(", name ? name : "unsupported", hx_sfx(e->ty));
   for (int i = 0; i < e->call.nargs; i++) {
     if (i)
@@ -953,10 +949,10 @@ static void hx_expr(hx_emitter *E, const ir_expr *e, int min_prec) {
  * also for the narrow integers (compound assignment converts back), except
  * u8/u16 products, which must be computed in u32. */
 static bool hx_compound(const ir_expr *value, const ir_expr *target) {
-  if (value->kind != IR_BINARY || hx_is_comparison(value->op.op) || value->op.op == AST_OP_LAND ||
-      value->op.op == AST_OP_LOR || hx_binary_is_call(value))
+  if (value->kind != IR_BINARY || hx_is_comparison(value->op.op) || value->op.op == IR_OP_LAND ||
+      value->op.op == IR_OP_LOR || hx_binary_is_call(value))
     return false;
-  if (ir_is_narrow_int(value->ty) && !type_is_signed(value->ty) && value->op.op == AST_OP_MUL)
+  if (ir_is_narrow_int(value->ty) && !type_is_signed(value->ty) && value->op.op == IR_OP_MUL)
     return false;
   return ir_same_expr(value->op.a, target);
 }
@@ -969,7 +965,7 @@ static void hx_zero(hx_emitter *E, type *t) {
 /* `= value`, or `op= y` when the value is `target op y`. */
 static void hx_assigned_value(hx_emitter *E, const ir_expr *value, const ir_expr *target) {
   if (hx_compound(value, target)) {
-    fprintf(E->out, " %s= ", ast_op_text(value->op.op));
+    fprintf(E->out, " %s= ", ir_op_text(value->op.op));
     hx_expr(E, value->op.b, 0);
   } else {
     fputs(" = ", E->out);
@@ -1348,11 +1344,11 @@ static void hx_collect_shuffles(hx_emitter *E, const ir_expr *e, const hx_guard_
   case IR_CAST: hx_collect_shuffles(E, e->op.a, guards); return;
   case IR_BINARY: {
     hx_collect_shuffles(E, e->op.a, guards);
-    if (e->op.op != AST_OP_LAND && e->op.op != AST_OP_LOR) {
+    if (e->op.op != IR_OP_LAND && e->op.op != IR_OP_LOR) {
       hx_collect_shuffles(E, e->op.b, guards);
       return;
     }
-    hx_guard_link g = {{e->op.a, e->op.op == AST_OP_LAND}, guards};
+    hx_guard_link g = {{e->op.a, e->op.op == IR_OP_LAND}, guards};
     hx_collect_shuffles(E, e->op.b, &g);
     return;
   }
@@ -1436,7 +1432,7 @@ static void hx_offer(hx_emitter *E, int j, int depth) {
       if (g)
         fputs(" && ", out);
       if (sh->guards[g].when) {
-        hx_expr(E, sh->guards[g].cond, ir_op_precedence(AST_OP_LAND) + 1);
+        hx_expr(E, sh->guards[g].cond, ir_op_precedence(IR_OP_LAND) + 1);
       } else {
         fputc('!', out);
         hx_unary_operand(E, sh->guards[g].cond, '!');
@@ -1476,7 +1472,7 @@ static void hx_exchange_phases(hx_emitter *E, const ir_stmt *s, int depth) {
     char note[96];
     if (to - from == 1)
       snprintf(note, sizeof note, "every thread offers its value to %s",
-               E->shfl[from].call->call.fn == IR_FN_SHFL_XOR ? "shfl_xor" : "shfl_down");
+               ir_fn_builtin(E->shfl[from].call->call.fn)->name);
     else
       snprintf(note, sizeof note, "every thread offers its values to %d shuffles", to - from);
     E->phase_note = note;

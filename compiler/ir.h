@@ -23,13 +23,36 @@
 #include <stdio.h>
 
 #include "arena.h"
-#include "ast.h"
-#include "sema.h"
+#include "builtins.h"
+#include "diag.h"
 #include "types.h"
 
 typedef struct ir_expr ir_expr;
 typedef struct ir_stmt ir_stmt;
 typedef struct ir_func ir_func;
+
+/* The IR's operators, one table: X(NAME, C spelling, C precedence). The
+ * IR has its own list (not the AST's) so that passes and emitters depend on
+ * nothing above them; lowering translates (lw_op in ir_lower.c). Binary
+ * operators come first, comparisons EQ..GE together, unary operators last
+ * with precedence 14. */
+#define IR_OP_LIST(X)                                                         \
+  X(ADD, "+", 12) X(SUB, "-", 12) X(MUL, "*", 13) X(DIV, "/", 13)             \
+  X(MOD, "%", 13) X(SHL, "<<", 11) X(SHR, ">>", 11) X(BAND, "&", 8)           \
+  X(BOR, "|", 6) X(BXOR, "^", 7) X(LAND, "&&", 5) X(LOR, "||", 4)             \
+  X(EQ, "==", 9) X(NE, "!=", 9) X(LT, "<", 10) X(LE, "<=", 10)                \
+  X(GT, ">", 10) X(GE, ">=", 10)                                              \
+  X(NEG, "-", 14) X(NOT, "!", 14) X(BNOT, "~", 14)
+
+typedef enum {
+#define IR_OP_ENUM(name, text, prec) IR_OP_##name,
+  IR_OP_LIST(IR_OP_ENUM)
+#undef IR_OP_ENUM
+  IR_OP_COUNT
+} ir_op;
+
+/* The C spelling of an operator ("+", "<<", "!"...). */
+const char *ir_op_text(ir_op op);
 
 typedef enum {
   IR_VAR_PARAM,  /* a scalar parameter, or a global tensor (a pointer) */
@@ -68,12 +91,16 @@ typedef enum {
   IR_BLOCKDIM_X, IR_BLOCKDIM_Y, IR_BLOCKDIM_Z, IR_GRIDDIM_X, IR_GRIDDIM_Y, IR_GRIDDIM_Z,
 } ir_special;
 
+/* What an IR_CALL calls: a builtin of builtins.def (IR_FN_EXP is builtin
+ * BI_EXP, with the same number) or, IR_FN_USER, a device function. Only
+ * builtins whose lowering is BL_CALL appear in the IR. Argument
+ * conventions: shuffles (value, lane mask or delta); atomics (IR_LOAD
+ * naming the element, value), returning the old value. */
 typedef enum {
-  IR_FN_EXP, IR_FN_LOG, IR_FN_SQRT, IR_FN_RSQRT, IR_FN_TANH, IR_FN_ABS, IR_FN_MIN, IR_FN_MAX,
-  IR_FN_SHFL_XOR,   /* (value, lane mask) */
-  IR_FN_SHFL_DOWN,  /* (value, delta) */
-  IR_FN_ATOMIC_ADD, /* (IR_LOAD naming the element, value); returns the old value */
-  IR_FN_USER,       /* call.callee */
+#define BUILTIN(id, ...) IR_FN_##id,
+#include "builtins.def"
+#undef BUILTIN
+  IR_FN_USER, /* call.callee */
 } ir_fn;
 
 struct ir_expr {
@@ -85,7 +112,7 @@ struct ir_expr {
     struct { int64_t i; double f; bool b; } cst;
     ir_var *var;
     struct { ir_var *var; ir_expr *offset; } load;
-    struct { ast_op op; ir_expr *a, *b; } op; /* unary uses a only */
+    struct { ir_op op; ir_expr *a, *b; } op; /* unary uses a only */
     struct { ir_expr *c, *a, *b; } select;
     ir_special special;
     struct { ir_fn fn; ir_func *callee; ir_expr **args; int nargs; } call;
@@ -147,12 +174,10 @@ struct ir_func {
 
 typedef struct ir_program {
   const char *source;       /* the main file's name */
+  const hdt_target *target; /* the machine it is lowered for (target.h) */
   ir_func **funcs;          /* callees before callers */
   int nfuncs;
 } ir_program;
-
-/* Lowers a checked program (no errors reported) to IR. */
-ir_program *ir_lower(arena *a, const program *p);
 
 /* --emit=ir: a C-like listing with ranges of index arithmetic elided. */
 void ir_dump(FILE *out, const ir_program *p);
@@ -162,8 +187,8 @@ ir_expr *ir_const_int(arena *a, type *t, int64_t v);
 ir_expr *ir_const_float(arena *a, type *t, double v);
 ir_expr *ir_const_bool(arena *a, bool v);
 ir_expr *ir_varref(arena *a, ir_var *v);
-ir_expr *ir_binary(arena *a, ast_op op, type *t, ir_expr *x, ir_expr *y);
-ir_expr *ir_unary(arena *a, ast_op op, type *t, ir_expr *x);
+ir_expr *ir_binary(arena *a, ir_op op, type *t, ir_expr *x, ir_expr *y);
+ir_expr *ir_unary(arena *a, ir_op op, type *t, ir_expr *x);
 ir_expr *ir_cast(arena *a, type *t, ir_expr *x);
 ir_expr *ir_select(arena *a, type *t, ir_expr *c, ir_expr *x, ir_expr *y);
 ir_expr *ir_special_ref(arena *a, ir_special s, int64_t lo, int64_t hi);
@@ -185,7 +210,9 @@ void ir_count_reads(const ir_expr *e, int *reads);
 bool ir_same_expr(const ir_expr *a, const ir_expr *b);
 
 /* Printing shared by the dump and the emitters: C operator precedence. */
-int ir_op_precedence(ast_op op);
+int ir_op_precedence(ir_op op);
+/* The builtin an IR_FN_ call stands for (its row in builtins.def). */
+const builtin_info *ir_fn_builtin(ir_fn fn);
 /* The C spelling of a scalar type ("int32_t", "float", "__half"...). */
 const char *ir_c_type(const type *t);
 /* i8, i16, u8, u16: C promotes them to int, so results are cast back. */

@@ -11,21 +11,25 @@
 
 #include "ir.h"
 
-int ir_op_precedence(ast_op op) {
-  switch (op) {
-  case AST_OP_MUL: case AST_OP_DIV: case AST_OP_MOD: return 13;
-  case AST_OP_ADD: case AST_OP_SUB: return 12;
-  case AST_OP_SHL: case AST_OP_SHR: return 11;
-  case AST_OP_LT: case AST_OP_LE: case AST_OP_GT: case AST_OP_GE: return 10;
-  case AST_OP_EQ: case AST_OP_NE: return 9;
-  case AST_OP_BAND: return 8;
-  case AST_OP_BXOR: return 7;
-  case AST_OP_BOR: return 6;
-  case AST_OP_LAND: return 5;
-  case AST_OP_LOR: return 4;
-  default: return 14; /* unary */
-  }
+int ir_op_precedence(ir_op op) {
+  static const int prec[IR_OP_COUNT] = {
+#define IR_OP_PREC(name, text, p) [IR_OP_##name] = p,
+      IR_OP_LIST(IR_OP_PREC)
+#undef IR_OP_PREC
+  };
+  return (unsigned)op < IR_OP_COUNT ? prec[op] : 14;
 }
+
+const char *ir_op_text(ir_op op) {
+  static const char *const text[IR_OP_COUNT] = {
+#define IR_OP_TEXT(name, t, p) [IR_OP_##name] = t,
+      IR_OP_LIST(IR_OP_TEXT)
+#undef IR_OP_TEXT
+  };
+  return (unsigned)op < IR_OP_COUNT ? text[op] : "?";
+}
+
+const builtin_info *ir_fn_builtin(ir_fn fn) { return builtin_get((builtin_id)fn); }
 
 const char *ir_c_type(const type *t) {
   switch (t->kind) {
@@ -133,17 +137,11 @@ void ir_print_c_const(FILE *out, const ir_expr *e, const char *f16_from_float,
   }
 }
 
-static const char *const ir_special_names[] = {
-    "threadIdx.x", "threadIdx.y", "threadIdx.z", "blockIdx.x", "blockIdx.y", "blockIdx.z",
-    "blockDim.x", "blockDim.y", "blockDim.z", "gridDim.x", "gridDim.y", "gridDim.z",
-};
-
-static const char *const ir_fn_names[] = {
-    [IR_FN_EXP] = "exp", [IR_FN_LOG] = "log", [IR_FN_SQRT] = "sqrt", [IR_FN_RSQRT] = "rsqrt",
-    [IR_FN_TANH] = "tanh", [IR_FN_ABS] = "abs", [IR_FN_MIN] = "min", [IR_FN_MAX] = "max",
-    [IR_FN_SHFL_XOR] = "shfl_xor", [IR_FN_SHFL_DOWN] = "shfl_down",
-    [IR_FN_ATOMIC_ADD] = "atomic_add", [IR_FN_USER] = "?",
-};
+/* threadIdx.x ... gridDim.z: ir_special lists the axes of the four
+ * builtin variables in builtins.def's order, three each. */
+static void ir_dump_special(FILE *out, ir_special s) {
+  fprintf(out, "%s.%c", builtin_get((builtin_id)(BI_THREADIDX + s / 3))->name, "xyz"[s % 3]);
+}
 
 static void ir_dump_expr(FILE *out, const ir_expr *e, int outer);
 
@@ -165,9 +163,9 @@ static void ir_dump_expr(FILE *out, const ir_expr *e, int outer) {
     ir_dump_expr(out, e->load.offset, 0);
     fputc(']', out);
     return;
-  case IR_SPECIAL: fputs(ir_special_names[e->special], out); return;
+  case IR_SPECIAL: ir_dump_special(out, e->special); return;
   case IR_UNARY:
-    fputs(ast_op_text(e->op.op), out);
+    fputs(ir_op_text(e->op.op), out);
     ir_dump_expr(out, e->op.a, 14);
     return;
   case IR_CAST:
@@ -181,7 +179,7 @@ static void ir_dump_expr(FILE *out, const ir_expr *e, int outer) {
     if (p < outer)
       fputc('(', out);
     ir_dump_expr(out, e->op.a, p);
-    fprintf(out, " %s ", ast_op_text(e->op.op));
+    fprintf(out, " %s ", ir_op_text(e->op.op));
     ir_dump_expr(out, e->op.b, p + 1); /* left-associative: a - (b - c) keeps its parentheses */
     if (p < outer)
       fputc(')', out);
@@ -199,12 +197,12 @@ static void ir_dump_expr(FILE *out, const ir_expr *e, int outer) {
       fputc(')', out);
     return;
   case IR_CALL:
-    fputs(e->call.fn == IR_FN_USER ? e->call.callee->name : ir_fn_names[e->call.fn], out);
+    fputs(e->call.fn == IR_FN_USER ? e->call.callee->name : ir_fn_builtin(e->call.fn)->name, out);
     fputc('(', out);
     for (int i = 0; i < e->call.nargs; i++) {
       if (i)
         fputs(", ", out);
-      if (e->call.fn == IR_FN_ATOMIC_ADD && i == 0)
+      if (e->call.fn != IR_FN_USER && ir_fn_builtin(e->call.fn)->sig == BS_ATOMIC && i == 0)
         fputc('&', out);
       ir_dump_expr(out, e->call.args[i], 0);
     }
@@ -304,7 +302,7 @@ static void ir_dump_stmt(FILE *out, const ir_stmt *s, int depth) {
     }
     fputs(";\n", out);
     return;
-  case IR_BARRIER: fputs("syncthreads();\n", out); return;
+  case IR_BARRIER: fprintf(out, "%s();\n", builtin_get(BI_SYNCTHREADS)->name); return;
   case IR_EVAL:
     ir_dump_expr(out, s->eval.expr, 0);
     fputs(";\n", out);

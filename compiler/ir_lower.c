@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ir.h"
+#include "lower.h"
 #include "mapping.h"
 
 enum { IR_UNROLL_LIMIT = 64 };
@@ -51,6 +51,7 @@ typedef struct lower {
   int nloops, caploops;
   func_binding *funcs;
   int nfuncs;
+  const hdt_target *target;
 } lower;
 
 static void *lw_grow(void *p, int *cap, size_t elem) {
@@ -187,23 +188,22 @@ static ir_expr *lw_constant(lower *L, const ast_node *n) {
 }
 
 static ir_expr *lw_special(lower *L, const ast_node *n) {
-  const char *base = n->member.base->name.name, *m = n->member.name;
-  int axis = m[0] - 'x';
+  builtin_id base = (builtin_id)n->member.base->sym->builtin;
+  int axis = n->member.name[0] - 'x';
   ir_func *f = L->fn;
+  const hdt_target *tg = L->target;
   if (!f->is_kernel) { /* a device function runs in blocks of any shape */
-    static const int64_t max_dim[3] = {1024, 1024, 64};
-    if (strcmp(base, "threadIdx") == 0)
-      return ir_special_ref(L->a, (ir_special)(IR_THREAD_X + axis), 0, max_dim[axis] - 1);
-    if (strcmp(base, "blockDim") == 0)
-      return ir_special_ref(L->a, (ir_special)(IR_BLOCKDIM_X + axis), 1, max_dim[axis]);
+    if (base == BI_THREADIDX)
+      return ir_special_ref(L->a, (ir_special)(IR_THREAD_X + axis), 0, tg->max_block[axis] - 1);
+    if (base == BI_BLOCKDIM)
+      return ir_special_ref(L->a, (ir_special)(IR_BLOCKDIM_X + axis), 1, tg->max_block[axis]);
   }
-  if (strcmp(base, "threadIdx") == 0)
-    return ir_special_ref(L->a, (ir_special)(IR_THREAD_X + axis), 0, f->block[axis] - 1);
-  if (strcmp(base, "blockDim") == 0)
-    return ir_const_int(L->a, i32(), f->block[axis]);
-  if (strcmp(base, "blockIdx") == 0)
-    return ir_special_ref(L->a, (ir_special)(IR_BLOCK_X + axis), 0, axis == 0 ? INT32_MAX - 1 : 65534);
-  return ir_special_ref(L->a, (ir_special)(IR_GRIDDIM_X + axis), 1, axis == 0 ? INT32_MAX : 65535);
+  switch (base) {
+  case BI_THREADIDX: return ir_special_ref(L->a, (ir_special)(IR_THREAD_X + axis), 0, f->block[axis] - 1);
+  case BI_BLOCKDIM: return ir_const_int(L->a, i32(), f->block[axis]);
+  case BI_BLOCKIDX: return ir_special_ref(L->a, (ir_special)(IR_BLOCK_X + axis), 0, tg->max_grid[axis] - 1);
+  default: return ir_special_ref(L->a, (ir_special)(IR_GRIDDIM_X + axis), 1, tg->max_grid[axis]);
+  }
 }
 
 /* The element offset of t[i0, i1, ...] in a row-major tensor of dims d. */
@@ -222,7 +222,7 @@ static ir_expr *lw_row_major(lower *L, const type *t, const ast_node *index) {
     }
     ir_expr *dim = t->const_dims[i] >= 0 ? ir_const_int(L->a, ot, t->const_dims[i])
                                          : ir_cast(L->a, ot, lw_expr(L, t->dims[i]));
-    off = ir_binary(L->a, AST_OP_ADD, ot, ir_binary(L->a, AST_OP_MUL, ot, off, dim), iv);
+    off = ir_binary(L->a, IR_OP_ADD, ot, ir_binary(L->a, IR_OP_MUL, ot, off, dim), iv);
   }
   return off;
 }
@@ -272,6 +272,20 @@ static ir_func *lw_func_of(lower *L, const ast_node *decl) {
   return NULL;
 }
 
+/* The IR's operator for an AST operator (the IR has its own list, ir.h). */
+static ir_op lw_op(ast_op op) {
+  static const ir_op map[] = {
+      [AST_OP_ADD] = IR_OP_ADD,   [AST_OP_SUB] = IR_OP_SUB,   [AST_OP_MUL] = IR_OP_MUL,
+      [AST_OP_DIV] = IR_OP_DIV,   [AST_OP_MOD] = IR_OP_MOD,   [AST_OP_SHL] = IR_OP_SHL,
+      [AST_OP_SHR] = IR_OP_SHR,   [AST_OP_BAND] = IR_OP_BAND, [AST_OP_BOR] = IR_OP_BOR,
+      [AST_OP_BXOR] = IR_OP_BXOR, [AST_OP_LAND] = IR_OP_LAND, [AST_OP_LOR] = IR_OP_LOR,
+      [AST_OP_EQ] = IR_OP_EQ,     [AST_OP_NE] = IR_OP_NE,     [AST_OP_LT] = IR_OP_LT,
+      [AST_OP_LE] = IR_OP_LE,     [AST_OP_GT] = IR_OP_GT,     [AST_OP_GE] = IR_OP_GE,
+      [AST_OP_NEG] = IR_OP_NEG,   [AST_OP_NOT] = IR_OP_NOT,   [AST_OP_BNOT] = IR_OP_BNOT,
+  };
+  return map[op];
+}
+
 static ir_expr *lw_call(lower *L, const ast_node *n) {
   const symbol *callee = n->call.callee->sym;
   const ast_list *args = &n->call.args;
@@ -283,35 +297,28 @@ static ir_expr *lw_call(lower *L, const ast_node *n) {
       e->call.args[i] = lw_expr(L, args->items[i]);
     return e;
   }
-  const char *name = callee->name;
-  if (strcmp(name, "cdiv") == 0) { /* (a + b - 1) / b, for the non-negative sizes it is meant for */
+  const builtin_info *b = builtin_get((builtin_id)callee->builtin);
+  if (b->id == BI_CDIV) { /* (a + b - 1) / b, for the non-negative sizes it is meant for */
     ir_expr *x = ir_cast(L->a, t, lw_expr(L, args->items[0])), *y = ir_cast(L->a, t, lw_expr(L, args->items[1]));
-    ir_expr *num = ir_binary(L->a, AST_OP_SUB, t, ir_binary(L->a, AST_OP_ADD, t, x, y), ir_const_int(L->a, t, 1));
-    return ir_binary(L->a, AST_OP_DIV, t, num, y);
+    ir_expr *num = ir_binary(L->a, IR_OP_SUB, t, ir_binary(L->a, IR_OP_ADD, t, x, y), ir_const_int(L->a, t, 1));
+    return ir_binary(L->a, IR_OP_DIV, t, num, y);
   }
-  static const struct { const char *name; ir_fn fn; } table[] = {
-      {"exp", IR_FN_EXP},   {"log", IR_FN_LOG},   {"sqrt", IR_FN_SQRT},
-      {"rsqrt", IR_FN_RSQRT}, {"tanh", IR_FN_TANH}, {"abs", IR_FN_ABS},
-      {"min", IR_FN_MIN},   {"max", IR_FN_MAX},   {"shfl_xor", IR_FN_SHFL_XOR},
-      {"shfl_down", IR_FN_SHFL_DOWN}, {"atomic_add", IR_FN_ATOMIC_ADD},
-  };
-  for (size_t k = 0; k < sizeof table / sizeof *table; k++) {
-    if (strcmp(table[k].name, name) != 0)
-      continue;
-    ir_expr *e = lw_call_node(L, table[k].fn, t, args->len);
+  if (b->lowering == BL_CALL) {
+    ir_fn fn = (ir_fn)b->id;
+    ir_expr *e = lw_call_node(L, fn, t, args->len);
     for (int i = 0; i < args->len; i++) {
-      if (table[k].fn == IR_FN_ATOMIC_ADD && i == 0) {
+      if (b->sig == BS_ATOMIC && i == 0) {
         ir_expr *off;
         ir_var *v = lw_element(L, args->items[0], &off);
         e->call.args[0] = lw_load(L, v, off);
         continue;
       }
       ir_expr *x = lw_expr(L, args->items[i]);
-      bool lane = (table[k].fn == IR_FN_SHFL_XOR || table[k].fn == IR_FN_SHFL_DOWN) && i == 1;
+      bool lane = b->sig == BS_SHUFFLE && i == 1;
       e->call.args[i] = lane ? ir_cast(L->a, i32(), x) : ir_cast(L->a, t, x);
     }
-    L->fn->uses_shuffle |= table[k].fn == IR_FN_SHFL_XOR || table[k].fn == IR_FN_SHFL_DOWN;
-    L->fn->uses_atomic |= table[k].fn == IR_FN_ATOMIC_ADD;
+    L->fn->uses_shuffle |= b->sig == BS_SHUFFLE;
+    L->fn->uses_atomic |= b->sig == BS_ATOMIC;
     return e;
   }
   return ir_const_int(L->a, i32(), 0); /* unreachable after sema */
@@ -332,7 +339,7 @@ static ir_expr *lw_expr(lower *L, const ast_node *n) {
     return lw_load(L, v, off);
   }
   case AST_UNARY:
-    return ir_unary(L->a, n->unary.op, lw_type(n), lw_expr(L, n->unary.operand));
+    return ir_unary(L->a, lw_op(n->unary.op), lw_type(n), lw_expr(L, n->unary.operand));
   case AST_BINARY: {
     type *t = lw_type(n), *ot = lw_type(n->binary.lhs);
     ir_expr *x = lw_expr(L, n->binary.lhs), *y = lw_expr(L, n->binary.rhs);
@@ -341,7 +348,7 @@ static ir_expr *lw_expr(lower *L, const ast_node *n) {
       x = ir_cast(L->a, common, x);
       y = ir_cast(L->a, common, y);
     }
-    return ir_binary(L->a, n->binary.op, t, x, y);
+    return ir_binary(L->a, lw_op(n->binary.op), t, x, y);
   }
   case AST_CAST: return ir_cast(L->a, lw_type(n), lw_expr(L, n->cast.expr));
   case AST_IF_EXPR: {
@@ -390,7 +397,7 @@ static void lw_assign(lower *L, const ast_node *n, ir_block *out) {
   if (target->kind == AST_NAME && lw_var_of(L, target->sym)->kind == IR_VAR_SCALAR) {
     ir_var *v = lw_var_of(L, target->sym);
     if (n->assign.op != AST_OP_ASSIGN)
-      value = ir_binary(L->a, n->assign.op, t, ir_varref(L->a, v), value);
+      value = ir_binary(L->a, lw_op(n->assign.op), t, ir_varref(L->a, v), value);
     ir_stmt *s = lw_new_stmt(L, IR_ASSIGN, n->span);
     s->assign.var = v;
     s->assign.value = value;
@@ -402,7 +409,7 @@ static void lw_assign(lower *L, const ast_node *n, ir_block *out) {
   if (target->kind == AST_NAME) /* a shared scalar */
     off = ir_const_int(L->a, i32(), 0);
   if (n->assign.op != AST_OP_ASSIGN)
-    value = ir_binary(L->a, n->assign.op, t, lw_load(L, v, off), value);
+    value = ir_binary(L->a, lw_op(n->assign.op), t, lw_load(L, v, off), value);
   ir_stmt *s = lw_new_stmt(L, IR_STORE, n->span);
   s->store.var = v;
   s->store.offset = off;
@@ -425,7 +432,7 @@ static ir_stmt *lw_for_stmt(lower *L, ir_var *v, ir_expr *start, ir_expr *cond, 
 static ir_stmt *lw_counted_loop(lower *L, const char *name, int64_t n, bool unroll, span where, ir_var **out_var) {
   ir_var *v = lw_new_var(L, name, IR_VAR_SCALAR, i32());
   /* The range holds in the body, not where the condition is tested. */
-  ir_expr *cond = ir_binary(L->a, AST_OP_LT, type_scalar(TY_BOOL), ir_varref(L->a, v), ir_const_int(L->a, i32(), n));
+  ir_expr *cond = ir_binary(L->a, IR_OP_LT, type_scalar(TY_BOOL), ir_varref(L->a, v), ir_const_int(L->a, i32(), n));
   v->has_range = true;
   v->lo = 0;
   v->hi = n - 1;
@@ -456,10 +463,10 @@ static void lw_for_range(lower *L, const ast_node *n, ir_block *out) {
   ir_expr *ref = ir_varref(L->a, v);
   ir_expr *cond;
   if (step->kind == IR_CONST)
-    cond = ir_binary(L->a, step->cst.i > 0 ? AST_OP_LT : AST_OP_GT, b, ref, stop);
+    cond = ir_binary(L->a, step->cst.i > 0 ? IR_OP_LT : IR_OP_GT, b, ref, stop);
   else
-    cond = ir_select(L->a, b, ir_binary(L->a, AST_OP_GT, b, step, ir_const_int(L->a, t, 0)),
-                     ir_binary(L->a, AST_OP_LT, b, ref, stop), ir_binary(L->a, AST_OP_GT, b, ref, stop));
+    cond = ir_select(L->a, b, ir_binary(L->a, IR_OP_GT, b, step, ir_const_int(L->a, t, 0)),
+                     ir_binary(L->a, IR_OP_LT, b, ref, stop), ir_binary(L->a, IR_OP_GT, b, ref, stop));
   /* In the body (the body never assigns a loop variable), not in the condition. */
   if (start->has_range && stop->has_range && step->kind == IR_CONST && step->cst.i > 0 && stop->hi > start->lo) {
     v->has_range = true;
@@ -481,7 +488,7 @@ static void lw_for_list(lower *L, const ast_node *n, ir_block *out) {
   ir_stmt *s = lw_counted_loop(L, "k", l->len, true, n->span, &k);
   ir_expr *chosen = ir_const_int(L->a, i32(), l->len ? l->items[l->len - 1].i : 0);
   for (int i = l->len - 2; i >= 0; i--)
-    chosen = ir_select(L->a, i32(), ir_binary(L->a, AST_OP_EQ, type_scalar(TY_BOOL), ir_varref(L->a, k), ir_const_int(L->a, i32(), i)),
+    chosen = ir_select(L->a, i32(), ir_binary(L->a, IR_OP_EQ, type_scalar(TY_BOOL), ir_varref(L->a, k), ir_const_int(L->a, i32(), i)),
                        ir_const_int(L->a, i32(), l->items[i].i), chosen);
   ir_var *v = lw_new_var(L, sym->name, IR_VAR_SCALAR, i32());
   lw_bind(L, sym, v);
@@ -520,7 +527,7 @@ static void lw_for_mapping(lower *L, const ast_node *n, ir_block *out) {
   bool guard = !(w->has_range && w->lo >= 0 && w->hi < m->workers);
   if (guard) {
     ir_stmt *g = lw_new_stmt(L, IR_IF, n->span);
-    g->if_.cond = ir_binary(a, AST_OP_LT, b, w, ir_const_int(a, t, m->workers));
+    g->if_.cond = ir_binary(a, IR_OP_LT, b, w, ir_const_int(a, t, m->workers));
     ir_block_push(a, cur, g);
     cur = &g->if_.then;
     if (w->has_range) /* inside the guard, w < workers */
@@ -539,10 +546,10 @@ static void lw_for_mapping(lower *L, const ast_node *n, ir_block *out) {
       for (int d = 0; d < m->rank; d++)
         nk *= at->dims[d];
       later_workers /= nk;
-      ir_expr *digit = ir_binary(a, AST_OP_MOD, t, ir_binary(a, AST_OP_DIV, t, w, ir_const_int(a, t, later_workers)),
+      ir_expr *digit = ir_binary(a, IR_OP_MOD, t, ir_binary(a, IR_OP_DIV, t, w, ir_const_int(a, t, later_workers)),
                                  ir_const_int(a, t, nk));
       for (int d = 0; d < m->rank; d++)
-        local[d] = ir_binary(a, AST_OP_MOD, t, ir_binary(a, AST_OP_DIV, t, digit, ir_const_int(a, t, strides[d])),
+        local[d] = ir_binary(a, IR_OP_MOD, t, ir_binary(a, IR_OP_DIV, t, digit, ir_const_int(a, t, strides[d])),
                              ir_const_int(a, t, at->dims[d]));
     } else {
       /* Loops from the slowest dimension (lowest rank) to the fastest. */
@@ -561,12 +568,12 @@ static void lw_for_mapping(lower *L, const ast_node *n, ir_block *out) {
         ir_block_push(a, cur, loop);
         cur = &loop->for_.body;
         local[d] = ir_varref(a, cv);
-        pos = ir_binary(a, AST_OP_ADD, t, ir_binary(a, AST_OP_MUL, t, pos, ir_const_int(a, t, at->dims[d])), local[d]);
+        pos = ir_binary(a, IR_OP_ADD, t, ir_binary(a, IR_OP_MUL, t, pos, ir_const_int(a, t, at->dims[d])), local[d]);
       }
     }
     for (int d = 0; d < m->rank; d++)
       coord[d] = !coord[d] ? local[d]
-                           : ir_binary(a, AST_OP_ADD, t, ir_binary(a, AST_OP_MUL, t, coord[d], ir_const_int(a, t, at->dims[d])), local[d]);
+                           : ir_binary(a, IR_OP_ADD, t, ir_binary(a, IR_OP_MUL, t, coord[d], ir_const_int(a, t, at->dims[d])), local[d]);
   }
   for (int d = 0; d < m->rank; d++) {
     symbol *sym = n->for_.vars.items[d]->sym;
@@ -630,7 +637,7 @@ static void lw_stmt(lower *L, const ast_node *n, ir_block *out) {
   case AST_EXPR_STMT: {
     const ast_node *e = n->expr_stmt.expr;
     if (e->kind == AST_CALL && e->call.callee->sym && e->call.callee->sym->kind == SYM_BUILTIN &&
-        strcmp(e->call.callee->sym->name, "syncthreads") == 0) {
+        builtin_get((builtin_id)e->call.callee->sym->builtin)->sig == BS_BARRIER) {
       L->fn->uses_barrier = true;
       ir_block_push(L->a, out, lw_new_stmt(L, IR_BARRIER, n->span));
       return;
@@ -833,10 +840,11 @@ static void lw_order(lower *L, const ast_node *decl, bool *visiting, ir_program 
   out->funcs[out->nfuncs++] = L->funcs[i].fn;
 }
 
-ir_program *ir_lower(arena *a, const program *p) {
-  lower L = {.a = a};
+ir_program *ir_lower(arena *a, const program *p, const hdt_target *target) {
+  lower L = {.a = a, .target = target};
   ir_program *out = arena_alloc(a, sizeof *out);
   out->source = p->main->module.path;
+  out->target = target;
   out->funcs = arena_alloc(a, (size_t)(p->nfuncs ? p->nfuncs : 1) * sizeof *out->funcs);
   L.funcs = arena_alloc(a, (size_t)(p->nfuncs ? p->nfuncs : 1) * sizeof *L.funcs);
   /* Functions get their names first, so that variables avoid them. */

@@ -93,31 +93,31 @@ static bool ir_fits(const type *t, int64_t lo, int64_t hi) {
 }
 
 /* The range of x op y from the operands' ranges, where it is simple. */
-static void ir_binary_range(ir_expr *e, ast_op op, const ir_expr *x, const ir_expr *y) {
+static void ir_binary_range(ir_expr *e, ir_op op, const ir_expr *x, const ir_expr *y) {
   if (!x->has_range || !y->has_range || !type_is_int(e->ty))
     return;
   int64_t lo, hi;
   switch (op) {
-  case AST_OP_ADD:
+  case IR_OP_ADD:
     if (__builtin_add_overflow(x->lo, y->lo, &lo) || __builtin_add_overflow(x->hi, y->hi, &hi))
       return;
     break;
-  case AST_OP_SUB:
+  case IR_OP_SUB:
     if (__builtin_sub_overflow(x->lo, y->hi, &lo) || __builtin_sub_overflow(x->hi, y->lo, &hi))
       return;
     break;
-  case AST_OP_MUL:
+  case IR_OP_MUL:
     if (x->lo < 0 || y->lo < 0 || __builtin_mul_overflow(x->lo, y->lo, &lo) ||
         __builtin_mul_overflow(x->hi, y->hi, &hi))
       return;
     break;
-  case AST_OP_DIV:
+  case IR_OP_DIV:
     if (x->lo < 0 || y->lo <= 0)
       return;
     lo = x->lo / y->hi;
     hi = x->hi / y->lo;
     break;
-  case AST_OP_MOD:
+  case IR_OP_MOD:
     if (x->lo < 0 || y->lo <= 0)
       return;
     lo = 0;
@@ -129,83 +129,83 @@ static void ir_binary_range(ir_expr *e, ast_op op, const ir_expr *x, const ir_ex
     ir_set_range(e, lo, hi);
 }
 
-static ir_expr *ir_fold_int(arena *a, ast_op op, type *t, int64_t x, int64_t y) {
+static ir_expr *ir_fold_int(arena *a, ir_op op, type *t, int64_t x, int64_t y) {
   uint64_t ux = (uint64_t)x, uy = (uint64_t)y;
   switch (op) {
-  case AST_OP_ADD: return ir_const_int(a, t, (int64_t)(ux + uy));
-  case AST_OP_SUB: return ir_const_int(a, t, (int64_t)(ux - uy));
-  case AST_OP_MUL: return ir_const_int(a, t, (int64_t)(ux * uy));
-  case AST_OP_DIV: return y == 0 || (x == INT64_MIN && y == -1) ? NULL : ir_const_int(a, t, x / y);
-  case AST_OP_MOD: return y == 0 || (x == INT64_MIN && y == -1) ? NULL : ir_const_int(a, t, x % y);
-  case AST_OP_BAND: return ir_const_int(a, t, x & y);
-  case AST_OP_BOR: return ir_const_int(a, t, x | y);
-  case AST_OP_BXOR: return ir_const_int(a, t, x ^ y);
-  case AST_OP_SHL: return y < 0 || y >= type_bits(t) ? NULL : ir_const_int(a, t, (int64_t)(ux << y));
-  case AST_OP_SHR: return y < 0 || y >= type_bits(t) ? NULL : ir_const_int(a, t, x >> y);
-  case AST_OP_EQ: return ir_const_bool(a, x == y);
-  case AST_OP_NE: return ir_const_bool(a, x != y);
-  case AST_OP_LT: return ir_const_bool(a, x < y);
-  case AST_OP_LE: return ir_const_bool(a, x <= y);
-  case AST_OP_GT: return ir_const_bool(a, x > y);
-  case AST_OP_GE: return ir_const_bool(a, x >= y);
+  case IR_OP_ADD: return ir_const_int(a, t, (int64_t)(ux + uy));
+  case IR_OP_SUB: return ir_const_int(a, t, (int64_t)(ux - uy));
+  case IR_OP_MUL: return ir_const_int(a, t, (int64_t)(ux * uy));
+  case IR_OP_DIV: return y == 0 || (x == INT64_MIN && y == -1) ? NULL : ir_const_int(a, t, x / y);
+  case IR_OP_MOD: return y == 0 || (x == INT64_MIN && y == -1) ? NULL : ir_const_int(a, t, x % y);
+  case IR_OP_BAND: return ir_const_int(a, t, x & y);
+  case IR_OP_BOR: return ir_const_int(a, t, x | y);
+  case IR_OP_BXOR: return ir_const_int(a, t, x ^ y);
+  case IR_OP_SHL: return y < 0 || y >= type_bits(t) ? NULL : ir_const_int(a, t, (int64_t)(ux << y));
+  case IR_OP_SHR: return y < 0 || y >= type_bits(t) ? NULL : ir_const_int(a, t, x >> y);
+  case IR_OP_EQ: return ir_const_bool(a, x == y);
+  case IR_OP_NE: return ir_const_bool(a, x != y);
+  case IR_OP_LT: return ir_const_bool(a, x < y);
+  case IR_OP_LE: return ir_const_bool(a, x <= y);
+  case IR_OP_GT: return ir_const_bool(a, x > y);
+  case IR_OP_GE: return ir_const_bool(a, x >= y);
   default: return NULL;
   }
 }
 
-static ir_expr *ir_fold_float(arena *a, ast_op op, type *t, double x, double y) {
+static ir_expr *ir_fold_float(arena *a, ir_op op, type *t, double x, double y) {
   switch (op) {
-  case AST_OP_ADD: return ir_const_float(a, t, x + y);
-  case AST_OP_SUB: return ir_const_float(a, t, x - y);
-  case AST_OP_MUL: return ir_const_float(a, t, x * y);
-  case AST_OP_DIV: return y == 0 ? NULL : ir_const_float(a, t, x / y);
-  case AST_OP_EQ: return ir_const_bool(a, x == y);
-  case AST_OP_NE: return ir_const_bool(a, x != y);
-  case AST_OP_LT: return ir_const_bool(a, x < y);
-  case AST_OP_LE: return ir_const_bool(a, x <= y);
-  case AST_OP_GT: return ir_const_bool(a, x > y);
-  case AST_OP_GE: return ir_const_bool(a, x >= y);
+  case IR_OP_ADD: return ir_const_float(a, t, x + y);
+  case IR_OP_SUB: return ir_const_float(a, t, x - y);
+  case IR_OP_MUL: return ir_const_float(a, t, x * y);
+  case IR_OP_DIV: return y == 0 ? NULL : ir_const_float(a, t, x / y);
+  case IR_OP_EQ: return ir_const_bool(a, x == y);
+  case IR_OP_NE: return ir_const_bool(a, x != y);
+  case IR_OP_LT: return ir_const_bool(a, x < y);
+  case IR_OP_LE: return ir_const_bool(a, x <= y);
+  case IR_OP_GT: return ir_const_bool(a, x > y);
+  case IR_OP_GE: return ir_const_bool(a, x >= y);
   default: return NULL;
   }
 }
 
 /* Comparisons that the operands' ranges decide. */
-static ir_expr *ir_fold_by_range(arena *a, ast_op op, const ir_expr *x, const ir_expr *y) {
+static ir_expr *ir_fold_by_range(arena *a, ir_op op, const ir_expr *x, const ir_expr *y) {
   if (!x->has_range || !y->has_range || !ir_pure(x) || !ir_pure(y))
     return NULL;
   switch (op) {
-  case AST_OP_LT:
+  case IR_OP_LT:
     return x->hi < y->lo ? ir_const_bool(a, true) : x->lo >= y->hi ? ir_const_bool(a, false) : NULL;
-  case AST_OP_LE:
+  case IR_OP_LE:
     return x->hi <= y->lo ? ir_const_bool(a, true) : x->lo > y->hi ? ir_const_bool(a, false) : NULL;
-  case AST_OP_GT:
+  case IR_OP_GT:
     return x->lo > y->hi ? ir_const_bool(a, true) : x->hi <= y->lo ? ir_const_bool(a, false) : NULL;
-  case AST_OP_GE:
+  case IR_OP_GE:
     return x->lo >= y->hi ? ir_const_bool(a, true) : x->hi < y->lo ? ir_const_bool(a, false) : NULL;
   default: return NULL;
   }
 }
 
 /* Integer identities and the division/modulo rules; NULL when none applies. */
-static ir_expr *ir_simplify_int(arena *a, ast_op op, type *t, ir_expr *x, ir_expr *y) {
+static ir_expr *ir_simplify_int(arena *a, ir_op op, type *t, ir_expr *x, ir_expr *y) {
   bool yc = ir_is_int_const(y), xc = ir_is_int_const(x);
   /* (v + c1) +- c2 == v + (c1 +- c2): wrap-around arithmetic reassociates. */
-  if ((op == AST_OP_ADD || op == AST_OP_SUB) && yc && x->kind == IR_BINARY &&
-      (x->op.op == AST_OP_ADD || x->op.op == AST_OP_SUB) && ir_is_int_const(x->op.b)) {
-    int64_t c1 = x->op.op == AST_OP_ADD ? x->op.b->cst.i : -x->op.b->cst.i;
-    int64_t c2 = op == AST_OP_ADD ? y->cst.i : -y->cst.i, c;
+  if ((op == IR_OP_ADD || op == IR_OP_SUB) && yc && x->kind == IR_BINARY &&
+      (x->op.op == IR_OP_ADD || x->op.op == IR_OP_SUB) && ir_is_int_const(x->op.b)) {
+    int64_t c1 = x->op.op == IR_OP_ADD ? x->op.b->cst.i : -x->op.b->cst.i;
+    int64_t c2 = op == IR_OP_ADD ? y->cst.i : -y->cst.i, c;
     if (!__builtin_add_overflow(c1, c2, &c) && c != INT64_MIN && type_int_fits(t, c))
-      return c >= 0 ? ir_binary(a, AST_OP_ADD, t, x->op.a, ir_const_int(a, t, c))
-                    : ir_binary(a, AST_OP_SUB, t, x->op.a, ir_const_int(a, t, -c));
+      return c >= 0 ? ir_binary(a, IR_OP_ADD, t, x->op.a, ir_const_int(a, t, c))
+                    : ir_binary(a, IR_OP_SUB, t, x->op.a, ir_const_int(a, t, -c));
   }
   switch (op) {
-  case AST_OP_ADD:
+  case IR_OP_ADD:
     if (ir_is_const_int(y, 0)) return x;
     if (ir_is_const_int(x, 0)) return y;
     break;
-  case AST_OP_SUB:
+  case IR_OP_SUB:
     if (ir_is_const_int(y, 0)) return x;
     break;
-  case AST_OP_MUL:
+  case IR_OP_MUL:
     if (ir_is_const_int(y, 1)) return x;
     if (ir_is_const_int(x, 1)) return y;
     if ((ir_is_const_int(y, 0) && ir_pure(x)) || (ir_is_const_int(x, 0) && ir_pure(y)))
@@ -213,20 +213,20 @@ static ir_expr *ir_simplify_int(arena *a, ast_op op, type *t, ir_expr *x, ir_exp
     if (xc && !yc) /* constants on the right, as people write them */
       return ir_binary(a, op, t, y, x);
     break;
-  case AST_OP_DIV:
+  case IR_OP_DIV:
     if (!yc || y->cst.i <= 0)
       break;
     if (y->cst.i == 1) return x;
     if (x->has_range && x->lo >= 0 && x->hi < y->cst.i && ir_pure(x))
       return ir_const_int(a, t, 0);
     /* (v / c1) / c2 == v / (c1 * c2) for positive constants, any v */
-    if (x->kind == IR_BINARY && x->op.op == AST_OP_DIV && ir_is_int_const(x->op.b) && x->op.b->cst.i > 0) {
+    if (x->kind == IR_BINARY && x->op.op == IR_OP_DIV && ir_is_int_const(x->op.b) && x->op.b->cst.i > 0) {
       int64_t c;
       if (!__builtin_mul_overflow(x->op.b->cst.i, y->cst.i, &c) && type_int_fits(t, c))
-        return ir_binary(a, AST_OP_DIV, t, x->op.a, ir_const_int(a, t, c));
+        return ir_binary(a, IR_OP_DIV, t, x->op.a, ir_const_int(a, t, c));
     }
     break;
-  case AST_OP_MOD:
+  case IR_OP_MOD:
     if (!yc || y->cst.i <= 0)
       break;
     if (y->cst.i == 1 && ir_pure(x)) return ir_const_int(a, t, 0);
@@ -238,7 +238,7 @@ static ir_expr *ir_simplify_int(arena *a, ast_op op, type *t, ir_expr *x, ir_exp
   return NULL;
 }
 
-ir_expr *ir_binary(arena *a, ast_op op, type *t, ir_expr *x, ir_expr *y) {
+ir_expr *ir_binary(arena *a, ir_op op, type *t, ir_expr *x, ir_expr *y) {
   if (ir_is_int_const(x) && ir_is_int_const(y)) {
     ir_expr *f = ir_fold_int(a, op, type_is_int(t) ? t : x->ty, x->cst.i, y->cst.i);
     if (f)
@@ -250,13 +250,13 @@ ir_expr *ir_binary(arena *a, ast_op op, type *t, ir_expr *x, ir_expr *y) {
       return f;
   }
   if (x->kind == IR_CONST && y->kind == IR_CONST && x->ty->kind == TY_BOOL && y->ty->kind == TY_BOOL) {
-    if (op == AST_OP_LAND) return ir_const_bool(a, x->cst.b && y->cst.b);
-    if (op == AST_OP_LOR) return ir_const_bool(a, x->cst.b || y->cst.b);
-    if (op == AST_OP_EQ) return ir_const_bool(a, x->cst.b == y->cst.b);
-    if (op == AST_OP_NE) return ir_const_bool(a, x->cst.b != y->cst.b);
+    if (op == IR_OP_LAND) return ir_const_bool(a, x->cst.b && y->cst.b);
+    if (op == IR_OP_LOR) return ir_const_bool(a, x->cst.b || y->cst.b);
+    if (op == IR_OP_EQ) return ir_const_bool(a, x->cst.b == y->cst.b);
+    if (op == IR_OP_NE) return ir_const_bool(a, x->cst.b != y->cst.b);
   }
-  if (op == AST_OP_LAND || op == AST_OP_LOR) {
-    bool absorbing = op == AST_OP_LOR; /* true || x, false && x */
+  if (op == IR_OP_LAND || op == IR_OP_LOR) {
+    bool absorbing = op == IR_OP_LOR; /* true || x, false && x */
     if (x->kind == IR_CONST) return x->cst.b == absorbing ? x : y;
     if (y->kind == IR_CONST && ir_pure(x)) return y->cst.b == absorbing ? y : x;
   }
@@ -278,12 +278,12 @@ ir_expr *ir_binary(arena *a, ast_op op, type *t, ir_expr *x, ir_expr *y) {
   return e;
 }
 
-ir_expr *ir_unary(arena *a, ast_op op, type *t, ir_expr *x) {
+ir_expr *ir_unary(arena *a, ir_op op, type *t, ir_expr *x) {
   if (x->kind == IR_CONST) {
-    if (op == AST_OP_NOT && x->ty->kind == TY_BOOL) return ir_const_bool(a, !x->cst.b);
-    if (op == AST_OP_NEG && type_is_int(x->ty)) return ir_const_int(a, t, (int64_t)(0 - (uint64_t)x->cst.i));
-    if (op == AST_OP_NEG && type_is_float(x->ty)) return ir_const_float(a, t, -x->cst.f);
-    if (op == AST_OP_BNOT && type_is_int(x->ty)) return ir_const_int(a, t, ~x->cst.i);
+    if (op == IR_OP_NOT && x->ty->kind == TY_BOOL) return ir_const_bool(a, !x->cst.b);
+    if (op == IR_OP_NEG && type_is_int(x->ty)) return ir_const_int(a, t, (int64_t)(0 - (uint64_t)x->cst.i));
+    if (op == IR_OP_NEG && type_is_float(x->ty)) return ir_const_float(a, t, -x->cst.f);
+    if (op == IR_OP_BNOT && type_is_int(x->ty)) return ir_const_int(a, t, ~x->cst.i);
   }
   ir_expr *e = ir_new(a, IR_UNARY, t);
   e->op.op = op;

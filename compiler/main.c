@@ -21,7 +21,7 @@
 #include "ast.h"
 #include "diag.h"
 #include "emit.h"
-#include "ir.h"
+#include "lower.h"
 #include "mapping.h"
 #include "parse.h"
 #include "sema.h"
@@ -29,7 +29,7 @@
 typedef enum { EMIT_NONE, EMIT_AST, EMIT_SEMA, EMIT_IR } emit_stage;
 typedef enum { TARGET_CUDA, TARGET_HOST } target_kind;
 
-enum { MAIN_MAX_FLAGS = 64, MAIN_DEFAULT_SHARED = 48 * 1024 };
+enum { MAIN_MAX_FLAGS = 64 };
 
 typedef struct options {
   const char *input;  /* path, or "-" for standard input */
@@ -41,7 +41,8 @@ typedef struct options {
   int ninclude;
   sema_define defines[MAIN_MAX_FLAGS];
   int ndefines;
-  long long shared_budget;
+  long long shared_budget; /* -1: the target's static limit */
+  const hdt_target *machine;
 } options;
 
 static const char usage[] =
@@ -55,12 +56,14 @@ static const char usage[] =
     "  --emit=ast      print the syntax tree and stop\n"
     "  --emit=sema     print the checked tree (types, constant values) and stop\n"
     "  --emit=ir       print the lowered IR and stop\n"
-    "  --target=cuda   write CUDA C++ for nvcc (the default): FILE.cu\n"
+    "  --target=cuda   write CUDA C++ for nvcc (the default): FILE.cu; cuda is\n"
+    "                  cuda:sm_80, and cuda:sm_90a allows Hopper's larger limits\n"
     "  --target=host   write C11 that runs the kernels on the CPU: FILE.c\n"
     "  -I DIR          search DIR for imported files (after the importing file's folder)\n"
     "  -D NAME=VALUE   set generic parameter NAME of every kernel to VALUE\n"
     "  --max-shared-memory=BYTES\n"
-    "                  static shared memory a kernel may use (default 49152)\n"
+    "                  static shared memory a kernel may use (default: the\n"
+    "                  target's static limit, 49152)\n"
     "  --explain-mapping EXPR\n"
     "                  print how the task mapping EXPR assigns tasks to workers\n"
     "  --version       print the version and exit\n"
@@ -123,14 +126,12 @@ static int main_parse_args(int argc, char **argv, options *opt) {
         return 1;
       }
     } else if (strncmp(arg, "--target=", 9) == 0) {
-      if (strcmp(arg + 9, "cuda") == 0)
-        opt->target = TARGET_CUDA;
-      else if (strcmp(arg + 9, "host") == 0)
-        opt->target = TARGET_HOST;
-      else {
-        fprintf(stderr, "hdtc: error: unknown target '%s' (expected: cuda, host)\n", arg + 9);
+      opt->machine = target_find(arg + 9);
+      if (!opt->machine) {
+        fprintf(stderr, "hdtc: error: unknown target '%s' (expected: %s)\n", arg + 9, target_names());
         return 1;
       }
+      opt->target = opt->machine->lang == TGT_HOST ? TARGET_HOST : TARGET_CUDA;
     } else if (strcmp(arg, "--explain-mapping") == 0) {
       if (++i == argc) {
         fputs("hdtc: error: '--explain-mapping' needs an expression\n", stderr);
@@ -293,7 +294,8 @@ static int main_compile(const options *opt, diag_ctx *d, arena *a) {
   sema_options so = {
       .include_dirs = opt->includes, .ninclude = opt->ninclude,
       .defines = opt->defines, .ndefines = opt->ndefines,
-      .shared_budget = opt->shared_budget, .stdlib_dir = HDT_STDLIB_DIR,
+      .shared_budget = opt->shared_budget >= 0 ? opt->shared_budget : opt->machine->static_shared,
+      .stdlib_dir = HDT_STDLIB_DIR, .target = opt->machine,
   };
   program *prog = sema_check(a, d, &so, module);
   if (opt->emit == EMIT_SEMA) {
@@ -302,7 +304,7 @@ static int main_compile(const options *opt, diag_ctx *d, arena *a) {
   }
   if (d->nerrors)
     return 1;
-  ir_program *ir = ir_lower(a, prog);
+  ir_program *ir = ir_lower(a, prog, opt->machine);
   if (opt->emit == EMIT_IR) {
     ir_dump(stdout, ir);
     return 0;
@@ -316,7 +318,7 @@ static void main_free_options(options *opt) {
 }
 
 int main(int argc, char **argv) {
-  options opt = {.shared_budget = MAIN_DEFAULT_SHARED};
+  options opt = {.shared_budget = -1, .machine = target_default()};
   int status = main_parse_args(argc, argv, &opt);
   if (status != 0) {
     main_free_options(&opt);

@@ -18,24 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "builtins.h"
 #include "mapping.h"
 #include "parse.h"
-
-/* ---- builtins ---- */
-
-typedef enum {
-  BI_THREADIDX, BI_BLOCKIDX, BI_BLOCKDIM, BI_GRIDDIM,
-  BI_SYNCTHREADS, BI_SHFL_XOR, BI_SHFL_DOWN, BI_ATOMIC_ADD, BI_CDIV, BI_RANGE,
-  BI_EXP, BI_LOG, BI_SQRT, BI_RSQRT, BI_TANH, BI_ABS, BI_MIN, BI_MAX,
-  BI_SPATIAL, BI_REPEAT, BI_COLUMN_SPATIAL, BI_COLUMN_REPEAT, BI_AUTO_MAP,
-  BI_COUNT
-} builtin_id;
-
-static const char *const builtin_names[BI_COUNT] = {
-    "threadIdx", "blockIdx", "blockDim", "gridDim", "syncthreads", "shfl_xor", "shfl_down",
-    "atomic_add", "cdiv", "range", "exp", "log", "sqrt", "rsqrt", "tanh", "abs", "min", "max",
-    "spatial", "repeat", "column_spatial", "column_repeat", "auto_map",
-};
 
 /* ---- scopes ---- */
 
@@ -1181,12 +1166,12 @@ static type *sema_call(sema *s, ast_node *n, type *expect) {
   callee->ty = type_scalar(TY_FUNC);
   if (sym->kind == SYM_FUNC)
     return sema_user_call(s, n, sym);
-  if (sym->kind != SYM_BUILTIN || sym->builtin < BI_SYNCTHREADS) {
+  if (sym->kind != SYM_BUILTIN || builtin_get((builtin_id)sym->builtin)->sig == BS_INDEX) {
     diag_error(s->d, callee->span, "'%s' is not a function", sym->name);
     return sema_set(n, sema_error_type());
   }
   builtin_id id = (builtin_id)sym->builtin;
-  const char *fname = builtin_names[id];
+  const char *fname = builtin_get(id)->name;
   switch (id) {
   case BI_SYNCTHREADS:
     if (!sema_in_kernel(s, n, fname) || !sema_arity(s, n, fname, n->call.args.len, 0, 0))
@@ -1760,8 +1745,10 @@ static void sema_launch(sema *s, ast_node *f) {
         s->block_dims[j] = e->cval->i;
       }
     }
-    if (is_block && threads > 1024) {
-      diag_error(s->d, l->span, "a block has at most 1024 threads, not %lld", (long long)threads);
+    int64_t max_threads = s->opt->target ? s->opt->target->max_threads : target_default()->max_threads;
+    if (is_block && threads > max_threads) {
+      diag_error(s->d, l->span, "a block has at most %lld threads, not %lld", (long long)max_threads,
+                 (long long)threads);
       threads = -1;
     }
     if (is_block) {
@@ -2063,9 +2050,10 @@ static scope *sema_builtin_scope(sema *s) {
   for (int i = 0; i < BI_COUNT; i++) {
     symbol *sym = arena_alloc(s->a, sizeof *sym);
     sym->kind = SYM_BUILTIN;
-    sym->name = builtin_names[i];
+    const builtin_info *b = builtin_get((builtin_id)i);
+    sym->name = b->name;
     sym->builtin = i;
-    sym->ty = type_scalar(i <= BI_GRIDDIM ? TY_DIM3 : TY_FUNC);
+    sym->ty = type_scalar(b->sig == BS_INDEX ? TY_DIM3 : TY_FUNC);
     scope_add(sc, sym);
   }
   return sc;

@@ -15,6 +15,7 @@
 #include "arena.h"
 #include "ast.h"
 #include "diag.h"
+#include "target.h"
 #include "types.h"
 
 typedef enum {
@@ -28,7 +29,7 @@ typedef struct symbol {
   type *ty;
   value *val;      /* compile-time value, where there is one */
   ast_node *decl;  /* the declaring node (for notes), NULL for builtins */
-  int builtin;     /* SYM_BUILTIN: which one (sema.c's builtin table) */
+  int builtin;     /* SYM_BUILTIN: its builtin_id (builtins.def) */
   bool written;    /* a tensor parameter that the kernel stores into */
   bool thread_dependent; /* uniform.c: its value may differ between threads */
   const mapping *dist;   /* SYM_LOCAL ... by m: the distributing mapping */
@@ -51,6 +52,7 @@ typedef struct sema_options {
   int ndefines;
   int64_t shared_budget;     /* bytes of static shared memory per block */
   const char *stdlib_dir;
+  const hdt_target *target;  /* block-size limits */
 } sema_options;
 
 /* A checked program: the main module and every module it imports, and the

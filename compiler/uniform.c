@@ -21,6 +21,7 @@
  * their taint settles, and only the final walk reports. */
 #include <string.h>
 
+#include "builtins.h"
 #include "sema.h"
 
 typedef struct uni {
@@ -36,9 +37,16 @@ typedef struct uni {
 static bool uni_expr(uni *u, const ast_node *e, const ast_node *cause);
 static void uni_block(uni *u, const ast_node *n, const ast_node *cause);
 
-static bool uni_is_builtin(const ast_node *n, const char *name) {
-  return n->kind == AST_NAME && n->sym && n->sym->kind == SYM_BUILTIN &&
-         strcmp(n->sym->name, name) == 0;
+/* The builtin n names, or NULL. */
+static const builtin_info *uni_builtin(const ast_node *n) {
+  return n->kind == AST_NAME && n->sym && n->sym->kind == SYM_BUILTIN
+             ? builtin_get((builtin_id)n->sym->builtin) : NULL;
+}
+
+/* n names a builtin with every flag in flags. */
+static bool uni_is_builtin(const ast_node *n, unsigned flags) {
+  const builtin_info *b = uni_builtin(n);
+  return b && (b->flags & flags) == flags;
 }
 
 static void uni_taint(uni *u, symbol *sym) {
@@ -84,20 +92,16 @@ static bool uni_call(uni *u, const ast_node *e, const ast_node *cause) {
     dep |= uni_expr(u, a->kind == AST_KWARG ? a->kwarg.value : a, cause);
   }
   const ast_node *callee = e->call.callee;
-  if (uni_is_builtin(callee, "shfl_xor") || uni_is_builtin(callee, "shfl_down")) {
+  /* A collective (syncthreads, a shuffle) must be reached by every thread. */
+  if (uni_is_builtin(callee, BF_COLLECTIVE)) {
     if (cause)
       uni_divergent_barrier(u, e, callee->sym->name, cause);
-    return true;
-  }
-  if (uni_is_builtin(callee, "syncthreads")) {
-    if (cause)
-      uni_divergent_barrier(u, e, "syncthreads", cause);
-    return false;
+    return uni_is_builtin(callee, BF_VARYING);
   }
   /* A device function may read threadIdx or return an atomic's result:
    * its value is taken to differ between threads. */
   bool user = callee->kind == AST_NAME && callee->sym && callee->sym->kind == SYM_FUNC;
-  return dep || user || uni_is_builtin(callee, "atomic_add");
+  return dep || user || uni_is_builtin(callee, BF_VARYING);
 }
 
 static bool uni_expr(uni *u, const ast_node *e, const ast_node *cause) {
@@ -106,7 +110,7 @@ static bool uni_expr(uni *u, const ast_node *e, const ast_node *cause) {
   switch (e->kind) {
   case AST_NAME: return e->sym && e->sym->thread_dependent;
   case AST_MEMBER:
-    return uni_is_builtin(e->member.base, "threadIdx") || uni_expr(u, e->member.base, cause);
+    return uni_is_builtin(e->member.base, BF_VARYING) || uni_expr(u, e->member.base, cause);
   case AST_INDEX: {
     bool dep = uni_expr(u, e->index.base, cause);
     for (int i = 0; i < e->index.indices.len; i++)
@@ -172,7 +176,8 @@ static void uni_loop(uni *u, const ast_node *body, const ast_node *cause) {
 /* How many values a worker index can take, [0, n), or -1 when unknown:
  * threadIdx.a, and that divided or reduced modulo by a constant. */
 static int64_t uni_worker_values(const uni *u, const ast_node *w) {
-  if (w->kind == AST_MEMBER && uni_is_builtin(w->member.base, "threadIdx")) {
+  if (w->kind == AST_MEMBER && uni_builtin(w->member.base) &&
+      uni_builtin(w->member.base)->id == BI_THREADIDX) {
     int axis = w->member.name[0] - 'x';
     return axis >= 0 && axis < 3 ? u->block[axis] : -1;
   }

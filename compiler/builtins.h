@@ -1,0 +1,64 @@
+/* builtins.h: the builtin table (builtins.def) as C data.
+ *
+ * A builtin is decoded once, here, into a builtin_info: every stage asks
+ * the table what a builtin is (how sema checks it, whether it is a barrier
+ * for the uniformity check, how it lowers, how each target spells it)
+ * rather than comparing its name. Adding a builtin is one row in
+ * builtins.def plus, where needed, one case in sema and in the lowering and
+ * one helper per runtime header (docs/internals.md). */
+#ifndef HDT_BUILTINS_H
+#define HDT_BUILTINS_H
+
+#include <stdbool.h>
+
+#include "target.h"
+
+/* How sema checks a use of the builtin. */
+typedef enum {
+  BS_INDEX,   /* a dim3 variable: threadIdx.x */
+  BS_BARRIER, /* syncthreads(): no arguments, no value */
+  BS_SHUFFLE, /* shfl_*(value, lane): a warp exchange */
+  BS_ATOMIC,  /* atomic_*(tensor[element], value) */
+  BS_ARITH,   /* cdiv, abs, min, max: numeric, folded when constant */
+  BS_MATH1,   /* exp, log...: one float argument */
+  BS_RANGE,   /* range(...): only as a for loop's iterable */
+  BS_MAPPING, /* spatial(...) and friends: a compile-time task mapping */
+} builtin_sig;
+
+enum {
+  BF_KERNEL_ONLY = 1 << 0, /* only in kernels: device functions may run in any block */
+  BF_COLLECTIVE = 1 << 1,  /* every thread of the block (or warp) must reach it together */
+  BF_PURE = 1 << 2,        /* no side effect: a use may be dropped or repeated */
+  BF_VARYING = 1 << 3,     /* its value may differ between the threads of a block */
+};
+
+/* How the lowering treats a use. */
+typedef enum { BL_NONE, BL_SPECIAL, BL_CALL, BL_INLINE } builtin_lowering;
+
+typedef enum {
+#define BUILTIN(id, ...) BI_##id,
+#include "builtins.def"
+#undef BUILTIN
+  BI_COUNT
+} builtin_id;
+
+typedef struct builtin_info {
+  builtin_id id;
+  const char *name;
+  builtin_sig sig;
+  unsigned flags;
+  builtin_lowering lowering;
+  const char *cuda; /* the CUDA runtime helper, or NULL */
+  const char *host; /* the host runtime helper's stem, or NULL */
+  target_cap cap;
+} builtin_info;
+
+/* The row of builtin id (id < BI_COUNT). */
+const builtin_info *builtin_get(builtin_id id);
+
+/* The builtin spelled name, or NULL. */
+const builtin_info *builtin_find(const char *name);
+
+static inline bool builtin_has(const builtin_info *b, unsigned flag) { return (b->flags & flag) != 0; }
+
+#endif

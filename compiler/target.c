@@ -1,0 +1,39 @@
+/* target.c: the table of targets. The figures are NVIDIA's published
+ * per-block limits for each compute capability (CUDA C Programming Guide,
+ * "Features and Technical Specifications"); the host target takes the
+ * strictest CUDA figures, so that a kernel verified on the host also
+ * launches on a GPU. */
+#include "target.h"
+
+#include <string.h>
+
+enum { KIB = 1024 };
+
+#define CUDA_COMMON                                                                     \
+  .lang = TGT_CUDA, .max_threads = 1024, .max_block = {1024, 1024, 64},                 \
+  .max_grid = {2147483647, 65535, 65535}, .warp_size = 32, .static_shared = 48 * KIB
+
+static const hdt_target target_table[] = {
+    {.name = "cuda:sm_80", .arch = "sm_80", .sm = 80, CUDA_COMMON, .max_shared = 163 * KIB,
+     .caps = TCAP_MMA | TCAP_LDMATRIX | TCAP_CP_ASYNC},
+    {.name = "cuda:sm_90a", .arch = "sm_90a", .sm = 90, CUDA_COMMON, .max_shared = 227 * KIB,
+     .caps = TCAP_MMA | TCAP_LDMATRIX | TCAP_CP_ASYNC | TCAP_WGMMA | TCAP_TMA},
+    {.name = "host", .arch = "host", .lang = TGT_HOST, .sm = 0, .max_threads = 1024,
+     .max_block = {1024, 1024, 64}, .max_grid = {2147483647, 65535, 65535}, .warp_size = 32,
+     .static_shared = 48 * KIB, .max_shared = 227 * KIB, .caps = TCAP_NONE},
+};
+
+enum { TARGET_COUNT = sizeof target_table / sizeof *target_table };
+
+const hdt_target *target_default(void) { return &target_table[0]; }
+
+const hdt_target *target_find(const char *name) {
+  if (strcmp(name, "cuda") == 0)
+    return target_default();
+  for (int i = 0; i < TARGET_COUNT; i++)
+    if (strcmp(target_table[i].name, name) == 0)
+      return &target_table[i];
+  return NULL;
+}
+
+const char *target_names(void) { return "cuda, cuda:sm_80, cuda:sm_90a, host"; }
