@@ -1,6 +1,6 @@
 /* mapping.h: the task-mapping algebra (Hidet's spatial, repeat, composition,
  * auto_map), independent of the AST so sema, the lowering and the unit tests
- * share one definition. docs: DESIGN.md, "Task mapping semantics".
+ * share one definition. docs: docs/language.md §6, "Task mappings".
  *
  * Representation. A mapping is a product of atoms, each a spatial or a
  * repeat over the same number of task dimensions (the mapping's rank), with

@@ -1,4 +1,4 @@
-/* test_mapping.c: the task-mapping algebra against DESIGN.md's definitions.
+/* test_mapping.c: the task-mapping algebra against docs/language.md §6.
  *
  * Besides the worked examples, mappings are checked worker by worker
  * against a reference written here straight from the definitions: an atom
@@ -229,7 +229,7 @@ static void check_all(const mapping *m) {
   check_bijective(m);
 }
 
-/* ---- DESIGN.md's examples --------------------------------------------- */
+/* ---- the examples of docs/language.md §6.3 and §6.4 ------------------ */
 
 Test(mapping, design_spatial_times_repeat) {
   mapping m = compose(SPATIAL2(4, 8), REPEAT2(2, 2));
