@@ -15,7 +15,6 @@
  *
  * Scopes are a chain of small arrays: functions have few names, and a linear
  * search is faster than hashing at that size. */
-#define _XOPEN_SOURCE 700
 #include "sema_impl.h"
 
 #include <limits.h>
@@ -23,7 +22,6 @@
 #include <string.h>
 
 #include "builtins.h"
-#include "parse.h"
 
 /* ---- scopes ---- */
 
@@ -169,72 +167,17 @@ void sema_unknown_name(sema *s, span where, const char *what, const char *name) 
 static void sema_module(sema *s, ast_node *module, scope *sc);
 
 
-static bool sema_file_exists(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return false;
-  fclose(f);
-  return true;
-}
-
-/* Search order: the importing file's folder, each -I folder, the stdlib. */
-static char *sema_resolve_import(sema *s, const char *from, const char *path) {
-  if (path[0] == '/')
-    return sema_file_exists(path) ? arena_strdup(s->a, path) : NULL;
-  const char *slash = strrchr(from, '/');
-  char *cand = slash ? arena_printf(s->a, "%.*s/%s", (int)(slash - from), from, path)
-                     : arena_strdup(s->a, path);
-  if (sema_file_exists(cand))
-    return cand;
-  for (int i = 0; i < s->opt->ninclude; i++) {
-    cand = arena_printf(s->a, "%s/%s", s->opt->include_dirs[i], path);
-    if (sema_file_exists(cand))
-      return cand;
-  }
-  if (s->opt->stdlib_dir) {
-    cand = arena_printf(s->a, "%s/%s", s->opt->stdlib_dir, path);
-    if (sema_file_exists(cand))
-      return cand;
-  }
-  return NULL;
-}
-
-static module_entry *sema_find_module(sema *s, const char *key) {
+static module_entry *sema_find_module(sema *s, const ast_node *module) {
   for (int i = 0; i < s->nmods; i++)
-    if (strcmp(s->mods[i].key, key) == 0)
+    if (s->mods[i].module == module)
       return &s->mods[i];
   return NULL;
 }
 
-static char *sema_read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return NULL;
-  size_t cap = 1 << 14, n = 0;
-  char *buf = malloc(cap);
-  while (buf) {
-    n += fread(buf + n, 1, cap - n, f);
-    if (n < cap || cap >= ((size_t)1 << 30))
-      break;
-    char *bigger = realloc(buf, cap * 2);
-    if (!bigger) {
-      free(buf);
-      buf = NULL;
-      break;
-    }
-    buf = bigger;
-    cap *= 2;
-  }
-  fclose(f);
-  *len = n;
-  return buf;
-}
-
-static module_entry *sema_add_module(sema *s, const char *key, ast_node *module) {
+static module_entry *sema_add_module(sema *s, ast_node *module) {
   if (s->nmods == s->capmods)
     s->mods = sema_grow(s->mods, &s->capmods, sizeof *s->mods);
   module_entry *e = &s->mods[s->nmods++];
-  e->key = key;
   e->module = module;
   e->scope = arena_alloc(s->a, sizeof *e->scope);
   e->scope->parent = s->builtins;
@@ -243,39 +186,18 @@ static module_entry *sema_add_module(sema *s, const char *key, ast_node *module)
   return e;
 }
 
-/* Loads, checks and returns the scope of an imported file; NULL after an
- * error. Its declarations (not its own imports) become visible. */
-static scope *sema_import(sema *s, ast_node *imp, const char *from) {
-  char *path = sema_resolve_import(s, from, imp->import.path);
-  if (!path) {
-    diag_error(s->d, imp->span, "cannot find '%s' (searched next to '%s', the -I folders and the standard library)",
-               imp->import.path, from);
+/* Checks (once) and returns the scope of an imported module; NULL for an
+ * import that the loader could not resolve (it said why). Its declarations
+ * (not its own imports) become visible. */
+static scope *sema_import(sema *s, ast_node *imp) {
+  ast_node *module = imp->import.module;
+  if (!module)
     return NULL;
-  }
-  char *real = realpath(path, NULL);
-  const char *key = real ? arena_strdup(s->a, real) : path;
-  free(real);
-  module_entry *e = sema_find_module(s, key);
-  if (e && e->in_progress) {
-    diag_error(s->d, imp->span, "import cycle: '%s' imports itself through the chain of imports", imp->import.path);
-    for (int i = 0; i < s->nstack; i++)
-      diag_note(s->d, imp->span, "%s '%s'", i == 0 ? "chain starts at" : "which imports", s->import_stack[i]);
-    return NULL;
-  }
-  if (e)
-    return e->scope;
-  size_t len = 0;
-  char *text = sema_read_file(path, &len);
-  if (!text || len >= UINT32_MAX) {
-    diag_error(s->d, imp->span, "cannot read '%s'", path);
-    free(text);
-    return NULL;
-  }
-  uint32_t file = diag_add_source(s->d, path, text, len);
-  free(text);
-  ast_node *module = parse_file(s->a, s->d, file);
+  module_entry *e = sema_find_module(s, module);
+  if (e) /* in progress only on a cycle, which the loader cut already */
+    return e->in_progress ? NULL : e->scope;
   /* The table may move while the import is checked: keep its index. */
-  int idx = (int)(sema_add_module(s, key, module) - s->mods);
+  int idx = (int)(sema_add_module(s, module) - s->mods);
   scope *sc = s->mods[idx].scope;
   sema_module(s, module, sc);
   s->mods[idx].in_progress = false;
@@ -310,15 +232,11 @@ static void sema_const(sema *s, ast_node *d) {
 static void sema_module(sema *s, ast_node *module, scope *sc) {
   scope *saved = s->cur;
   s->cur = sc;
-  if (s->nstack < 64) {
-    s->import_stack = realloc(s->import_stack, (size_t)(s->nstack + 1) * sizeof *s->import_stack);
-    s->import_stack[s->nstack++] = module->module.path;
-  }
   for (int i = 0; i < module->module.decls.len; i++) {
     ast_node *d = module->module.decls.items[i];
     if (d->kind != AST_IMPORT)
       continue;
-    scope *imported = sema_import(s, d, module->module.path);
+    scope *imported = sema_import(s, d);
     if (!imported)
       continue;
     /* Only what the imported file declares itself, not what it imports. */
@@ -340,7 +258,6 @@ static void sema_module(sema *s, ast_node *module, scope *sc) {
     else if (d->kind == AST_FUNC && !d->sym->checked && !d->sym->checking)
       sema_func(s, d);
   }
-  s->nstack--;
   s->cur = saved;
 }
 
@@ -364,30 +281,26 @@ static void sema_fini(sema *s) {
   for (int i = 0; i < s->nmods; i++)
     free(s->mods[i].scope->syms);
   free(s->mods);
-  free(s->import_stack);
   free(s->funcs);
 }
 
-program *sema_check(arena *a, diag_ctx *d, const sema_options *opt, ast_node *main_module) {
-  sema s = {.a = a, .d = d, .opt = opt};
+program *sema_check(arena *a, diag_ctx *d, const sema_options *opt, const loaded_program *lp) {
+  sema s = {.a = a, .d = d, .opt = opt, .defines = lp->defines, .ndefines = lp->ndefines};
   s.builtins = sema_builtin_scope(&s);
   s.prog = arena_alloc(a, sizeof *s.prog);
-  s.prog->main = main_module;
-  char *real = realpath(main_module->module.path, NULL);
-  const char *key = real ? arena_strdup(a, real) : main_module->module.path;
-  free(real);
-  module_entry *e = sema_add_module(&s, key, main_module);
+  s.prog->main = lp->main;
+  module_entry *e = sema_add_module(&s, lp->main);
   scope *sc = e->scope;
-  sema_module(&s, main_module, sc);
+  sema_module(&s, lp->main, sc);
   s.mods[0].in_progress = false;
-  for (int i = 0; i < opt->ndefines; i++) {
+  for (int i = 0; i < lp->ndefines; i++) {
     bool used = false;
     for (int j = 0; j < s.nfuncs && !used; j++)
       for (int k = 0; k < s.funcs[j]->func.generics.len && !used; k++)
-        used = strcmp(s.funcs[j]->func.generics.items[k]->generic.name, opt->defines[i].name) == 0;
+        used = strcmp(s.funcs[j]->func.generics.items[k]->generic.name, lp->defines[i].name) == 0;
     span nowhere = {UINT32_MAX, 0, 0};
     if (!used)
-      diag_warning(d, nowhere, "-D %s names no generic parameter", opt->defines[i].name);
+      diag_warning(d, nowhere, "-D %s names no generic parameter", lp->defines[i].name);
   }
   program *p = s.prog;
   p->nmodules = s.nmods;

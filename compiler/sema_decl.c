@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "builtins.h"
-#include "parse.h"
 
 /* ---- types written in the source ---- */
 
@@ -86,19 +85,19 @@ type *sema_type(sema *s, ast_node *t, mem_space dflt_space) {
 
 /* ---- functions and kernels ---- */
 
-static const sema_define *sema_find_define(sema *s, const char *name) {
-  for (int i = s->opt->ndefines - 1; i >= 0; i--)
-    if (strcmp(s->opt->defines[i].name, name) == 0)
-      return &s->opt->defines[i];
+/* The last -D of a name wins (the loader parsed only that one). */
+static const loaded_define *sema_find_define(sema *s, const char *name) {
+  for (int i = s->ndefines - 1; i >= 0; i--)
+    if (strcmp(s->defines[i].name, name) == 0)
+      return &s->defines[i];
   return NULL;
 }
 
-/* The value of -D NAME=TEXT: TEXT is parsed and evaluated as a constant
- * expression in a source of its own named "-D NAME". */
-static value *sema_define_value(sema *s, const sema_define *def, type *t) {
-  char *name = arena_printf(s->a, "-D %s", def->name);
-  uint32_t file = diag_add_source(s->d, name, def->value, strlen(def->value));
-  ast_node *e = parse_expr(s->a, s->d, file);
+/* The value of -D NAME=TEXT: the loader parsed TEXT (NULL after a syntax
+ * error it reported); it is evaluated as a constant expression with only
+ * the builtins in scope, converted to the parameter's type. */
+static value *sema_define_value(sema *s, const loaded_define *def, type *t) {
+  ast_node *e = def->value;
   if (!e)
     return NULL;
   scope *saved = s->cur;
@@ -121,7 +120,7 @@ static void sema_generics(sema *s, ast_node *f) {
       t = sema_error_type();
     }
     symbol *sym = sema_declare(s, SYM_GENERIC, g->generic.name, t, g);
-    const sema_define *def = sema_find_define(s, g->generic.name);
+    const loaded_define *def = sema_find_define(s, g->generic.name);
     if (g->generic.value) {
       value *dv = sema_const_expr(s, g->generic.value, t, "a generic parameter's default");
       if (dv && !sema_is_error(t))

@@ -22,10 +22,9 @@ typedef struct scope {
 } scope;
 
 typedef struct module_entry {
-  const char *key;   /* real path */
   ast_node *module;
   scope *scope;
-  bool in_progress;  /* on the import stack: importing it again is a cycle */
+  bool in_progress;  /* being checked (its imports first) */
 } module_entry;
 
 typedef struct sema {
@@ -37,8 +36,8 @@ typedef struct sema {
   program *prog;
   module_entry *mods;
   int nmods, capmods;
-  const char **import_stack;
-  int nstack;
+  const loaded_define *defines; /* -D, parsed by the loader */
+  int ndefines;
   /* the function being checked */
   ast_node *func;
   int64_t block_threads; /* product of the block dims, -1 if unknown */
