@@ -1,6 +1,7 @@
 /* main.c: the hdtc driver. It reads as the pipeline:
  *
  *     load the source -> parse  [--emit=ast]
+ *                     -> load imports, parse -D values (loader.c)
  *                     -> check   [--emit=sema] (names, types, constants, mappings)
  *
  * --explain-mapping EXPR evaluates one task-mapping expression and prints
@@ -15,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "arena.h"
 #include "ast.h"
