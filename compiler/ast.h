@@ -81,7 +81,9 @@ struct ast_node {
   struct value *cval;
   union {
     struct { ast_list decls; const char *path; } module;
-    struct { const char *path; } import;
+    /* module: set by the loader, the imported module; NULL when the file
+     * is missing, unreadable or closes an import cycle (reported there). */
+    struct { const char *path; ast_node *module; } import;
     /* const NAME [: type] = value; */
     struct { const char *name; ast_node *type, *value; } konst;
     /* fn / kernel: generics, params, return type (fn), launch clauses (kernel) */

@@ -1,6 +1,7 @@
 /* main.c: the hdtc driver. It reads as the pipeline:
  *
  *     load the source -> parse  [--emit=ast]
+ *                     -> load imports, parse -D values (loader.c)
  *                     -> check   [--emit=sema] (names, types, constants, mappings)
  *
  * --explain-mapping EXPR evaluates one task-mapping expression and prints
@@ -15,12 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "arena.h"
 #include "ast.h"
 #include "diag.h"
 #include "emit.h"
+#include "loader.h"
 #include "lower.h"
 #include "mapping.h"
 #include "parse.h"
@@ -39,7 +40,7 @@ typedef struct options {
   const char *explain; /* --explain-mapping EXPR */
   const char *includes[MAIN_MAX_FLAGS];
   int ninclude;
-  sema_define defines[MAIN_MAX_FLAGS];
+  loader_define defines[MAIN_MAX_FLAGS];
   int ndefines;
   long long shared_budget; /* -1: the target's static limit */
   const hdt_target *machine;
@@ -91,7 +92,7 @@ static int main_parse_path_flag(int argc, char **argv, int *i, options *opt) {
     fprintf(stderr, "hdtc: error: '-D %s' must have the form NAME=VALUE\n", val);
     return 1;
   }
-  sema_define *d = &opt->defines[opt->ndefines++];
+  loader_define *d = &opt->defines[opt->ndefines++];
   d->name = strndup(val, (size_t)(eq - val));
   d->value = eq + 1;
   return 0;
@@ -170,63 +171,6 @@ static int main_parse_args(int argc, char **argv, options *opt) {
   return 0;
 }
 
-/* Reads a whole stream; returns a malloc'd buffer or NULL (errno set). */
-static char *main_read_stream(FILE *in, size_t *len) {
-  size_t cap = 1 << 16, n = 0;
-  char *buf = malloc(cap);
-  while (buf) {
-    n += fread(buf + n, 1, cap - n, in);
-    if (n < cap)
-      break;
-    char *bigger = cap < ((size_t)1 << 32) ? realloc(buf, cap * 2) : NULL;
-    if (!bigger) {
-      free(buf);
-      errno = EFBIG;
-      return NULL;
-    }
-    buf = bigger;
-    cap *= 2;
-  }
-  if (buf && ferror(in)) {
-    free(buf);
-    return NULL;
-  }
-  *len = n;
-  return buf;
-}
-
-/* Loads the input into the source table; false (and a reported error) when
- * it is missing, unreadable, a directory or too large. */
-static bool main_load_input(diag_ctx *d, const char *path, uint32_t *file) {
-  bool from_stdin = strcmp(path, "-") == 0;
-  FILE *in = from_stdin ? stdin : fopen(path, "rb");
-  if (!in) {
-    diag_error_noloc(d, "cannot open '%s': %s", path, strerror(errno));
-    return false;
-  }
-  struct stat st;
-  if (!from_stdin && fstat(fileno(in), &st) == 0 && S_ISDIR(st.st_mode)) {
-    diag_error_noloc(d, "cannot read '%s': it is a directory", path);
-    fclose(in);
-    return false;
-  }
-  size_t len = 0;
-  errno = 0;
-  char *text = main_read_stream(in, &len);
-  int err = errno;
-  if (!from_stdin)
-    fclose(in);
-  if (!text || len >= UINT32_MAX) {
-    diag_error_noloc(d, "cannot read '%s': %s", path,
-                     text ? "larger than 4 GiB" : strerror(err ? err : EIO));
-    free(text);
-    return false;
-  }
-  *file = diag_add_source(d, from_stdin ? "<stdin>" : path, text, len);
-  free(text);
-  return true;
-}
-
 /* FILE.hdt -> FILE.cu (or FILE.c) in the current folder, as a C compiler
  * writes FILE.o; "<stdin>" gives out.cu. */
 static const char *main_output_name(const options *opt, arena *a) {
@@ -281,23 +225,25 @@ static int main_explain(const options *opt, diag_ctx *d, arena *a) {
 }
 
 static int main_compile(const options *opt, diag_ctx *d, arena *a) {
-  uint32_t file;
-  if (!main_load_input(d, opt->input, &file))
+  ast_node *module = loader_load_main(a, d, opt->input);
+  if (!module)
     return 1;
-  ast_node *module = parse_file(a, d, file);
   if (opt->emit == EMIT_AST) {
     ast_dump(stdout, d, module);
     return d->nerrors ? 1 : 0;
   }
   if (d->nerrors) /* no checking of a tree with syntax errors: it would only add noise */
     return 1;
-  sema_options so = {
+  loader_options lo = {
       .include_dirs = opt->includes, .ninclude = opt->ninclude,
-      .defines = opt->defines, .ndefines = opt->ndefines,
-      .shared_budget = opt->shared_budget >= 0 ? opt->shared_budget : opt->machine->static_shared,
-      .stdlib_dir = HDT_STDLIB_DIR, .target = opt->machine,
+      .defines = opt->defines, .ndefines = opt->ndefines, .stdlib_dir = HDT_STDLIB_DIR,
   };
-  program *prog = sema_check(a, d, &so, module);
+  loaded_program *loaded = loader_load_program(a, d, &lo, module);
+  sema_options so = {
+      .shared_budget = opt->shared_budget >= 0 ? opt->shared_budget : opt->machine->static_shared,
+      .target = opt->machine,
+  };
+  program *prog = sema_check(a, d, &so, loaded);
   if (opt->emit == EMIT_SEMA) {
     sema_dump(stdout, d, prog);
     return d->nerrors ? 1 : 0;

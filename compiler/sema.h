@@ -1,8 +1,8 @@
 /* sema.h: semantic analysis of a parsed program.
  *
- * sema resolves names (scopes, imports), gives every expression a type,
- * evaluates compile-time constants (consts, generic parameters, shapes, task
- * mappings), and runs the checks that make a kernel safe to lower: tensor
+ * sema resolves names (scopes, and the imports that the loader resolved),
+ * gives every expression a type, evaluates compile-time constants (consts,
+ * generic parameters, shapes, task mappings), and runs the checks that make a kernel safe to lower: tensor
  * indexing, mapping loops, distributed local tensors, barrier uniformity
  * (uniform.c) and the shared-memory budget. Results are stored on the AST
  * (ty, sym, cval) for the later stages. */
@@ -15,6 +15,7 @@
 #include "arena.h"
 #include "ast.h"
 #include "diag.h"
+#include "loader.h"
 #include "target.h"
 #include "types.h"
 
@@ -40,19 +41,9 @@ typedef struct symbol {
   bool checking, checked; /* SYM_FUNC: where sema is with its body */
 } symbol;
 
-typedef struct sema_define {
-  const char *name;
-  const char *value; /* the text after '=' */
-} sema_define;
-
 typedef struct sema_options {
-  const char *const *include_dirs; /* -I, in order */
-  int ninclude;
-  const sema_define *defines; /* -D */
-  int ndefines;
   int64_t shared_budget;     /* bytes of static shared memory per block */
-  const char *stdlib_dir;
-  const hdt_target *target;  /* block-size limits */
+  const hdt_target *target;  /* block-size limits; NULL: target_default() */
 } sema_options;
 
 /* A checked program: the main module and every module it imports, and the
@@ -65,10 +56,10 @@ typedef struct program {
   int nfuncs;
 } program;
 
-/* Checks the main module (already parsed into file main_file) and what it
- * imports; errors go to d. Returns the program even when errors were
- * reported, so that --emit=sema can show what was understood. */
-program *sema_check(arena *a, diag_ctx *d, const sema_options *opt, ast_node *main_module);
+/* Checks a loaded program (loader.h: every module parsed, imports resolved,
+ * -D values parsed); errors go to d. Returns the program even when errors
+ * were reported, so that --emit=sema can show what was understood. */
+program *sema_check(arena *a, diag_ctx *d, const sema_options *opt, const loaded_program *lp);
 
 /* Evaluates a standalone expression (for --explain-mapping), with only the
  * builtins in scope. Returns NULL after reporting an error. */

@@ -1,5 +1,5 @@
 /* test_sema.c: the front end driven from C (diag_add_source, parse_file,
- * sema_check), checking what sema leaves on the AST (types and constant
+ * loader_load_program, sema_check), checking what sema leaves on the AST (types and constant
  * values, cval) and what it reports (error counts, exact messages with
  * their file:line:col).
  *
@@ -46,15 +46,23 @@ static const char *output(void) {
   return out_buf ? out_buf : "";
 }
 
-/* Parses and checks src with the given options; the source must parse. */
-static program *check_with(const char *src, const sema_options *opt) {
+/* Parses, loads (loader.h: imports, -D values) and checks src with the
+ * given options; the source must parse. */
+static program *check_loaded(const char *src, const sema_options *opt, const loader_options *lo) {
   uint32_t f = diag_add_source(&D, "t.hdt", src, strlen(src));
   ast_node *m = parse_file(A, &D, f);
   cr_assert_not_null(m);
   cr_assert_eq(D.nerrors, 0, "syntax errors in the test source:\n%s", output());
-  P = sema_check(A, &D, opt, m);
+  loaded_program *lp = loader_load_program(A, &D, lo, m);
+  cr_assert_not_null(lp);
+  P = sema_check(A, &D, opt, lp);
   cr_assert_not_null(P, "sema_check returns the program, also after errors");
   return P;
+}
+
+static program *check_with(const char *src, const sema_options *opt) {
+  static const loader_options lo = {0};
+  return check_loaded(src, opt, &lo);
 }
 
 static program *check(const char *src) {
@@ -430,9 +438,10 @@ Test(sema, generic_default_and_define) {
 }
 
 Test(sema, define_overrides_the_default) {
-  static const sema_define defs[] = {{"BM", "2 * 64"}, {"S", "2"}};
-  sema_options opt = {.shared_budget = 48 * 1024, .defines = defs, .ndefines = 2};
-  check_with("kernel k<BM: i32 = 64, S: f32 = 0.5>(x: f32[BM]) grid(1) block(BM) { }\n", &opt);
+  static const loader_define defs[] = {{"BM", "2 * 64"}, {"S", "2"}};
+  sema_options opt = {.shared_budget = 48 * 1024};
+  loader_options lo = {.defines = defs, .ndefines = 2};
+  check_loaded("kernel k<BM: i32 = 64, S: f32 = 0.5>(x: f32[BM]) grid(1) block(BM) { }\n", &opt, &lo);
   cr_assert_eq(D.nerrors, 0, "%s", output());
   cr_assert_eq(D.nwarnings, 0, "%s", output());
   cr_assert_eq(generic_value("k", 0)->kind, VAL_INT);
@@ -442,9 +451,10 @@ Test(sema, define_overrides_the_default) {
 }
 
 Test(sema, define_naming_nothing_warns) {
-  static const sema_define defs[] = {{"BN", "3"}};
-  sema_options opt = {.shared_budget = 48 * 1024, .defines = defs, .ndefines = 1};
-  check_with("kernel k<BM: i32 = 64>(x: f32[4]) grid(1) block(BM) { }\n", &opt);
+  static const loader_define defs[] = {{"BN", "3"}};
+  sema_options opt = {.shared_budget = 48 * 1024};
+  loader_options lo = {.defines = defs, .ndefines = 1};
+  check_loaded("kernel k<BM: i32 = 64>(x: f32[4]) grid(1) block(BM) { }\n", &opt, &lo);
   cr_assert_eq(D.nerrors, 0, "%s", output());
   cr_assert_eq(D.nwarnings, 1, "%s", output());
   cr_assert_not_null(strstr(output(), "warning: -D BN names no generic parameter"), "%s", output());
