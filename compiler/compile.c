@@ -412,8 +412,11 @@ static hdtc_status compile_instances(hdtc_compilation *c, uint32_t file) {
       fprintf(c->out_stream, "instance %s = %s\n", in->symbol, in->kernel);
       sema_dump(c->out_stream, &c->d, prog);
     }
-    if (c->d.nerrors)
+    if (c->d.nerrors) {
+      span nowhere = {UINT32_MAX, 0, 0}; /* printed as "hdtc: note: " */
+      diag_note(&c->d, nowhere, "in instance '%s' of kernel '%s'", in->symbol, in->kernel);
       return HDTC_ERROR_COMPILE;
+    }
     if (c->emit == COMPILE_SEMA)
       continue;
     if (!instance_merge_add(m, &c->d, in, ir_lower(c->a, prog, c->target)))
