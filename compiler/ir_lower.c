@@ -670,8 +670,6 @@ static void lw_block(lower *L, const ast_node *n, ir_block *out) {
 
 /* ---- functions ---- */
 
-static void lw_prune(ir_func *f);
-
 static void lw_launch(lower *L, const ast_node *decl, ir_func *f) {
   for (int i = 0; i < decl->func.launch.len; i++) {
     const ast_node *l = decl->func.launch.items[i];
@@ -710,82 +708,7 @@ static ir_func *lw_func(lower *L, const ast_node *decl, ir_func *f) {
   if (f->is_kernel)
     lw_launch(L, decl, f);
   lw_block(L, decl->func.body, &f->body);
-  lw_prune(f);
   return f;
-}
-
-/* ---- dead declarations ---- */
-
-/* Mapping loops bind every coordinate, and a body often uses only some:
- * declarations of unused scalars with side-effect-free initial values are
- * dropped, so that nvcc has nothing to warn about. */
-static void lw_count_block(const ir_block *b, int *uses);
-
-static void lw_count_stmt(const ir_stmt *s, int *uses) {
-  switch (s->kind) {
-  case IR_DECL: ir_count_reads(s->decl.init, uses); return;
-  case IR_ASSIGN: uses[s->assign.var->id]++; ir_count_reads(s->assign.value, uses); return;
-  case IR_STORE: uses[s->store.var->id]++; ir_count_reads(s->store.offset, uses); ir_count_reads(s->store.value, uses); return;
-  case IR_IF: ir_count_reads(s->if_.cond, uses); lw_count_block(&s->if_.then, uses); lw_count_block(&s->if_.els, uses); return;
-  case IR_FOR:
-    uses[s->for_.var->id]++;
-    ir_count_reads(s->for_.start, uses); ir_count_reads(s->for_.cond, uses); ir_count_reads(s->for_.step, uses);
-    lw_count_block(&s->for_.body, uses);
-    return;
-  case IR_WHILE: ir_count_reads(s->while_.cond, uses); lw_count_block(&s->while_.body, uses); return;
-  case IR_RETURN: ir_count_reads(s->ret.value, uses); return;
-  case IR_EVAL: ir_count_reads(s->eval.expr, uses); return;
-  case IR_BLOCK: lw_count_block(&s->block, uses); return;
-  default: return;
-  }
-}
-
-static void lw_count_block(const ir_block *b, int *uses) {
-  for (int i = 0; i < b->len; i++)
-    lw_count_stmt(b->stmts[i], uses);
-}
-
-static bool lw_prune_block(ir_block *b, const int *uses);
-
-static bool lw_prune_stmt(ir_stmt *s, const int *uses) {
-  switch (s->kind) {
-  case IR_IF: return lw_prune_block(&s->if_.then, uses) | lw_prune_block(&s->if_.els, uses);
-  case IR_FOR: return lw_prune_block(&s->for_.body, uses);
-  case IR_WHILE: return lw_prune_block(&s->while_.body, uses);
-  case IR_BLOCK: return lw_prune_block(&s->block, uses);
-  default: return false;
-  }
-}
-
-static bool lw_prune_block(ir_block *b, const int *uses) {
-  bool changed = false;
-  int kept = 0;
-  for (int i = 0; i < b->len; i++) {
-    ir_stmt *s = b->stmts[i];
-    if (s->kind == IR_DECL && uses[s->decl.var->id] == 0 && (!s->decl.init || ir_pure(s->decl.init))) {
-      changed = true;
-      continue;
-    }
-    changed |= lw_prune_stmt(s, uses);
-    b->stmts[kept++] = s;
-  }
-  b->len = kept;
-  return changed;
-}
-
-static void lw_prune(ir_func *f) {
-  int *uses = calloc(f->nvars > 0 ? (size_t)f->nvars : 1, sizeof *uses);
-  if (!uses)
-    return;
-  bool changed = true;
-  while (changed) {
-    memset(uses, 0, (size_t)f->nvars * sizeof *uses);
-    for (int i = 0; i < f->nparams; i++)
-      uses[f->params[i]->id]++; /* parameters stay, used or not */
-    lw_count_block(&f->body, uses);
-    changed = lw_prune_block(&f->body, uses);
-  }
-  free(uses);
 }
 
 /* Callees before callers, so that emitters need no prototypes. */

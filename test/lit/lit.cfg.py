@@ -16,7 +16,8 @@
 #   %srcroot         the repository root
 #   %nvcc            nvcc, when found (feature `nvcc`)
 #   not              LLVM's `not` (fails when the command crashes; see below)
-# Features for REQUIRES/UNSUPPORTED: asan (sanitizer build), nvcc, gpu.
+# Features for REQUIRES/UNSUPPORTED: asan (sanitizer build), nvcc, gpu,
+# emit-ir-passes (hdtc --emit=ir:NAME dumps the IR after pass NAME).
 
 import os
 import shutil
@@ -59,6 +60,10 @@ for _var, _opts in (("ASAN_OPTIONS", config.asan_options),
                     ("UBSAN_OPTIONS", config.ubsan_options)):
     _user = os.environ.get(_var, "")
     config.environment[_var] = _opts + (":" + _user if _user else "")
+
+# hdtc runs the passes of compiler/passes.def as a pipeline and can dump the
+# IR after each (--emit=ir:NAME): golden tests of one pass require this.
+config.available_features.add("emit-ir-passes")
 
 # -------------------------------------------------------------- substitutions
 _cc = config.cc
