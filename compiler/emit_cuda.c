@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "emit.h"
+#include "reserved.h"
 
 enum {
   CU_PREC_SELECT = 3,
@@ -61,36 +62,6 @@ typedef struct cu_emitter {
 enum { CU_STATIC_SMEM_LIMIT = 48 * 1024, CU_SMEM_ALIGN = 16 };
 
 /* ---- names ---- */
-
-/* Names a device function or kernel symbol must not take: C++ keywords and
- * alternative tokens, the types and macros the generated code spells, CUDA's
- * built-in variables, and the namespace. Names starting with hdt_ and names
- * containing __ are avoided separately. */
-static const char *const cu_reserved[] = {
-    "alignas", "alignof", "and", "and_eq", "asm", "auto", "bitand", "bitor", "bool", "break",
-    "case", "catch", "char", "char8_t", "char16_t", "char32_t", "class", "compl", "concept",
-    "const", "consteval", "constexpr", "constinit", "const_cast", "continue", "co_await",
-    "co_return", "co_yield", "decltype", "default", "delete", "do", "double", "dynamic_cast",
-    "else", "enum", "explicit", "export", "extern", "false", "float", "for", "friend", "goto",
-    "if", "inline", "int", "long", "mutable", "namespace", "new", "noexcept", "not", "not_eq",
-    "nullptr", "operator", "or", "or_eq", "private", "protected", "public", "register",
-    "reinterpret_cast", "requires", "return", "short", "signed", "sizeof", "static",
-    "static_assert", "static_cast", "struct", "switch", "template", "this", "thread_local",
-    "throw", "true", "try", "typedef", "typeid", "typename", "union", "unsigned", "using",
-    "virtual", "void", "volatile", "wchar_t", "while", "xor", "xor_eq", "restrict",
-    "int8_t", "int16_t", "int32_t", "int64_t", "uint8_t", "uint16_t", "uint32_t", "uint64_t",
-    "size_t", "dim3", "cudaStream_t", "INT64_C", "UINT64_C", "NULL", "INFINITY", "NAN",
-    "threadIdx", "blockIdx", "blockDim", "gridDim", "warpSize", "std", "main",
-};
-
-static bool cu_is_reserved(const char *name) {
-  if (strncmp(name, "hdt_", 4) == 0 || strstr(name, "__") || (name[0] == '_' && name[1] >= 'A' && name[1] <= 'Z'))
-    return true;
-  for (size_t i = 0; i < sizeof cu_reserved / sizeof *cu_reserved; i++)
-    if (strcmp(cu_reserved[i], name) == 0)
-      return true;
-  return false;
-}
 
 static char *cu_xmalloc(size_t n) {
   char *r = malloc(n);
@@ -167,7 +138,7 @@ static void cu_assign_names(cu_emitter *E) {
     const ir_func *f = p->funcs[i];
     if (f->is_kernel)
       continue;
-    if (!cu_is_reserved(f->name)) {
+    if (!reserved_cuda_name(f->name)) {
       E->fn_name[i] = f->name;
       continue;
     }
@@ -181,11 +152,11 @@ static void cu_assign_names(cu_emitter *E) {
     if (!f->is_kernel)
       continue;
     char *base = cu_safe_name(f->name, "_kernel");
-    if (!cu_is_reserved(f->name)) { /* keep the name as written (a_b_, not a_b) */
+    if (!reserved_cuda_name(f->name)) { /* keep the name as written (a_b_, not a_b) */
       free(base);
       base = cu_xmalloc(strlen(f->name) + 8);
       sprintf(base, "%s_kernel", f->name);
-      if (cu_is_reserved(base)) {
+      if (reserved_cuda_name(base)) {
         free(base);
         base = cu_safe_name(f->name, "_kernel");
       }

@@ -70,6 +70,7 @@
 #include <string.h>
 
 #include "emit.h"
+#include "reserved.h"
 
 enum {
   HX_PREC_SELECT = 3,
@@ -344,55 +345,6 @@ static void hx_count_block(int *reads, const ir_block *b) {
 
 /* ---- device functions: names, the dim3 values they need, side effects ---- */
 
-/* Names a static function in the output must not take: C keywords, the
- * types and macros the output spells, and the C library functions that GCC
- * and Clang know as builtins (defining one with another type is an error
- * under -Werror). Names starting with hdt_ or containing __ are avoided
- * separately. */
-static const char *const hx_reserved[] = {
-    "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else",
-    "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long", "register",
-    "restrict", "return", "short", "signed", "sizeof", "static", "struct", "switch", "typedef",
-    "union", "unsigned", "void", "volatile", "while", "bool", "true", "false", "main",
-    "int8_t", "int16_t", "int32_t", "int64_t", "uint8_t", "uint16_t", "uint32_t", "uint64_t",
-    "size_t", "ptrdiff_t", "NULL", "INT64_C", "UINT64_C", "offsetof", "asm", "typeof",
-    "threadIdx", "blockIdx", "blockDim", "gridDim", "tid", "done", "xchg", "frame",
-    "abs", "labs", "llabs", "div", "malloc", "calloc", "realloc", "free", "exit", "abort",
-    "atoi", "atol", "strtol", "qsort", "bsearch", "memcpy", "memmove", "memset", "memcmp",
-    "memchr", "strlen", "strcpy", "strncpy", "strcat", "strncat", "strcmp", "strncmp",
-    "strchr", "strrchr", "strstr", "strdup", "printf", "fprintf", "sprintf", "snprintf",
-    "puts", "putchar", "fputs", "fputc", "scanf", "sscanf", "isalpha", "isdigit", "isspace",
-    "toupper", "tolower", "alloca", "signbit", "isnan", "isinf", "isfinite", "fpclassify",
-    "gamma", "j0", "j1", "jn", "y0", "y1", "yn", "exp10", "pow10", "sincos", "significand",
-    "drem", "finite", "scalb",
-};
-
-/* <math.h> functions, also reserved with an f or l suffix. */
-static const char *const hx_math[] = {
-    "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "cbrt", "ceil", "copysign",
-    "cos", "cosh", "erf", "erfc", "exp", "exp2", "expm1", "fabs", "fdim", "floor", "fma",
-    "fmax", "fmin", "fmod", "frexp", "hypot", "ilogb", "ldexp", "lgamma", "llrint", "llround",
-    "log", "log10", "log1p", "log2", "logb", "lrint", "lround", "modf", "nan", "nearbyint",
-    "nextafter", "nexttoward", "pow", "remainder", "remquo", "rint", "round", "scalbln",
-    "scalbn", "sin", "sinh", "sqrt", "tan", "tanh", "tgamma", "trunc",
-};
-
-static bool hx_is_reserved(const char *name) {
-  if (strncmp(name, "hdt_", 4) == 0 || strstr(name, "__") || (name[0] == '_' && name[1] >= 'A' && name[1] <= 'Z'))
-    return true;
-  for (size_t i = 0; i < sizeof hx_reserved / sizeof *hx_reserved; i++)
-    if (strcmp(hx_reserved[i], name) == 0)
-      return true;
-  size_t len = strlen(name);
-  for (size_t i = 0; i < sizeof hx_math / sizeof *hx_math; i++) {
-    size_t m = strlen(hx_math[i]);
-    if (strncmp(hx_math[i], name, m) == 0 &&
-        (len == m || (len == m + 1 && (name[m] == 'f' || name[m] == 'l'))))
-      return true;
-  }
-  return false;
-}
-
 /* Is `name` a function's C name, a kernel's, or a variable's anywhere (a
  * variable would hide a function of that name)? */
 static bool hx_name_taken(const hx_emitter *E, const char *name) {
@@ -410,7 +362,7 @@ static bool hx_name_taken(const hx_emitter *E, const char *name) {
 static void hx_assign_names(hx_emitter *E) {
   for (int i = 0; i < E->p->nfuncs; i++) {
     const ir_func *f = E->p->funcs[i];
-    if (f->is_kernel || !hx_is_reserved(f->name)) {
+    if (f->is_kernel || !reserved_host_name(f->name)) {
       E->fn_name[i] = f->name; /* a kernel's name is its C ABI */
       continue;
     }
