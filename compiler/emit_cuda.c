@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "emit.h"
+#include "passes.h"
 #include "reserved.h"
 
 enum {
@@ -48,18 +49,11 @@ typedef struct cu_emitter {
   bool *called;             /* referenced by a call or a grid expression */
   int *reads;               /* per variable id of the current function */
   bool host;                /* printing host code: calls are namespace-qualified */
-  int64_t *smem_offset;     /* per variable id: its offset in dynamic shared memory */
-  int64_t *smem_bytes;      /* per p->funcs[i]: dynamic shared memory bytes, 0: static */
-  bool **written;           /* per p->funcs[i], per variable id: a tensor stored into */
+  bool dynamic_smem;        /* the kernel being printed has its shared arrays in hdt_smem */
   int *assigns;             /* per variable id of the current function: IR_ASSIGNs to it */
   int scanning;             /* index of the function cu_scan_program is in */
   bool forward_calls;       /* a function calls one emitted after it: prototypes first */
 } cu_emitter;
-
-/* Static __shared__ arrays may take 48 KiB per block; a kernel that needs
- * more (sema allows up to --max-shared-memory) gets its shared arrays carved
- * from dynamic shared memory, which the wrapper opts in to. */
-enum { CU_STATIC_SMEM_LIMIT = 48 * 1024, CU_SMEM_ALIGN = 16 };
 
 /* ---- names ---- */
 
@@ -308,97 +302,6 @@ static void cu_count_reads(cu_emitter *E, const ir_func *f) {
   cu_scan_block(E, &f->body, false);
 }
 
-/* A tensor parameter is written when the function stores into it, or
- * passes it to a function that writes its parameter (then a const pointer
- * could not be passed on). ir_var.written covers the first; the second is
- * propagated here over the calls, to a fixed point for recursion. */
-static bool cu_propagate_expr(cu_emitter *E, bool *written, const ir_expr *e);
-
-static bool cu_propagate_args(cu_emitter *E, bool *written, const ir_expr *e) {
-  bool changed = false;
-  for (int i = 0; i < e->call.nargs; i++)
-    changed |= cu_propagate_expr(E, written, e->call.args[i]);
-  if (e->call.fn != IR_FN_USER)
-    return changed;
-  int c = cu_func_index(E, e->call.callee);
-  if (c < 0)
-    return changed;
-  const ir_func *callee = e->call.callee;
-  for (int i = 0; i < e->call.nargs && i < callee->nparams; i++) {
-    const ir_expr *a = e->call.args[i];
-    const ir_var *v = a->kind == IR_VARREF ? a->var : a->kind == IR_LOAD ? a->load.var : NULL;
-    if (v && E->written[c][callee->params[i]->id] && !written[v->id]) {
-      written[v->id] = true;
-      changed = true;
-    }
-  }
-  return changed;
-}
-
-static bool cu_propagate_expr(cu_emitter *E, bool *written, const ir_expr *e) {
-  if (!e)
-    return false;
-  switch (e->kind) {
-  case IR_LOAD: return cu_propagate_expr(E, written, e->load.offset);
-  case IR_UNARY: case IR_CAST: return cu_propagate_expr(E, written, e->op.a);
-  case IR_BINARY: return cu_propagate_expr(E, written, e->op.a) | cu_propagate_expr(E, written, e->op.b);
-  case IR_SELECT:
-    return cu_propagate_expr(E, written, e->select.c) | cu_propagate_expr(E, written, e->select.a) |
-           cu_propagate_expr(E, written, e->select.b);
-  case IR_CALL: return cu_propagate_args(E, written, e);
-  default: return false;
-  }
-}
-
-static bool cu_propagate_block(cu_emitter *E, bool *written, const ir_block *b);
-
-static bool cu_propagate_stmt(cu_emitter *E, bool *written, const ir_stmt *s) {
-  switch (s->kind) {
-  case IR_DECL: return cu_propagate_expr(E, written, s->decl.init);
-  case IR_ASSIGN: return cu_propagate_expr(E, written, s->assign.value);
-  case IR_STORE:
-    return cu_propagate_expr(E, written, s->store.offset) | cu_propagate_expr(E, written, s->store.value);
-  case IR_IF:
-    return cu_propagate_expr(E, written, s->if_.cond) | cu_propagate_block(E, written, &s->if_.then) |
-           cu_propagate_block(E, written, &s->if_.els);
-  case IR_FOR:
-    return cu_propagate_expr(E, written, s->for_.start) | cu_propagate_expr(E, written, s->for_.cond) |
-           cu_propagate_expr(E, written, s->for_.step) | cu_propagate_block(E, written, &s->for_.body);
-  case IR_WHILE:
-    return cu_propagate_expr(E, written, s->while_.cond) | cu_propagate_block(E, written, &s->while_.body);
-  case IR_RETURN: return cu_propagate_expr(E, written, s->ret.value);
-  case IR_EVAL: return cu_propagate_expr(E, written, s->eval.expr);
-  case IR_BLOCK: return cu_propagate_block(E, written, &s->block);
-  default: return false;
-  }
-}
-
-static bool cu_propagate_block(cu_emitter *E, bool *written, const ir_block *b) {
-  bool changed = false;
-  for (int i = 0; i < b->len; i++)
-    changed |= cu_propagate_stmt(E, written, b->stmts[i]);
-  return changed;
-}
-
-static void cu_compute_written(cu_emitter *E) {
-  const ir_program *p = E->p;
-  for (int i = 0; i < p->nfuncs; i++) {
-    const ir_func *f = p->funcs[i];
-    E->written[i] = calloc((size_t)(f->nvars ? f->nvars : 1), sizeof **E->written);
-    if (!E->written[i]) {
-      fputs("hdtc: fatal: out of memory\n", stderr);
-      abort();
-    }
-    for (int v = 0; v < f->nvars; v++)
-      E->written[i][v] = f->vars[v]->written;
-  }
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (int i = 0; i < p->nfuncs; i++)
-      changed |= cu_propagate_block(E, E->written[i], &p->funcs[i]->body);
-  }
-}
-
 /* ---- types ---- */
 
 static bool cu_is_half(const type *t) { return t->kind == TY_F16 || t->kind == TY_BF16; }
@@ -630,10 +533,10 @@ static void cu_decl(cu_emitter *E, const ir_stmt *s, int depth) {
   cu_indent(E, depth);
   if (E->reads[v->id] == 0)
     fputs("[[maybe_unused]] ", out);
-  if (v->kind == IR_VAR_SHARED && E->smem_offset) {
+  if (v->kind == IR_VAR_SHARED && E->dynamic_smem) { /* laid out by ir_smem.c */
     const char *t = ir_c_type(v->elem);
     fprintf(out, "%s *const %s = reinterpret_cast<%s *>(hdt_smem + %lld);\n", t, v->name, t,
-            (long long)E->smem_offset[v->id]);
+            (long long)v->smem_offset);
     return;
   }
   if (v->kind == IR_VAR_SHARED || v->kind == IR_VAR_LOCAL) {
@@ -791,11 +694,9 @@ static void cu_block(cu_emitter *E, const ir_block *b, int depth) {
 /* ---- functions ---- */
 
 /* One parameter: in the kernel (restrict pointers) or in the host wrapper. */
-static void cu_param(cu_emitter *E, const ir_func *f, const ir_var *v, bool restrict_) {
-  int i = cu_func_index(E, f);
-  bool written = i >= 0 ? E->written[i][v->id] : v->written;
+static void cu_param(cu_emitter *E, const ir_var *v, bool restrict_) {
   if (cu_is_tensor(v))
-    fprintf(E->out, "%s%s *%s%s", written ? "" : "const ", ir_c_type(v->elem),
+    fprintf(E->out, "%s%s *%s%s", v->written_deep ? "" : "const ", ir_c_type(v->elem),
             restrict_ ? "__restrict__ " : "", v->name);
   else
     fprintf(E->out, "%s %s", ir_c_type(v->ty), v->name);
@@ -805,7 +706,7 @@ static void cu_params(cu_emitter *E, const ir_func *f, bool restrict_, bool stre
   for (int i = 0; i < f->nparams; i++) {
     if (i)
       fputs(", ", E->out);
-    cu_param(E, f, f->params[i], restrict_);
+    cu_param(E, f->params[i], restrict_);
   }
   if (stream)
     fputs(f->nparams ? ", cudaStream_t stream" : "cudaStream_t stream", E->out);
@@ -832,65 +733,30 @@ static void cu_body(cu_emitter *E, const ir_func *f) {
   fputs("}\n", E->out);
 }
 
-/* Shared arrays in declaration order, each at a 16-byte aligned offset. */
-static int64_t cu_layout_block(const ir_block *b, int64_t *offset, int64_t at);
-
-static int64_t cu_layout_stmt(const ir_stmt *s, int64_t *offset, int64_t at) {
-  switch (s->kind) {
-  case IR_DECL: {
-    const ir_var *v = s->decl.var;
-    if (v->kind != IR_VAR_SHARED)
-      return at;
-    int64_t size = type_size_bytes(v->elem), len = v->array_len > 0 ? v->array_len : 1;
-    if (offset)
-      offset[v->id] = at;
-    at += size * len;
-    return (at + CU_SMEM_ALIGN - 1) / CU_SMEM_ALIGN * CU_SMEM_ALIGN;
-  }
-  case IR_IF: return cu_layout_block(&s->if_.els, offset, cu_layout_block(&s->if_.then, offset, at));
-  case IR_FOR: return cu_layout_block(&s->for_.body, offset, at);
-  case IR_WHILE: return cu_layout_block(&s->while_.body, offset, at);
-  case IR_BLOCK: return cu_layout_block(&s->block, offset, at);
-  default: return at;
-  }
-}
-
-static int64_t cu_layout_block(const ir_block *b, int64_t *offset, int64_t at) {
-  for (int i = 0; i < b->len; i++)
-    at = cu_layout_stmt(b->stmts[i], offset, at);
-  return at;
-}
-
 static void cu_kernel(cu_emitter *E, int i) {
   const ir_func *f = E->p->funcs[i];
   FILE *out = E->out;
   fprintf(out, "static __global__ void __launch_bounds__(%lld) %s(", (long long)f->threads, E->kernel_name[i]);
   cu_params(E, f, true, false);
   fputc(')', out);
-  if (!E->smem_bytes[i]) {
+  if (!f->smem_dynamic) {
     cu_body(E, f);
     return;
   }
-  E->smem_offset = calloc((size_t)(f->nvars ? f->nvars : 1), sizeof *E->smem_offset);
-  if (!E->smem_offset) {
-    fputs("hdtc: fatal: out of memory\n", stderr);
-    abort();
-  }
-  cu_layout_block(&f->body, E->smem_offset, 0);
   cu_count_reads(E, f);
-  fprintf(out, " {\n  extern __shared__ __align__(%d) unsigned char hdt_smem[]; // %lld bytes\n", CU_SMEM_ALIGN,
-          (long long)E->smem_bytes[i]);
+  fprintf(out, " {\n  extern __shared__ __align__(%d) unsigned char hdt_smem[]; // %lld bytes\n", IR_SMEM_ALIGN,
+          (long long)f->smem_dynamic);
+  E->dynamic_smem = true;
   cu_block(E, &f->body, 1);
+  E->dynamic_smem = false;
   fputs("}\n", out);
-  free(E->smem_offset);
-  E->smem_offset = NULL;
 }
 
 static const char *const cu_axes = "xyz";
 
 /* A grid dimension known at compile time to be launchable as is. */
-static bool cu_grid_const_ok(const ir_expr *g, int d) {
-  return g->kind == IR_CONST && type_is_int(g->ty) && g->cst.i >= 1 && g->cst.i <= (d == 0 ? INT32_MAX : 65535);
+static bool cu_grid_const_ok(const cu_emitter *E, const ir_expr *g, int d) {
+  return g->kind == IR_CONST && type_is_int(g->ty) && g->cst.i >= 1 && g->cst.i <= E->p->target->max_grid[d];
 }
 
 static void cu_wrappers(cu_emitter *E, int k) {
@@ -903,7 +769,7 @@ static void cu_wrappers(cu_emitter *E, int k) {
   bool any = false;
   for (int d = 0; d < 3; d++) {
     const ir_expr *g = f->grid[d];
-    if (!g || cu_grid_const_ok(g, d))
+    if (!g || cu_grid_const_ok(E, g, d))
       continue;
     fprintf(out, "  const int64_t hdt_grid_%c = ", cu_axes[d]);
     cu_expr(E, g, 0);
@@ -916,10 +782,10 @@ static void cu_wrappers(cu_emitter *E, int k) {
     bool first = true;
     for (int d = 0; d < 3; d++) {
       const ir_expr *g = f->grid[d];
-      if (!g || cu_grid_const_ok(g, d))
+      if (!g || cu_grid_const_ok(E, g, d))
         continue;
-      fprintf(out, "%shdt_grid_%c < 0 || hdt_grid_%c > %s", first ? "" : " ||\n      ", cu_axes[d],
-              cu_axes[d], d == 0 ? "2147483647" : "65535");
+      fprintf(out, "%shdt_grid_%c < 0 || hdt_grid_%c > %lld", first ? "" : " ||\n      ", cu_axes[d],
+              cu_axes[d], (long long)E->p->target->max_grid[d]);
       first = false;
     }
     fputs(")\n    return (int)cudaErrorInvalidConfiguration;\n", out);
@@ -927,7 +793,7 @@ static void cu_wrappers(cu_emitter *E, int k) {
     first = true;
     for (int d = 0; d < 3; d++) {
       const ir_expr *g = f->grid[d];
-      if (!g || cu_grid_const_ok(g, d))
+      if (!g || cu_grid_const_ok(E, g, d))
         continue;
       fprintf(out, "%shdt_grid_%c == 0", first ? "" : " || ", cu_axes[d]);
       first = false;
@@ -935,7 +801,7 @@ static void cu_wrappers(cu_emitter *E, int k) {
     fputs(")\n    return 0;\n", out);
   }
   E->host = false;
-  int64_t smem = E->smem_bytes[k];
+  int64_t smem = f->smem_dynamic;
   if (smem) {
     fprintf(out,
             "  const cudaError_t hdt_err = cudaFuncSetAttribute(hdt_gen::%s, "
@@ -950,7 +816,7 @@ static void cu_wrappers(cu_emitter *E, int k) {
       fputs(", ", out);
     if (!g)
       fputs("1u", out);
-    else if (cu_grid_const_ok(g, d))
+    else if (cu_grid_const_ok(E, g, d))
       fprintf(out, "%lldu", (long long)g->cst.i);
     else
       fprintf(out, "(unsigned)hdt_grid_%c", cu_axes[d]);
@@ -976,7 +842,23 @@ static void cu_source_comment(FILE *out, const char *source) {
   fputs("; do not edit.\n", out);
 }
 
+/* TEMPORARY, until the pipeline driver runs passes.def after ir_lower:
+ * the rows for this target run here, on the program main.c lowered (not
+ * const there), with an arena that lives as long as the emission. The
+ * merge removes this function and its call in emit_cuda(). */
+static arena *cu_run_passes(const ir_program *cp) {
+  ir_program *p = (ir_program *)cp;
+  pass_ctx c = {.a = arena_new(), .d = NULL, .target = p->target};
+#define PASS(name, fn, targets, what)                                                                    \
+  if ((targets) & PASS_CUDA)                                                                                  \
+    fn(&c, p);
+#include "passes.def"
+#undef PASS
+  return c.a;
+}
+
 void emit_cuda(FILE *out, const ir_program *p) {
+  arena *pass_arena = cu_run_passes(p);
   cu_emitter E = {.out = out, .p = p};
   int n = p->nfuncs ? p->nfuncs : 1;
   E.fn_name = calloc((size_t)n, sizeof *E.fn_name);
@@ -987,23 +869,8 @@ void emit_cuda(FILE *out, const ir_program *p) {
     fputs("hdtc: fatal: out of memory\n", stderr);
     abort();
   }
-  E.smem_bytes = calloc((size_t)n, sizeof *E.smem_bytes);
-  if (!E.smem_bytes) {
-    fputs("hdtc: fatal: out of memory\n", stderr);
-    abort();
-  }
-  E.written = calloc((size_t)n, sizeof *E.written);
-  if (!E.written) {
-    fputs("hdtc: fatal: out of memory\n", stderr);
-    abort();
-  }
   cu_assign_names(&E);
   cu_scan_program(&E);
-  cu_compute_written(&E);
-  for (int i = 0; i < p->nfuncs; i++) {
-    int64_t bytes = p->funcs[i]->is_kernel ? cu_layout_block(&p->funcs[i]->body, NULL, 0) : 0;
-    E.smem_bytes[i] = bytes > CU_STATIC_SMEM_LIMIT ? bytes : 0;
-  }
 
   cu_source_comment(out, p->source);
   fputs("#include \"hdt_cuda.h\"\n", out);
@@ -1044,14 +911,11 @@ void emit_cuda(FILE *out, const ir_program *p) {
       free((char *)E.fn_name[i]);
     free((char *)E.kernel_name[i]);
   }
-  for (int i = 0; i < p->nfuncs; i++)
-    free(E.written[i]);
-  free(E.written);
   free(E.fn_name);
   free(E.kernel_name);
   free(E.host_callable);
   free(E.called);
-  free(E.smem_bytes);
   free(E.reads);
   free(E.assigns);
+  arena_free(pass_arena);
 }

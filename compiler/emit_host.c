@@ -70,6 +70,7 @@
 #include <string.h>
 
 #include "emit.h"
+#include "passes.h"
 #include "reserved.h"
 
 enum {
@@ -163,33 +164,6 @@ static void hx_indent(hx_emitter *E, int depth) { fprintf(E->out, "%*s", 2 * dep
 
 /* ---- walking the IR ---- */
 
-/* The expressions a statement evaluates itself (not those of nested
- * statements). */
-static int hx_own_exprs(const ir_stmt *s, const ir_expr *out[3]) {
-  switch (s->kind) {
-  case IR_DECL: out[0] = s->decl.init; return 1;
-  case IR_ASSIGN: out[0] = s->assign.value; return 1;
-  case IR_STORE: out[0] = s->store.offset; out[1] = s->store.value; return 2;
-  case IR_IF: out[0] = s->if_.cond; return 1;
-  case IR_FOR: out[0] = s->for_.start; out[1] = s->for_.cond; out[2] = s->for_.step; return 3;
-  case IR_WHILE: out[0] = s->while_.cond; return 1;
-  case IR_RETURN: out[0] = s->ret.value; return 1;
-  case IR_EVAL: out[0] = s->eval.expr; return 1;
-  default: return 0;
-  }
-}
-
-/* The statement lists nested in a statement. */
-static int hx_bodies(const ir_stmt *s, const ir_block *out[2]) {
-  switch (s->kind) {
-  case IR_IF: out[0] = &s->if_.then; out[1] = &s->if_.els; return 2;
-  case IR_FOR: out[0] = &s->for_.body; return 1;
-  case IR_WHILE: out[0] = &s->while_.body; return 1;
-  case IR_BLOCK: out[0] = &s->block; return 1;
-  default: return 0;
-  }
-}
-
 static bool hx_is_shuffle(const ir_expr *e) {
   return e->kind == IR_CALL && e->call.fn != IR_FN_USER && ir_fn_builtin(e->call.fn)->sig == BS_SHUFFLE;
 }
@@ -219,7 +193,7 @@ static bool hx_pred_shuffle(const hx_emitter *E, const ir_expr *e) {
 
 static bool hx_own_shuffles(const ir_stmt *s) {
   const ir_expr *x[3];
-  int n = hx_own_exprs(s, x);
+  int n = ir_stmt_exprs(s, x);
   for (int i = 0; i < n; i++)
     if (hx_expr_any(NULL, x[i], hx_pred_shuffle))
       return true;
@@ -233,7 +207,7 @@ static bool hx_stmt_syncs(const ir_stmt *s) {
   if (s->kind == IR_BARRIER || hx_own_shuffles(s))
     return true;
   const ir_block *b[2];
-  int n = hx_bodies(s, b);
+  int n = ir_stmt_bodies(s, b);
   for (int i = 0; i < n; i++)
     if (hx_block_syncs(b[i]))
       return true;
@@ -255,7 +229,7 @@ static bool hx_stmt_escapes(const ir_stmt *s) {
   if (s->kind != IR_IF && s->kind != IR_BLOCK)
     return false; /* a loop owns its jumps */
   const ir_block *b[2];
-  int n = hx_bodies(s, b);
+  int n = ir_stmt_bodies(s, b);
   for (int i = 0; i < n; i++)
     for (int j = 0; j < b[i]->len; j++)
       if (hx_stmt_escapes(b[i]->stmts[j]))
@@ -267,7 +241,7 @@ static bool hx_stmt_returns(const ir_stmt *s) {
   if (s->kind == IR_RETURN)
     return true;
   const ir_block *b[2];
-  int n = hx_bodies(s, b);
+  int n = ir_stmt_bodies(s, b);
   for (int i = 0; i < n; i++)
     for (int j = 0; j < b[i]->len; j++)
       if (hx_stmt_returns(b[i]->stmts[j]))
@@ -294,12 +268,12 @@ static bool hx_stmt_refs_var(const ir_stmt *s, const ir_var *v) {
   if ((s->kind == IR_ASSIGN && s->assign.var == v) || (s->kind == IR_STORE && s->store.var == v))
     return true;
   const ir_expr *x[3];
-  int n = hx_own_exprs(s, x);
+  int n = ir_stmt_exprs(s, x);
   for (int i = 0; i < n; i++)
     if (hx_expr_refs_var(x[i], v))
       return true;
   const ir_block *b[2];
-  n = hx_bodies(s, b);
+  n = ir_stmt_bodies(s, b);
   for (int i = 0; i < n; i++)
     for (int j = 0; j < b[i]->len; j++)
       if (hx_stmt_refs_var(b[i]->stmts[j], v))
@@ -331,13 +305,13 @@ static void hx_count_block(int *reads, const ir_block *b) {
   for (int i = 0; i < b->len; i++) {
     const ir_stmt *s = b->stmts[i];
     const ir_expr *x[3];
-    int n = hx_own_exprs(s, x);
+    int n = ir_stmt_exprs(s, x);
     for (int k = 0; k < n; k++)
       ir_count_reads(x[k], reads);
     if (s->kind == IR_FOR)
       reads[s->for_.var->id]++; /* the loop's own condition and step read it */
     const ir_block *nb[2];
-    n = hx_bodies(s, nb);
+    n = ir_stmt_bodies(s, nb);
     for (int k = 0; k < n; k++)
       hx_count_block(reads, nb[k]);
   }
@@ -424,11 +398,11 @@ static void hx_scan_block(hx_emitter *E, const ir_block *b, unsigned *dims, bool
     if (s->kind == IR_STORE && s->store.var->kind == IR_VAR_PARAM)
       *impure = true;
     const ir_expr *x[3];
-    int n = hx_own_exprs(s, x);
+    int n = ir_stmt_exprs(s, x);
     for (int k = 0; k < n; k++)
       hx_scan_expr(E, x[k], dims, impure);
     const ir_block *nb[2];
-    n = hx_bodies(s, nb);
+    n = ir_stmt_bodies(s, nb);
     for (int k = 0; k < n; k++)
       hx_scan_block(E, nb[k], dims, impure);
   }
@@ -1117,7 +1091,7 @@ static hx_class hx_classify(const ir_stmt *s, bool in_uniform_loop) {
   if (hx_own_shuffles(s))
     return HX_SHUFFLE;
   const ir_block *b[2];
-  int n = hx_bodies(s, b);
+  int n = ir_stmt_bodies(s, b);
   for (int i = 0; i < n; i++)
     if (hx_block_syncs(b[i]))
       return HX_UNIFORM;
@@ -1216,7 +1190,7 @@ static void hx_plan_list(hx_emitter *E, const ir_block *b, bool in_uniform_loop)
       continue;
     if (cls[i] == HX_SHUFFLE) {
       const ir_expr *x[3];
-      int k = 0, nx = hx_own_exprs(s, x);
+      int k = 0, nx = ir_stmt_exprs(s, x);
       for (int j = 0; j < nx; j++)
         k += hx_count_own_shuffles_expr(x[j]);
       if (k > E->xchg_depth)
@@ -1415,7 +1389,7 @@ static void hx_exchange_phases(hx_emitter *E, const ir_stmt *s, int depth) {
     return;
   }
   const ir_expr *x[3];
-  int nx = hx_own_exprs(s, x);
+  int nx = ir_stmt_exprs(s, x);
   for (int i = 0; i < nx; i++)
     hx_collect_shuffles(E, x[i], NULL);
   for (int from = 0, to; from < E->nshfl; from = to) {
@@ -1500,7 +1474,7 @@ static bool hx_block_barriers(const ir_stmt *s) {
   if (s->kind == IR_BARRIER)
     return true;
   const ir_block *b[2];
-  int n = hx_bodies(s, b);
+  int n = ir_stmt_bodies(s, b);
   for (int i = 0; i < n; i++)
     for (int j = 0; j < b[i]->len; j++)
       if (hx_block_barriers(b[i]->stmts[j]))
@@ -1669,7 +1643,7 @@ static bool hx_declared(const ir_block *b, const ir_var *v) {
     if (s->kind == IR_DECL && s->decl.var == v)
       return true;
     const ir_block *nb[2];
-    int n = hx_bodies(s, nb);
+    int n = ir_stmt_bodies(s, nb);
     for (int k = 0; k < n; k++)
       if (hx_declared(nb[k], v))
         return true;
@@ -1932,12 +1906,12 @@ static bool hx_calls_forward(const hx_emitter *E, const ir_block *b, int self) {
   for (int i = 0; i < b->len; i++) {
     const ir_stmt *s = b->stmts[i];
     const ir_expr *x[3];
-    int n = hx_own_exprs(s, x);
+    int n = ir_stmt_exprs(s, x);
     for (int k = 0; k < n; k++)
       if (hx_calls_forward_expr(E, x[k], self))
         return true;
     const ir_block *nb[2];
-    n = hx_bodies(s, nb);
+    n = ir_stmt_bodies(s, nb);
     for (int k = 0; k < n; k++)
       if (hx_calls_forward(E, nb[k], self))
         return true;
@@ -1964,7 +1938,23 @@ static void hx_source_comment(FILE *out, const char *source) {
         out);
 }
 
+/* TEMPORARY, until the pipeline driver runs passes.def after ir_lower:
+ * the rows for this target run here, on the program main.c lowered (not
+ * const there), with an arena that lives as long as the emission. The
+ * merge removes this function and its call in emit_host(). */
+static arena *hx_run_passes(const ir_program *cp) {
+  ir_program *p = (ir_program *)cp;
+  pass_ctx c = {.a = arena_new(), .d = NULL, .target = p->target};
+#define PASS(name, fn, targets, what)                                                                    \
+  if ((targets) & PASS_HOST)                                                                                  \
+    fn(&c, p);
+#include "passes.def"
+#undef PASS
+  return c.a;
+}
+
 void emit_host(FILE *out, const ir_program *p) {
+  arena *pass_arena = hx_run_passes(p);
   hx_emitter E = {.out = out, .p = p};
   int n = p->nfuncs;
   E.fn_name = hx_alloc((size_t)n, sizeof *E.fn_name);
@@ -2019,4 +2009,5 @@ void emit_host(FILE *out, const ir_program *p) {
   free(E.hoisted);
   hx_forget_shuffles(&E);
   free(E.shfl);
+  arena_free(pass_arena);
 }

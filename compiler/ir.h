@@ -68,6 +68,8 @@ typedef struct ir_var {
   type *elem;       /* the element type of a tensor or array, else ty */
   int64_t array_len;
   bool written;     /* a tensor parameter that is stored into (else `const`) */
+  bool written_deep; /* written, or passed to a callee's written parameter (pass `written`) */
+  int64_t smem_offset; /* a kernel's shared array: its byte offset (pass `smem_layout`) */
   bool mutable_;    /* assigned after its declaration */
   bool has_range;   /* an immutable integer whose value lies in [lo, hi] */
   int64_t lo, hi;
@@ -170,7 +172,11 @@ struct ir_func {
   ir_var **vars;            /* every variable of the function, params first */
   int nvars, capvars;
   bool uses_barrier, uses_shuffle, uses_atomic;
+  int64_t smem_dynamic;     /* bytes of dynamic shared memory; 0: static arrays (pass `smem_layout`) */
 };
+
+/* The alignment of each shared array in a dynamic shared-memory layout. */
+enum { IR_SMEM_ALIGN = 16 };
 
 typedef struct ir_program {
   const char *source;       /* the main file's name */
@@ -229,5 +235,11 @@ void ir_print_c_const(FILE *out, const ir_expr *e, const char *f16_from_float,
                       const char *bf16_from_float);
 
 void ir_block_push(arena *a, ir_block *b, ir_stmt *s);
+
+/* The expressions a statement evaluates itself, not those of the statements
+ * nested in it (up to 3; NULL entries for absent parts), and the statement
+ * lists nested in it (up to 2). Both return the count. */
+int ir_stmt_exprs(const ir_stmt *s, const ir_expr *out[3]);
+int ir_stmt_bodies(const ir_stmt *s, const ir_block *out[2]);
 
 #endif
