@@ -428,10 +428,6 @@ static void cu_cast(cu_emitter *E, const ir_expr *e) {
   cu_unary_operand(E, e->op.a, 0);
 }
 
-static const char *const cu_special_names[] = {
-    "threadIdx.x", "threadIdx.y", "threadIdx.z", "blockIdx.x", "blockIdx.y", "blockIdx.z",
-    "blockDim.x",  "blockDim.y",  "blockDim.z",  "gridDim.x",  "gridDim.y",  "gridDim.z",
-};
 
 static void cu_load(cu_emitter *E, const ir_var *v, const ir_expr *offset) {
   fprintf(E->out, "%s[", v->name);
@@ -475,7 +471,9 @@ static void cu_expr(cu_emitter *E, const ir_expr *e, int min_prec) {
   case IR_CONST: ir_print_c_const(E->out, e, "__float2half_rn", "__float2bfloat16_rn"); break;
   case IR_VARREF: fputs(e->var->name, out); break;
   case IR_LOAD: cu_load(E, e->load.var, e->load.offset); break;
-  case IR_SPECIAL: fprintf(out, "(int32_t)%s", cu_special_names[e->special]); break;
+  case IR_SPECIAL: /* CUDA spells them as hdt does: threadIdx.x */
+    fprintf(out, "(int32_t)%s.%c", ir_special_builtin(e->special)->name, "xyz"[e->special % 3]);
+    break;
   case IR_UNARY: {
     bool narrow = ir_is_narrow_int(e->ty) && e->op.op != IR_OP_NOT;
     const char *op = ir_op_text(e->op.op);

@@ -349,6 +349,13 @@ static void hx_assign_names(hx_emitter *E) {
   }
 }
 
+/* A dim3 parameter of a device function has the builtin's name
+ * (threadIdx...): HX_DIM_THREAD is bit 0, in builtins.def's order. */
+static const char *hx_dim_name(unsigned dim) {
+  int k = dim == HX_DIM_THREAD ? 0 : dim == HX_DIM_BLOCK ? 1 : dim == HX_DIM_BLOCKDIM ? 2 : 3;
+  return builtin_get((builtin_id)(BI_THREADIDX + k))->name;
+}
+
 static unsigned hx_special_dim(ir_special s) {
   switch (s) {
   case IR_THREAD_X: case IR_THREAD_Y: case IR_THREAD_Z: return HX_DIM_THREAD;
@@ -688,13 +695,11 @@ static void hx_special(hx_emitter *E, ir_special s) {
   int axis = (int)(s - IR_THREAD_X) % 3;
   unsigned dim = hx_special_dim(s);
   if (E->ctx == HX_IN_FUNC || E->ctx == HX_IN_ENTRY || dim == HX_DIM_GRID || dim == HX_DIM_BLOCK) {
-    static const char *const names[] = {"threadIdx", "blockIdx", "blockDim", "gridDim"};
-    int k = dim == HX_DIM_THREAD ? 0 : dim == HX_DIM_BLOCK ? 1 : dim == HX_DIM_BLOCKDIM ? 2 : 3;
     if (E->ctx == HX_IN_ENTRY) { /* no block here: grid expressions do not use them */
       fputs("0", out);
       return;
     }
-    fprintf(out, "%s.%c", names[k], hx_axes[axis]);
+    fprintf(out, "%s.%c", ir_special_builtin(s)->name, hx_axes[axis]);
     E->uses_blockIdx |= dim == HX_DIM_BLOCK;
     E->uses_gridDim |= dim == HX_DIM_GRID;
     return;
@@ -727,7 +732,7 @@ static void hx_dim_args(hx_emitter *E, unsigned dims) {
   const ir_func *f = E->f;
   if (dims & HX_DIM_THREAD) {
     if (E->ctx == HX_IN_FUNC)
-      fputs("threadIdx", out);
+      fputs(hx_dim_name(HX_DIM_THREAD), out);
     else if (E->ctx == HX_IN_ENTRY)
       fputs("hdt_dim3_make(0, 0, 0)", out);
     else {
@@ -737,13 +742,13 @@ static void hx_dim_args(hx_emitter *E, unsigned dims) {
     sep = ", ";
   }
   if (dims & HX_DIM_BLOCK) {
-    fprintf(out, "%s%s", sep, E->ctx == HX_IN_ENTRY ? "hdt_dim3_make(0, 0, 0)" : "blockIdx");
+    fprintf(out, "%s%s", sep, E->ctx == HX_IN_ENTRY ? "hdt_dim3_make(0, 0, 0)" : hx_dim_name(HX_DIM_BLOCK));
     E->uses_blockIdx |= E->ctx == HX_IN_BLOCK || E->ctx == HX_IN_THREAD;
     sep = ", ";
   }
   if (dims & HX_DIM_BLOCKDIM) {
     if (E->ctx == HX_IN_FUNC)
-      fprintf(out, "%sblockDim", sep);
+      fprintf(out, "%s%s", sep, hx_dim_name(HX_DIM_BLOCKDIM));
     else if (E->ctx == HX_IN_ENTRY)
       fprintf(out, "%shdt_dim3_make(0, 0, 0)", sep);
     else
@@ -752,7 +757,7 @@ static void hx_dim_args(hx_emitter *E, unsigned dims) {
     sep = ", ";
   }
   if (dims & HX_DIM_GRID) {
-    fprintf(out, "%s%s", sep, E->ctx == HX_IN_ENTRY ? "hdt_dim3_make(0, 0, 0)" : "gridDim");
+    fprintf(out, "%s%s", sep, E->ctx == HX_IN_ENTRY ? "hdt_dim3_make(0, 0, 0)" : hx_dim_name(HX_DIM_GRID));
     E->uses_gridDim |= E->ctx == HX_IN_BLOCK || E->ctx == HX_IN_THREAD;
   }
 }
@@ -1611,10 +1616,9 @@ static void hx_reset_function(hx_emitter *E, const ir_func *f, hx_context ctx) {
 static void hx_params(hx_emitter *E, const ir_func *f, unsigned dims) {
   FILE *out = E->out;
   const char *sep = "";
-  static const char *const names[] = {"threadIdx", "blockIdx", "blockDim", "gridDim"};
   for (int k = 0; k < 4; k++)
     if (dims & (1u << k)) {
-      fprintf(out, "%shdt_dim3 %s", sep, names[k]);
+      fprintf(out, "%shdt_dim3 %s", sep, hx_dim_name(1u << k));
       sep = ", ";
     }
   for (int i = 0; i < f->nparams; i++) {

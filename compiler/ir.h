@@ -217,6 +217,8 @@ bool ir_same_expr(const ir_expr *a, const ir_expr *b);
 
 /* Printing shared by the dump and the emitters: C operator precedence. */
 int ir_op_precedence(ir_op op);
+/* The builtin variable an IR_SPECIAL reads (threadIdx for IR_THREAD_Y). */
+const builtin_info *ir_special_builtin(ir_special s);
 /* The builtin an IR_FN_ call stands for (its row in builtins.def). */
 const builtin_info *ir_fn_builtin(ir_fn fn);
 /* The C spelling of a scalar type ("int32_t", "float", "__half"...). */

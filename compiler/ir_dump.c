@@ -31,6 +31,9 @@ const char *ir_op_text(ir_op op) {
 
 const builtin_info *ir_fn_builtin(ir_fn fn) { return builtin_get((builtin_id)fn); }
 
+/* IR_THREAD_X.. come in builtins.def's order, three axes each. */
+const builtin_info *ir_special_builtin(ir_special s) { return builtin_get((builtin_id)(BI_THREADIDX + s / 3)); }
+
 const char *ir_c_type(const type *t) {
   switch (t->kind) {
   case TY_BOOL: return "bool";
@@ -140,7 +143,7 @@ void ir_print_c_const(FILE *out, const ir_expr *e, const char *f16_from_float,
 /* threadIdx.x ... gridDim.z: ir_special lists the axes of the four
  * builtin variables in builtins.def's order, three each. */
 static void ir_dump_special(FILE *out, ir_special s) {
-  fprintf(out, "%s.%c", builtin_get((builtin_id)(BI_THREADIDX + s / 3))->name, "xyz"[s % 3]);
+  fprintf(out, "%s.%c", ir_special_builtin(s)->name, "xyz"[s % 3]);
 }
 
 static void ir_dump_expr(FILE *out, const ir_expr *e, int outer);
