@@ -497,6 +497,7 @@ static void cu_expr(cu_emitter *E, const ir_expr *e, int min_prec) {
     fputc(')', out);
     break;
   case IR_CALL: cu_call(E, e); break;
+  case IR_XCHG_READ: break; /* host forms (pass `fission`) do not reach CUDA */
   }
   if (paren)
     fputc(')', out);
@@ -681,6 +682,7 @@ static void cu_stmt(cu_emitter *E, const ir_stmt *s, int depth) {
     cu_indent(E, depth);
     fputs("}\n", out);
     return;
+  default: return; /* host forms (pass `fission`) do not reach CUDA */
   }
 }
 

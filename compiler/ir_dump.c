@@ -211,6 +211,11 @@ static void ir_dump_expr(FILE *out, const ir_expr *e, int outer) {
     }
     fputc(')', out);
     return;
+  case IR_XCHG_READ: /* shfl_xor(xchg[0], lane): the slot the shuffle reads */
+    fprintf(out, "%s(xchg[%d], ", ir_fn_builtin(e->xchg.fn)->name, e->xchg.slot);
+    ir_dump_expr(out, e->xchg.lane, 0);
+    fputc(')', out);
+    return;
   }
 }
 
@@ -240,6 +245,34 @@ static void ir_dump_decl(FILE *out, const ir_var *v, const ir_expr *init) {
   fputc(';', out);
   ir_dump_range(out, v);
   fputc('\n', out);
+}
+
+static void ir_dump_stmt(FILE *out, const ir_stmt *s, int depth);
+
+/* The forms of a fissioned kernel (ir_fission.c). */
+static void ir_dump_fission_stmt(FILE *out, const ir_stmt *s, int depth) {
+  switch (s->kind) {
+  case IR_THREAD_LOOP:
+    fprintf(out, "for_each_thread {  // phase %d%s%s\n", s->thread_loop.phase, s->thread_loop.note ? ": " : "",
+            s->thread_loop.note ? s->thread_loop.note : "");
+    ir_dump_block(out, &s->thread_loop.body, depth + 1);
+    ir_indent(out, depth);
+    fputs(s->thread_loop.ends_block ? "}  // then the block ends if every thread returned\n" : "}\n", out);
+    return;
+  case IR_XCHG_OFFER:
+    if (s->offer.guard) {
+      fputs("if (", out);
+      ir_dump_expr(out, s->offer.guard, 0);
+      fputs(") ", out);
+    }
+    fprintf(out, "xchg[%d][tid] = ", s->offer.slot);
+    ir_dump_expr(out, s->offer.value, 0);
+    fprintf(out, ";  // offered to %s\n", ir_fn_builtin(s->offer.fn)->name);
+    return;
+  case IR_NOTE: fprintf(out, "// %s\n", s->text); return;
+  case IR_ERROR: fprintf(out, "error \"%s\";\n", s->text); return;
+  default: return;
+  }
 }
 
 static void ir_dump_stmt(FILE *out, const ir_stmt *s, int depth) {
@@ -316,6 +349,7 @@ static void ir_dump_stmt(FILE *out, const ir_stmt *s, int depth) {
     ir_indent(out, depth);
     fputs("}\n", out);
     return;
+  default: ir_dump_fission_stmt(out, s, depth); return;
   }
 }
 

@@ -370,6 +370,7 @@ bool ir_expr_any(const ir_expr *e, bool (*pred)(const ir_expr *e, void *ctx), vo
       if (ir_expr_any(e->call.args[i], pred, ctx))
         return true;
     return false;
+  case IR_XCHG_READ: return ir_expr_any(e->xchg.lane, pred, ctx);
   default: return false;
   }
 }
@@ -396,6 +397,7 @@ int ir_stmt_exprs(const ir_stmt *s, const ir_expr *out[3]) {
   case IR_WHILE: out[0] = s->while_.cond; return 1;
   case IR_RETURN: out[0] = s->ret.value; return 1;
   case IR_EVAL: out[0] = s->eval.expr; return 1;
+  case IR_XCHG_OFFER: out[0] = s->offer.guard; out[1] = s->offer.value; return 2;
   default: return 0;
   }
 }
@@ -407,6 +409,7 @@ int ir_stmt_bodies(const ir_stmt *s, const ir_block *out[2]) {
   case IR_FOR: out[0] = &s->for_.body; return 1;
   case IR_WHILE: out[0] = &s->while_.body; return 1;
   case IR_BLOCK: out[0] = &s->block; return 1;
+  case IR_THREAD_LOOP: out[0] = &s->thread_loop.body; return 1;
   default: return 0;
   }
 }
