@@ -228,11 +228,21 @@ static void ir_dump_range(FILE *out, const ir_var *v) {
     fprintf(out, "  // in [%lld, %lld]", (long long)v->lo, (long long)v->hi);
 }
 
+/* Where the fission pass put a variable (nothing for a thread loop's C local). */
+static void ir_dump_home(FILE *out, const ir_var *v) {
+  if (v->home == IR_HOME_THREAD)
+    fputs("  // per thread, in the frame", out);
+  else if (v->home == IR_HOME_BLOCK)
+    fputs("  // one for the block", out);
+}
+
 static void ir_dump_decl(FILE *out, const ir_var *v, const ir_expr *init) {
   if (v->kind == IR_VAR_SHARED || v->kind == IR_VAR_LOCAL) {
     fprintf(out, "%s ", v->kind == IR_VAR_SHARED ? "shared" : "local");
     type_print(out, v->elem);
-    fprintf(out, " %s[%lld];\n", v->name, (long long)v->array_len);
+    fprintf(out, " %s[%lld];", v->name, (long long)v->array_len);
+    ir_dump_home(out, v);
+    fputc('\n', out);
     return;
   }
   fputs(v->mutable_ ? "var " : "let ", out);
@@ -244,6 +254,7 @@ static void ir_dump_decl(FILE *out, const ir_var *v, const ir_expr *init) {
   }
   fputc(';', out);
   ir_dump_range(out, v);
+  ir_dump_home(out, v);
   fputc('\n', out);
 }
 
