@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "emit.h"
+#include "reserved.h"
 
 enum {
   CU_PREC_SELECT = 3,
@@ -47,50 +48,13 @@ typedef struct cu_emitter {
   bool *called;             /* referenced by a call or a grid expression */
   int *reads;               /* per variable id of the current function */
   bool host;                /* printing host code: calls are namespace-qualified */
-  int64_t *smem_offset;     /* per variable id: its offset in dynamic shared memory */
-  int64_t *smem_bytes;      /* per p->funcs[i]: dynamic shared memory bytes, 0: static */
-  bool **written;           /* per p->funcs[i], per variable id: a tensor stored into */
+  bool dynamic_smem;        /* the kernel being printed has its shared arrays in hdt_smem */
   int *assigns;             /* per variable id of the current function: IR_ASSIGNs to it */
   int scanning;             /* index of the function cu_scan_program is in */
   bool forward_calls;       /* a function calls one emitted after it: prototypes first */
 } cu_emitter;
 
-/* Static __shared__ arrays may take 48 KiB per block; a kernel that needs
- * more (sema allows up to --max-shared-memory) gets its shared arrays carved
- * from dynamic shared memory, which the wrapper opts in to. */
-enum { CU_STATIC_SMEM_LIMIT = 48 * 1024, CU_SMEM_ALIGN = 16 };
-
 /* ---- names ---- */
-
-/* Names a device function or kernel symbol must not take: C++ keywords and
- * alternative tokens, the types and macros the generated code spells, CUDA's
- * built-in variables, and the namespace. Names starting with hdt_ and names
- * containing __ are avoided separately. */
-static const char *const cu_reserved[] = {
-    "alignas", "alignof", "and", "and_eq", "asm", "auto", "bitand", "bitor", "bool", "break",
-    "case", "catch", "char", "char8_t", "char16_t", "char32_t", "class", "compl", "concept",
-    "const", "consteval", "constexpr", "constinit", "const_cast", "continue", "co_await",
-    "co_return", "co_yield", "decltype", "default", "delete", "do", "double", "dynamic_cast",
-    "else", "enum", "explicit", "export", "extern", "false", "float", "for", "friend", "goto",
-    "if", "inline", "int", "long", "mutable", "namespace", "new", "noexcept", "not", "not_eq",
-    "nullptr", "operator", "or", "or_eq", "private", "protected", "public", "register",
-    "reinterpret_cast", "requires", "return", "short", "signed", "sizeof", "static",
-    "static_assert", "static_cast", "struct", "switch", "template", "this", "thread_local",
-    "throw", "true", "try", "typedef", "typeid", "typename", "union", "unsigned", "using",
-    "virtual", "void", "volatile", "wchar_t", "while", "xor", "xor_eq", "restrict",
-    "int8_t", "int16_t", "int32_t", "int64_t", "uint8_t", "uint16_t", "uint32_t", "uint64_t",
-    "size_t", "dim3", "cudaStream_t", "INT64_C", "UINT64_C", "NULL", "INFINITY", "NAN",
-    "threadIdx", "blockIdx", "blockDim", "gridDim", "warpSize", "std", "main",
-};
-
-static bool cu_is_reserved(const char *name) {
-  if (strncmp(name, "hdt_", 4) == 0 || strstr(name, "__") || (name[0] == '_' && name[1] >= 'A' && name[1] <= 'Z'))
-    return true;
-  for (size_t i = 0; i < sizeof cu_reserved / sizeof *cu_reserved; i++)
-    if (strcmp(cu_reserved[i], name) == 0)
-      return true;
-  return false;
-}
 
 static char *cu_xmalloc(size_t n) {
   char *r = malloc(n);
@@ -167,7 +131,7 @@ static void cu_assign_names(cu_emitter *E) {
     const ir_func *f = p->funcs[i];
     if (f->is_kernel)
       continue;
-    if (!cu_is_reserved(f->name)) {
+    if (!reserved_cuda_name(f->name)) {
       E->fn_name[i] = f->name;
       continue;
     }
@@ -181,11 +145,11 @@ static void cu_assign_names(cu_emitter *E) {
     if (!f->is_kernel)
       continue;
     char *base = cu_safe_name(f->name, "_kernel");
-    if (!cu_is_reserved(f->name)) { /* keep the name as written (a_b_, not a_b) */
+    if (!reserved_cuda_name(f->name)) { /* keep the name as written (a_b_, not a_b) */
       free(base);
       base = cu_xmalloc(strlen(f->name) + 8);
       sprintf(base, "%s_kernel", f->name);
-      if (cu_is_reserved(base)) {
+      if (reserved_cuda_name(base)) {
         free(base);
         base = cu_safe_name(f->name, "_kernel");
       }
@@ -337,97 +301,6 @@ static void cu_count_reads(cu_emitter *E, const ir_func *f) {
   cu_scan_block(E, &f->body, false);
 }
 
-/* A tensor parameter is written when the function stores into it, or
- * passes it to a function that writes its parameter (then a const pointer
- * could not be passed on). ir_var.written covers the first; the second is
- * propagated here over the calls, to a fixed point for recursion. */
-static bool cu_propagate_expr(cu_emitter *E, bool *written, const ir_expr *e);
-
-static bool cu_propagate_args(cu_emitter *E, bool *written, const ir_expr *e) {
-  bool changed = false;
-  for (int i = 0; i < e->call.nargs; i++)
-    changed |= cu_propagate_expr(E, written, e->call.args[i]);
-  if (e->call.fn != IR_FN_USER)
-    return changed;
-  int c = cu_func_index(E, e->call.callee);
-  if (c < 0)
-    return changed;
-  const ir_func *callee = e->call.callee;
-  for (int i = 0; i < e->call.nargs && i < callee->nparams; i++) {
-    const ir_expr *a = e->call.args[i];
-    const ir_var *v = a->kind == IR_VARREF ? a->var : a->kind == IR_LOAD ? a->load.var : NULL;
-    if (v && E->written[c][callee->params[i]->id] && !written[v->id]) {
-      written[v->id] = true;
-      changed = true;
-    }
-  }
-  return changed;
-}
-
-static bool cu_propagate_expr(cu_emitter *E, bool *written, const ir_expr *e) {
-  if (!e)
-    return false;
-  switch (e->kind) {
-  case IR_LOAD: return cu_propagate_expr(E, written, e->load.offset);
-  case IR_UNARY: case IR_CAST: return cu_propagate_expr(E, written, e->op.a);
-  case IR_BINARY: return cu_propagate_expr(E, written, e->op.a) | cu_propagate_expr(E, written, e->op.b);
-  case IR_SELECT:
-    return cu_propagate_expr(E, written, e->select.c) | cu_propagate_expr(E, written, e->select.a) |
-           cu_propagate_expr(E, written, e->select.b);
-  case IR_CALL: return cu_propagate_args(E, written, e);
-  default: return false;
-  }
-}
-
-static bool cu_propagate_block(cu_emitter *E, bool *written, const ir_block *b);
-
-static bool cu_propagate_stmt(cu_emitter *E, bool *written, const ir_stmt *s) {
-  switch (s->kind) {
-  case IR_DECL: return cu_propagate_expr(E, written, s->decl.init);
-  case IR_ASSIGN: return cu_propagate_expr(E, written, s->assign.value);
-  case IR_STORE:
-    return cu_propagate_expr(E, written, s->store.offset) | cu_propagate_expr(E, written, s->store.value);
-  case IR_IF:
-    return cu_propagate_expr(E, written, s->if_.cond) | cu_propagate_block(E, written, &s->if_.then) |
-           cu_propagate_block(E, written, &s->if_.els);
-  case IR_FOR:
-    return cu_propagate_expr(E, written, s->for_.start) | cu_propagate_expr(E, written, s->for_.cond) |
-           cu_propagate_expr(E, written, s->for_.step) | cu_propagate_block(E, written, &s->for_.body);
-  case IR_WHILE:
-    return cu_propagate_expr(E, written, s->while_.cond) | cu_propagate_block(E, written, &s->while_.body);
-  case IR_RETURN: return cu_propagate_expr(E, written, s->ret.value);
-  case IR_EVAL: return cu_propagate_expr(E, written, s->eval.expr);
-  case IR_BLOCK: return cu_propagate_block(E, written, &s->block);
-  default: return false;
-  }
-}
-
-static bool cu_propagate_block(cu_emitter *E, bool *written, const ir_block *b) {
-  bool changed = false;
-  for (int i = 0; i < b->len; i++)
-    changed |= cu_propagate_stmt(E, written, b->stmts[i]);
-  return changed;
-}
-
-static void cu_compute_written(cu_emitter *E) {
-  const ir_program *p = E->p;
-  for (int i = 0; i < p->nfuncs; i++) {
-    const ir_func *f = p->funcs[i];
-    E->written[i] = calloc((size_t)(f->nvars ? f->nvars : 1), sizeof **E->written);
-    if (!E->written[i]) {
-      fputs("hdtc: fatal: out of memory\n", stderr);
-      abort();
-    }
-    for (int v = 0; v < f->nvars; v++)
-      E->written[i][v] = f->vars[v]->written;
-  }
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (int i = 0; i < p->nfuncs; i++)
-      changed |= cu_propagate_block(E, E->written[i], &p->funcs[i]->body);
-  }
-}
-
 /* ---- types ---- */
 
 static bool cu_is_half(const type *t) { return t->kind == TY_F16 || t->kind == TY_BF16; }
@@ -554,10 +427,6 @@ static void cu_cast(cu_emitter *E, const ir_expr *e) {
   cu_unary_operand(E, e->op.a, 0);
 }
 
-static const char *const cu_special_names[] = {
-    "threadIdx.x", "threadIdx.y", "threadIdx.z", "blockIdx.x", "blockIdx.y", "blockIdx.z",
-    "blockDim.x",  "blockDim.y",  "blockDim.z",  "gridDim.x",  "gridDim.y",  "gridDim.z",
-};
 
 static void cu_load(cu_emitter *E, const ir_var *v, const ir_expr *offset) {
   fprintf(E->out, "%s[", v->name);
@@ -601,7 +470,9 @@ static void cu_expr(cu_emitter *E, const ir_expr *e, int min_prec) {
   case IR_CONST: ir_print_c_const(E->out, e, "__float2half_rn", "__float2bfloat16_rn"); break;
   case IR_VARREF: fputs(e->var->name, out); break;
   case IR_LOAD: cu_load(E, e->load.var, e->load.offset); break;
-  case IR_SPECIAL: fprintf(out, "(int32_t)%s", cu_special_names[e->special]); break;
+  case IR_SPECIAL: /* CUDA spells them as hdt does: threadIdx.x */
+    fprintf(out, "(int32_t)%s.%c", ir_special_builtin(e->special)->name, "xyz"[e->special % 3]);
+    break;
   case IR_UNARY: {
     bool narrow = ir_is_narrow_int(e->ty) && e->op.op != IR_OP_NOT;
     const char *op = ir_op_text(e->op.op);
@@ -625,6 +496,7 @@ static void cu_expr(cu_emitter *E, const ir_expr *e, int min_prec) {
     fputc(')', out);
     break;
   case IR_CALL: cu_call(E, e); break;
+  case IR_XCHG_READ: break; /* host forms (pass `fission`) do not reach CUDA */
   }
   if (paren)
     fputc(')', out);
@@ -659,10 +531,10 @@ static void cu_decl(cu_emitter *E, const ir_stmt *s, int depth) {
   cu_indent(E, depth);
   if (E->reads[v->id] == 0)
     fputs("[[maybe_unused]] ", out);
-  if (v->kind == IR_VAR_SHARED && E->smem_offset) {
+  if (v->kind == IR_VAR_SHARED && E->dynamic_smem) { /* laid out by ir_smem.c */
     const char *t = ir_c_type(v->elem);
     fprintf(out, "%s *const %s = reinterpret_cast<%s *>(hdt_smem + %lld);\n", t, v->name, t,
-            (long long)E->smem_offset[v->id]);
+            (long long)v->smem_offset);
     return;
   }
   if (v->kind == IR_VAR_SHARED || v->kind == IR_VAR_LOCAL) {
@@ -809,6 +681,7 @@ static void cu_stmt(cu_emitter *E, const ir_stmt *s, int depth) {
     cu_indent(E, depth);
     fputs("}\n", out);
     return;
+  default: return; /* host forms (pass `fission`) do not reach CUDA */
   }
 }
 
@@ -820,11 +693,9 @@ static void cu_block(cu_emitter *E, const ir_block *b, int depth) {
 /* ---- functions ---- */
 
 /* One parameter: in the kernel (restrict pointers) or in the host wrapper. */
-static void cu_param(cu_emitter *E, const ir_func *f, const ir_var *v, bool restrict_) {
-  int i = cu_func_index(E, f);
-  bool written = i >= 0 ? E->written[i][v->id] : v->written;
+static void cu_param(cu_emitter *E, const ir_var *v, bool restrict_) {
   if (cu_is_tensor(v))
-    fprintf(E->out, "%s%s *%s%s", written ? "" : "const ", ir_c_type(v->elem),
+    fprintf(E->out, "%s%s *%s%s", v->written_deep ? "" : "const ", ir_c_type(v->elem),
             restrict_ ? "__restrict__ " : "", v->name);
   else
     fprintf(E->out, "%s %s", ir_c_type(v->ty), v->name);
@@ -834,7 +705,7 @@ static void cu_params(cu_emitter *E, const ir_func *f, bool restrict_, bool stre
   for (int i = 0; i < f->nparams; i++) {
     if (i)
       fputs(", ", E->out);
-    cu_param(E, f, f->params[i], restrict_);
+    cu_param(E, f->params[i], restrict_);
   }
   if (stream)
     fputs(f->nparams ? ", cudaStream_t stream" : "cudaStream_t stream", E->out);
@@ -861,65 +732,30 @@ static void cu_body(cu_emitter *E, const ir_func *f) {
   fputs("}\n", E->out);
 }
 
-/* Shared arrays in declaration order, each at a 16-byte aligned offset. */
-static int64_t cu_layout_block(const ir_block *b, int64_t *offset, int64_t at);
-
-static int64_t cu_layout_stmt(const ir_stmt *s, int64_t *offset, int64_t at) {
-  switch (s->kind) {
-  case IR_DECL: {
-    const ir_var *v = s->decl.var;
-    if (v->kind != IR_VAR_SHARED)
-      return at;
-    int64_t size = type_size_bytes(v->elem), len = v->array_len > 0 ? v->array_len : 1;
-    if (offset)
-      offset[v->id] = at;
-    at += size * len;
-    return (at + CU_SMEM_ALIGN - 1) / CU_SMEM_ALIGN * CU_SMEM_ALIGN;
-  }
-  case IR_IF: return cu_layout_block(&s->if_.els, offset, cu_layout_block(&s->if_.then, offset, at));
-  case IR_FOR: return cu_layout_block(&s->for_.body, offset, at);
-  case IR_WHILE: return cu_layout_block(&s->while_.body, offset, at);
-  case IR_BLOCK: return cu_layout_block(&s->block, offset, at);
-  default: return at;
-  }
-}
-
-static int64_t cu_layout_block(const ir_block *b, int64_t *offset, int64_t at) {
-  for (int i = 0; i < b->len; i++)
-    at = cu_layout_stmt(b->stmts[i], offset, at);
-  return at;
-}
-
 static void cu_kernel(cu_emitter *E, int i) {
   const ir_func *f = E->p->funcs[i];
   FILE *out = E->out;
   fprintf(out, "static __global__ void __launch_bounds__(%lld) %s(", (long long)f->threads, E->kernel_name[i]);
   cu_params(E, f, true, false);
   fputc(')', out);
-  if (!E->smem_bytes[i]) {
+  if (!f->smem_dynamic) {
     cu_body(E, f);
     return;
   }
-  E->smem_offset = calloc((size_t)(f->nvars ? f->nvars : 1), sizeof *E->smem_offset);
-  if (!E->smem_offset) {
-    fputs("hdtc: fatal: out of memory\n", stderr);
-    abort();
-  }
-  cu_layout_block(&f->body, E->smem_offset, 0);
   cu_count_reads(E, f);
-  fprintf(out, " {\n  extern __shared__ __align__(%d) unsigned char hdt_smem[]; // %lld bytes\n", CU_SMEM_ALIGN,
-          (long long)E->smem_bytes[i]);
+  fprintf(out, " {\n  extern __shared__ __align__(%d) unsigned char hdt_smem[]; // %lld bytes\n", IR_SMEM_ALIGN,
+          (long long)f->smem_dynamic);
+  E->dynamic_smem = true;
   cu_block(E, &f->body, 1);
+  E->dynamic_smem = false;
   fputs("}\n", out);
-  free(E->smem_offset);
-  E->smem_offset = NULL;
 }
 
 static const char *const cu_axes = "xyz";
 
 /* A grid dimension known at compile time to be launchable as is. */
-static bool cu_grid_const_ok(const ir_expr *g, int d) {
-  return g->kind == IR_CONST && type_is_int(g->ty) && g->cst.i >= 1 && g->cst.i <= (d == 0 ? INT32_MAX : 65535);
+static bool cu_grid_const_ok(const cu_emitter *E, const ir_expr *g, int d) {
+  return g->kind == IR_CONST && type_is_int(g->ty) && g->cst.i >= 1 && g->cst.i <= E->p->target->max_grid[d];
 }
 
 static void cu_wrappers(cu_emitter *E, int k) {
@@ -932,7 +768,7 @@ static void cu_wrappers(cu_emitter *E, int k) {
   bool any = false;
   for (int d = 0; d < 3; d++) {
     const ir_expr *g = f->grid[d];
-    if (!g || cu_grid_const_ok(g, d))
+    if (!g || cu_grid_const_ok(E, g, d))
       continue;
     fprintf(out, "  const int64_t hdt_grid_%c = ", cu_axes[d]);
     cu_expr(E, g, 0);
@@ -945,10 +781,10 @@ static void cu_wrappers(cu_emitter *E, int k) {
     bool first = true;
     for (int d = 0; d < 3; d++) {
       const ir_expr *g = f->grid[d];
-      if (!g || cu_grid_const_ok(g, d))
+      if (!g || cu_grid_const_ok(E, g, d))
         continue;
-      fprintf(out, "%shdt_grid_%c < 0 || hdt_grid_%c > %s", first ? "" : " ||\n      ", cu_axes[d],
-              cu_axes[d], d == 0 ? "2147483647" : "65535");
+      fprintf(out, "%shdt_grid_%c < 0 || hdt_grid_%c > %lld", first ? "" : " ||\n      ", cu_axes[d],
+              cu_axes[d], (long long)E->p->target->max_grid[d]);
       first = false;
     }
     fputs(")\n    return (int)cudaErrorInvalidConfiguration;\n", out);
@@ -956,7 +792,7 @@ static void cu_wrappers(cu_emitter *E, int k) {
     first = true;
     for (int d = 0; d < 3; d++) {
       const ir_expr *g = f->grid[d];
-      if (!g || cu_grid_const_ok(g, d))
+      if (!g || cu_grid_const_ok(E, g, d))
         continue;
       fprintf(out, "%shdt_grid_%c == 0", first ? "" : " || ", cu_axes[d]);
       first = false;
@@ -964,7 +800,7 @@ static void cu_wrappers(cu_emitter *E, int k) {
     fputs(")\n    return 0;\n", out);
   }
   E->host = false;
-  int64_t smem = E->smem_bytes[k];
+  int64_t smem = f->smem_dynamic;
   if (smem) {
     fprintf(out,
             "  const cudaError_t hdt_err = cudaFuncSetAttribute(hdt_gen::%s, "
@@ -979,7 +815,7 @@ static void cu_wrappers(cu_emitter *E, int k) {
       fputs(", ", out);
     if (!g)
       fputs("1u", out);
-    else if (cu_grid_const_ok(g, d))
+    else if (cu_grid_const_ok(E, g, d))
       fprintf(out, "%lldu", (long long)g->cst.i);
     else
       fprintf(out, "(unsigned)hdt_grid_%c", cu_axes[d]);
@@ -1016,23 +852,8 @@ void emit_cuda(FILE *out, const ir_program *p) {
     fputs("hdtc: fatal: out of memory\n", stderr);
     abort();
   }
-  E.smem_bytes = calloc((size_t)n, sizeof *E.smem_bytes);
-  if (!E.smem_bytes) {
-    fputs("hdtc: fatal: out of memory\n", stderr);
-    abort();
-  }
-  E.written = calloc((size_t)n, sizeof *E.written);
-  if (!E.written) {
-    fputs("hdtc: fatal: out of memory\n", stderr);
-    abort();
-  }
   cu_assign_names(&E);
   cu_scan_program(&E);
-  cu_compute_written(&E);
-  for (int i = 0; i < p->nfuncs; i++) {
-    int64_t bytes = p->funcs[i]->is_kernel ? cu_layout_block(&p->funcs[i]->body, NULL, 0) : 0;
-    E.smem_bytes[i] = bytes > CU_STATIC_SMEM_LIMIT ? bytes : 0;
-  }
 
   cu_source_comment(out, p->source);
   fputs("#include \"hdt_cuda.h\"\n", out);
@@ -1073,14 +894,10 @@ void emit_cuda(FILE *out, const ir_program *p) {
       free((char *)E.fn_name[i]);
     free((char *)E.kernel_name[i]);
   }
-  for (int i = 0; i < p->nfuncs; i++)
-    free(E.written[i]);
-  free(E.written);
   free(E.fn_name);
   free(E.kernel_name);
   free(E.host_callable);
   free(E.called);
-  free(E.smem_bytes);
   free(E.reads);
   free(E.assigns);
 }

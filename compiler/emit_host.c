@@ -70,6 +70,7 @@
 #include <string.h>
 
 #include "emit.h"
+#include "reserved.h"
 
 enum {
   HX_PREC_SELECT = 3,
@@ -98,28 +99,6 @@ typedef enum {
 /* The built-in dim3 values a device function reads (with its callees). */
 enum { HX_DIM_THREAD = 1, HX_DIM_BLOCK = 2, HX_DIM_BLOCKDIM = 4, HX_DIM_GRID = 8 };
 
-/* How a statement of a uniformly emitted list is emitted. */
-typedef enum {
-  HX_PLAIN,   /* inside a thread loop, with its neighbours */
-  HX_SHUFFLE, /* shuffles in its own expressions: exchange phases, then a thread loop */
-  HX_BARRIER, /* ends a phase */
-  HX_UNIFORM, /* if/for/while/block containing a barrier, a shuffle or a uniform jump */
-  HX_JUMP,    /* break/continue of a uniform loop */
-} hx_class;
-
-/* A condition that must hold for a shuffle to be evaluated (a branch of a
- * select, the right operand of && or ||). */
-typedef struct hx_guard {
-  const ir_expr *cond;
-  bool when;
-} hx_guard;
-
-typedef struct hx_shuffle {
-  const ir_expr *call;
-  hx_guard *guards;
-  int nguards;
-} hx_shuffle;
-
 typedef struct hx_emitter {
   FILE *out;
   const ir_program *p;
@@ -133,20 +112,14 @@ typedef struct hx_emitter {
   hx_context ctx;
   hx_storage *storage; /* per variable id */
   int *reads;          /* per variable id: uses other than as an assignment target */
-  bool *hoisted;       /* per variable id: a block-invariant let, computed before its thread loop */
 
   /* The kernel being emitted. */
   bool has_return;     /* some thread may return: done[] exists */
-  int xchg_depth;      /* exchange buffers: the most shuffles in one statement */
-  int phase;           /* phases so far */
-  const char *phase_note;
+  int xchg_depth;      /* exchange buffers: the most shuffles in one statement (ir_func.xchg_slots) */
   int thread_loops;    /* thread loops so far (labels) */
   int loop_depth;      /* C loops opened inside the current thread loop */
   bool next_used;      /* the current thread loop's label is jumped to */
-  int conds;           /* hoisted uniform conditions so far */
   bool uses_block_tid, uses_block_end, uses_blockIdx, uses_gridDim;
-  hx_shuffle *shfl;    /* the shuffles of the statement being split */
-  int nshfl, capshfl;
 } hx_emitter;
 
 static void *hx_alloc(size_t n, size_t size) {
@@ -162,111 +135,11 @@ static void hx_indent(hx_emitter *E, int depth) { fprintf(E->out, "%*s", 2 * dep
 
 /* ---- walking the IR ---- */
 
-/* The expressions a statement evaluates itself (not those of nested
- * statements). */
-static int hx_own_exprs(const ir_stmt *s, const ir_expr *out[3]) {
-  switch (s->kind) {
-  case IR_DECL: out[0] = s->decl.init; return 1;
-  case IR_ASSIGN: out[0] = s->assign.value; return 1;
-  case IR_STORE: out[0] = s->store.offset; out[1] = s->store.value; return 2;
-  case IR_IF: out[0] = s->if_.cond; return 1;
-  case IR_FOR: out[0] = s->for_.start; out[1] = s->for_.cond; out[2] = s->for_.step; return 3;
-  case IR_WHILE: out[0] = s->while_.cond; return 1;
-  case IR_RETURN: out[0] = s->ret.value; return 1;
-  case IR_EVAL: out[0] = s->eval.expr; return 1;
-  default: return 0;
-  }
-}
-
-/* The statement lists nested in a statement. */
-static int hx_bodies(const ir_stmt *s, const ir_block *out[2]) {
-  switch (s->kind) {
-  case IR_IF: out[0] = &s->if_.then; out[1] = &s->if_.els; return 2;
-  case IR_FOR: out[0] = &s->for_.body; return 1;
-  case IR_WHILE: out[0] = &s->while_.body; return 1;
-  case IR_BLOCK: out[0] = &s->block; return 1;
-  default: return 0;
-  }
-}
-
-static bool hx_is_shuffle(const ir_expr *e) {
-  return e->kind == IR_CALL && e->call.fn != IR_FN_USER && ir_fn_builtin(e->call.fn)->sig == BS_SHUFFLE;
-}
-
-typedef bool (*hx_expr_pred)(const hx_emitter *E, const ir_expr *e);
-
-typedef struct hx_pred_call {
-  const hx_emitter *E;
-  hx_expr_pred pred;
-} hx_pred_call;
-
-static bool hx_pred_adapter(const ir_expr *e, void *ctx) {
-  const hx_pred_call *c = ctx;
-  return c->pred(c->E, e);
-}
-
-/* Does e or one of its subexpressions satisfy pred? */
-static bool hx_expr_any(const hx_emitter *E, const ir_expr *e, hx_expr_pred pred) {
-  hx_pred_call c = {E, pred};
-  return ir_expr_any(e, hx_pred_adapter, &c);
-}
-
-static bool hx_pred_shuffle(const hx_emitter *E, const ir_expr *e) {
-  (void)E;
-  return hx_is_shuffle(e);
-}
-
-static bool hx_own_shuffles(const ir_stmt *s) {
-  const ir_expr *x[3];
-  int n = hx_own_exprs(s, x);
-  for (int i = 0; i < n; i++)
-    if (hx_expr_any(NULL, x[i], hx_pred_shuffle))
-      return true;
-  return false;
-}
-
-static bool hx_block_syncs(const ir_block *b);
-
-/* Does the statement contain a barrier or a shuffle, anywhere? */
-static bool hx_stmt_syncs(const ir_stmt *s) {
-  if (s->kind == IR_BARRIER || hx_own_shuffles(s))
-    return true;
-  const ir_block *b[2];
-  int n = hx_bodies(s, b);
-  for (int i = 0; i < n; i++)
-    if (hx_block_syncs(b[i]))
-      return true;
-  return false;
-}
-
-static bool hx_block_syncs(const ir_block *b) {
-  for (int i = 0; i < b->len; i++)
-    if (hx_stmt_syncs(b->stmts[i]))
-      return true;
-  return false;
-}
-
-/* Does a break or continue leave the statement (one not owned by a loop
- * inside it)? */
-static bool hx_stmt_escapes(const ir_stmt *s) {
-  if (s->kind == IR_BREAK || s->kind == IR_CONTINUE)
-    return true;
-  if (s->kind != IR_IF && s->kind != IR_BLOCK)
-    return false; /* a loop owns its jumps */
-  const ir_block *b[2];
-  int n = hx_bodies(s, b);
-  for (int i = 0; i < n; i++)
-    for (int j = 0; j < b[i]->len; j++)
-      if (hx_stmt_escapes(b[i]->stmts[j]))
-        return true;
-  return false;
-}
-
 static bool hx_stmt_returns(const ir_stmt *s) {
   if (s->kind == IR_RETURN)
     return true;
   const ir_block *b[2];
-  int n = hx_bodies(s, b);
+  int n = ir_stmt_bodies(s, b);
   for (int i = 0; i < n; i++)
     for (int j = 0; j < b[i]->len; j++)
       if (hx_stmt_returns(b[i]->stmts[j]))
@@ -293,12 +166,12 @@ static bool hx_stmt_refs_var(const ir_stmt *s, const ir_var *v) {
   if ((s->kind == IR_ASSIGN && s->assign.var == v) || (s->kind == IR_STORE && s->store.var == v))
     return true;
   const ir_expr *x[3];
-  int n = hx_own_exprs(s, x);
+  int n = ir_stmt_exprs(s, x);
   for (int i = 0; i < n; i++)
     if (hx_expr_refs_var(x[i], v))
       return true;
   const ir_block *b[2];
-  n = hx_bodies(s, b);
+  n = ir_stmt_bodies(s, b);
   for (int i = 0; i < n; i++)
     for (int j = 0; j < b[i]->len; j++)
       if (hx_stmt_refs_var(b[i]->stmts[j], v))
@@ -313,85 +186,25 @@ static int hx_func_index(const hx_emitter *E, const ir_func *f) {
   return -1;
 }
 
-/* Calls a function with side effects (what must run once per thread, not
- * once per block). */
-static bool hx_pred_impure(const hx_emitter *E, const ir_expr *e) {
-  if (e->kind != IR_CALL)
-    return false;
-  if (e->call.fn == IR_FN_ATOMIC_ADD || hx_is_shuffle(e))
-    return true;
-  int i = e->call.fn == IR_FN_USER ? hx_func_index(E, e->call.callee) : -1;
-  return i >= 0 && E->fn_impure[i];
-}
-
 /* ---- reads, for `(void)x;` after declarations nothing reads ---- */
 
 static void hx_count_block(int *reads, const ir_block *b) {
   for (int i = 0; i < b->len; i++) {
     const ir_stmt *s = b->stmts[i];
     const ir_expr *x[3];
-    int n = hx_own_exprs(s, x);
+    int n = ir_stmt_exprs(s, x);
     for (int k = 0; k < n; k++)
       ir_count_reads(x[k], reads);
     if (s->kind == IR_FOR)
       reads[s->for_.var->id]++; /* the loop's own condition and step read it */
     const ir_block *nb[2];
-    n = hx_bodies(s, nb);
+    n = ir_stmt_bodies(s, nb);
     for (int k = 0; k < n; k++)
       hx_count_block(reads, nb[k]);
   }
 }
 
 /* ---- device functions: names, the dim3 values they need, side effects ---- */
-
-/* Names a static function in the output must not take: C keywords, the
- * types and macros the output spells, and the C library functions that GCC
- * and Clang know as builtins (defining one with another type is an error
- * under -Werror). Names starting with hdt_ or containing __ are avoided
- * separately. */
-static const char *const hx_reserved[] = {
-    "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else",
-    "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long", "register",
-    "restrict", "return", "short", "signed", "sizeof", "static", "struct", "switch", "typedef",
-    "union", "unsigned", "void", "volatile", "while", "bool", "true", "false", "main",
-    "int8_t", "int16_t", "int32_t", "int64_t", "uint8_t", "uint16_t", "uint32_t", "uint64_t",
-    "size_t", "ptrdiff_t", "NULL", "INT64_C", "UINT64_C", "offsetof", "asm", "typeof",
-    "threadIdx", "blockIdx", "blockDim", "gridDim", "tid", "done", "xchg", "frame",
-    "abs", "labs", "llabs", "div", "malloc", "calloc", "realloc", "free", "exit", "abort",
-    "atoi", "atol", "strtol", "qsort", "bsearch", "memcpy", "memmove", "memset", "memcmp",
-    "memchr", "strlen", "strcpy", "strncpy", "strcat", "strncat", "strcmp", "strncmp",
-    "strchr", "strrchr", "strstr", "strdup", "printf", "fprintf", "sprintf", "snprintf",
-    "puts", "putchar", "fputs", "fputc", "scanf", "sscanf", "isalpha", "isdigit", "isspace",
-    "toupper", "tolower", "alloca", "signbit", "isnan", "isinf", "isfinite", "fpclassify",
-    "gamma", "j0", "j1", "jn", "y0", "y1", "yn", "exp10", "pow10", "sincos", "significand",
-    "drem", "finite", "scalb",
-};
-
-/* <math.h> functions, also reserved with an f or l suffix. */
-static const char *const hx_math[] = {
-    "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "cbrt", "ceil", "copysign",
-    "cos", "cosh", "erf", "erfc", "exp", "exp2", "expm1", "fabs", "fdim", "floor", "fma",
-    "fmax", "fmin", "fmod", "frexp", "hypot", "ilogb", "ldexp", "lgamma", "llrint", "llround",
-    "log", "log10", "log1p", "log2", "logb", "lrint", "lround", "modf", "nan", "nearbyint",
-    "nextafter", "nexttoward", "pow", "remainder", "remquo", "rint", "round", "scalbln",
-    "scalbn", "sin", "sinh", "sqrt", "tan", "tanh", "tgamma", "trunc",
-};
-
-static bool hx_is_reserved(const char *name) {
-  if (strncmp(name, "hdt_", 4) == 0 || strstr(name, "__") || (name[0] == '_' && name[1] >= 'A' && name[1] <= 'Z'))
-    return true;
-  for (size_t i = 0; i < sizeof hx_reserved / sizeof *hx_reserved; i++)
-    if (strcmp(hx_reserved[i], name) == 0)
-      return true;
-  size_t len = strlen(name);
-  for (size_t i = 0; i < sizeof hx_math / sizeof *hx_math; i++) {
-    size_t m = strlen(hx_math[i]);
-    if (strncmp(hx_math[i], name, m) == 0 &&
-        (len == m || (len == m + 1 && (name[m] == 'f' || name[m] == 'l'))))
-      return true;
-  }
-  return false;
-}
 
 /* Is `name` a function's C name, a kernel's, or a variable's anywhere (a
  * variable would hide a function of that name)? */
@@ -410,7 +223,7 @@ static bool hx_name_taken(const hx_emitter *E, const char *name) {
 static void hx_assign_names(hx_emitter *E) {
   for (int i = 0; i < E->p->nfuncs; i++) {
     const ir_func *f = E->p->funcs[i];
-    if (f->is_kernel || !hx_is_reserved(f->name)) {
+    if (f->is_kernel || !reserved_host_name(f->name)) {
       E->fn_name[i] = f->name; /* a kernel's name is its C ABI */
       continue;
     }
@@ -421,6 +234,13 @@ static void hx_assign_names(hx_emitter *E) {
       snprintf(name, size, "%s_fn%d", f->name, n);
     E->fn_name[i] = name;
   }
+}
+
+/* A dim3 parameter of a device function has the builtin's name
+ * (threadIdx...): HX_DIM_THREAD is bit 0, in builtins.def's order. */
+static const char *hx_dim_name(unsigned dim) {
+  int k = dim == HX_DIM_THREAD ? 0 : dim == HX_DIM_BLOCK ? 1 : dim == HX_DIM_BLOCKDIM ? 2 : 3;
+  return builtin_get((builtin_id)(BI_THREADIDX + k))->name;
 }
 
 static unsigned hx_special_dim(ir_special s) {
@@ -472,11 +292,11 @@ static void hx_scan_block(hx_emitter *E, const ir_block *b, unsigned *dims, bool
     if (s->kind == IR_STORE && s->store.var->kind == IR_VAR_PARAM)
       *impure = true;
     const ir_expr *x[3];
-    int n = hx_own_exprs(s, x);
+    int n = ir_stmt_exprs(s, x);
     for (int k = 0; k < n; k++)
       hx_scan_expr(E, x[k], dims, impure);
     const ir_block *nb[2];
-    n = hx_bodies(s, nb);
+    n = ir_stmt_bodies(s, nb);
     for (int k = 0; k < n; k++)
       hx_scan_block(E, nb[k], dims, impure);
   }
@@ -762,13 +582,11 @@ static void hx_special(hx_emitter *E, ir_special s) {
   int axis = (int)(s - IR_THREAD_X) % 3;
   unsigned dim = hx_special_dim(s);
   if (E->ctx == HX_IN_FUNC || E->ctx == HX_IN_ENTRY || dim == HX_DIM_GRID || dim == HX_DIM_BLOCK) {
-    static const char *const names[] = {"threadIdx", "blockIdx", "blockDim", "gridDim"};
-    int k = dim == HX_DIM_THREAD ? 0 : dim == HX_DIM_BLOCK ? 1 : dim == HX_DIM_BLOCKDIM ? 2 : 3;
     if (E->ctx == HX_IN_ENTRY) { /* no block here: grid expressions do not use them */
       fputs("0", out);
       return;
     }
-    fprintf(out, "%s.%c", names[k], hx_axes[axis]);
+    fprintf(out, "%s.%c", ir_special_builtin(s)->name, hx_axes[axis]);
     E->uses_blockIdx |= dim == HX_DIM_BLOCK;
     E->uses_gridDim |= dim == HX_DIM_GRID;
     return;
@@ -801,7 +619,7 @@ static void hx_dim_args(hx_emitter *E, unsigned dims) {
   const ir_func *f = E->f;
   if (dims & HX_DIM_THREAD) {
     if (E->ctx == HX_IN_FUNC)
-      fputs("threadIdx", out);
+      fputs(hx_dim_name(HX_DIM_THREAD), out);
     else if (E->ctx == HX_IN_ENTRY)
       fputs("hdt_dim3_make(0, 0, 0)", out);
     else {
@@ -811,13 +629,13 @@ static void hx_dim_args(hx_emitter *E, unsigned dims) {
     sep = ", ";
   }
   if (dims & HX_DIM_BLOCK) {
-    fprintf(out, "%s%s", sep, E->ctx == HX_IN_ENTRY ? "hdt_dim3_make(0, 0, 0)" : "blockIdx");
+    fprintf(out, "%s%s", sep, E->ctx == HX_IN_ENTRY ? "hdt_dim3_make(0, 0, 0)" : hx_dim_name(HX_DIM_BLOCK));
     E->uses_blockIdx |= E->ctx == HX_IN_BLOCK || E->ctx == HX_IN_THREAD;
     sep = ", ";
   }
   if (dims & HX_DIM_BLOCKDIM) {
     if (E->ctx == HX_IN_FUNC)
-      fprintf(out, "%sblockDim", sep);
+      fprintf(out, "%s%s", sep, hx_dim_name(HX_DIM_BLOCKDIM));
     else if (E->ctx == HX_IN_ENTRY)
       fprintf(out, "%shdt_dim3_make(0, 0, 0)", sep);
     else
@@ -826,19 +644,12 @@ static void hx_dim_args(hx_emitter *E, unsigned dims) {
     sep = ", ";
   }
   if (dims & HX_DIM_GRID) {
-    fprintf(out, "%s%s", sep, E->ctx == HX_IN_ENTRY ? "hdt_dim3_make(0, 0, 0)" : "gridDim");
+    fprintf(out, "%s%s", sep, E->ctx == HX_IN_ENTRY ? "hdt_dim3_make(0, 0, 0)" : hx_dim_name(HX_DIM_GRID));
     E->uses_gridDim |= E->ctx == HX_IN_BLOCK || E->ctx == HX_IN_THREAD;
   }
 }
 
-static int hx_shuffle_index(const hx_emitter *E, const ir_expr *call) {
-  for (int i = 0; i < E->nshfl; i++)
-    if (E->shfl[i].call == call)
-      return i;
-  return -1;
-}
-
-/* The exchange buffer slot of shuffle j for the thread `who`. */
+/* The exchange buffer slot of shuffle j. */
 static void hx_xchg_slot(hx_emitter *E, int j) {
   if (E->xchg_depth > 1)
     fprintf(E->out, "xchg[%d]", j);
@@ -848,16 +659,41 @@ static void hx_xchg_slot(hx_emitter *E, int j) {
 
 /* A shuffle, in the phase after its operands were exchanged: the value
  * the source lane stored. */
-static void hx_shuffle_read(hx_emitter *E, const ir_expr *e) {
-  int j = hx_shuffle_index(E, e);
-  if (j < 0 || E->ctx != HX_IN_THREAD) {
+static void hx_xchg_read(hx_emitter *E, const ir_expr *e) {
+  if (E->ctx != HX_IN_THREAD) {
     fputs("HDT_UNSUPPORTED_SHUFFLE_PLACEMENT", E->out); /* not reached for checked kernels */
     return;
   }
-  hx_xchg_slot(E, j);
-  fprintf(E->out, "[hdt_lane_%s(tid, ", e->call.fn == IR_FN_SHFL_XOR ? "xor" : "down"); /* hdt_host.h's lane helpers */
-  hx_expr(E, e->call.args[1], 0);
+  hx_xchg_slot(E, e->xchg.slot);
+  fprintf(E->out, "[hdt_lane_%s(tid, ", e->xchg.fn == IR_FN_SHFL_XOR ? "xor" : "down"); /* hdt_host.h's lane helpers */
+  hx_expr(E, e->xchg.lane, 0);
   fprintf(E->out, ", %lld)].%s", (long long)E->f->threads, hx_sfx(e->ty));
+}
+
+/* xchg[j][tid].T = operand, where C would evaluate the shuffle at all. */
+static void hx_offer(hx_emitter *E, const ir_stmt *s, int depth) {
+  FILE *out = E->out;
+  if (s->offer.nterms) {
+    hx_indent(E, depth);
+    fputs("if (", out);
+    for (int g = 0; g < s->offer.nterms; g++) {
+      if (g)
+        fputs(" && ", out);
+      if (s->offer.when[g]) {
+        hx_expr(E, s->offer.terms[g], ir_op_precedence(IR_OP_LAND) + 1);
+      } else {
+        fputc('!', out);
+        hx_unary_operand(E, s->offer.terms[g], '!');
+      }
+    }
+    fputs(")\n", out);
+    depth++;
+  }
+  hx_indent(E, depth);
+  hx_xchg_slot(E, s->offer.slot);
+  fprintf(out, "[tid].%s = ", hx_sfx(s->offer.ty));
+  hx_expr(E, s->offer.value, 0);
+  fputs(";\n", out);
 }
 
 static bool hx_is_tensor(const ir_var *v) { return v->ty->kind == TY_TENSOR; }
@@ -866,7 +702,9 @@ static void hx_call(hx_emitter *E, const ir_expr *e) {
   FILE *out = E->out;
   switch (e->call.fn) {
   case IR_FN_SHFL_XOR:
-  case IR_FN_SHFL_DOWN: hx_shuffle_read(E, e); return;
+  case IR_FN_SHFL_DOWN: /* not reached for checked kernels: fission made them reads */
+    fputs("HDT_UNSUPPORTED_SHUFFLE_PLACEMENT", out);
+    return;
   case IR_FN_ATOMIC_ADD: {
     const ir_expr *target = e->call.args[0];
     fprintf(out, "hdt_%s_%s(&", ir_fn_builtin(e->call.fn)->host, hx_sfx(e->ty));
@@ -938,6 +776,7 @@ static void hx_expr(hx_emitter *E, const ir_expr *e, int min_prec) {
     fputc(')', out);
     break;
   case IR_CALL: hx_call(E, e); break;
+  case IR_XCHG_READ: hx_xchg_read(E, e); break;
   }
   if (paren)
     fputc(')', out);
@@ -975,6 +814,7 @@ static void hx_assigned_value(hx_emitter *E, const ir_expr *value, const ir_expr
 }
 
 static void hx_stmt(hx_emitter *E, const ir_stmt *s, int depth);
+static void hx_block_stmt(hx_emitter *E, const ir_stmt *s, int depth);
 
 static void hx_block(hx_emitter *E, const ir_block *b, int depth) {
   for (int i = 0; i < b->len; i++)
@@ -1150,160 +990,22 @@ static void hx_stmt(hx_emitter *E, const ir_stmt *s, int depth) {
     hx_indent(E, depth);
     fputs("}\n", out);
     return;
+  case IR_XCHG_OFFER: hx_offer(E, s, depth); return;
+  case IR_THREAD_LOOP:
+  case IR_NOTE:
+  case IR_ERROR: hx_block_stmt(E, s, depth); return; /* block-level forms (not nested in thread loops) */
   }
 }
 
-/* ---- fission: the statement lists that the whole block runs ---- */
+/* ---- the block form that the fission pass made (ir_fission.c) ---- */
 
-static hx_class hx_classify(const ir_stmt *s, bool in_uniform_loop) {
-  switch (s->kind) {
-  case IR_BARRIER: return HX_BARRIER;
-  case IR_BREAK:
-  case IR_CONTINUE: return in_uniform_loop ? HX_JUMP : HX_PLAIN;
-  default: break;
-  }
-  if (hx_own_shuffles(s))
-    return HX_SHUFFLE;
-  const ir_block *b[2];
-  int n = hx_bodies(s, b);
-  for (int i = 0; i < n; i++)
-    if (hx_block_syncs(b[i]))
-      return HX_UNIFORM;
-  if (n && in_uniform_loop && hx_stmt_escapes(s))
-    return HX_UNIFORM;
-  return HX_PLAIN;
-}
-
-/* Classes of a list's statements, and the thread loop (run) each plain or
- * shuffle statement belongs to (-1 for the others). A shuffle statement
- * starts a run: its exchange phases come before it. */
-static void hx_partition(const ir_block *b, bool in_uniform_loop, hx_class *cls, int *run) {
-  int cur = -1, next = 0;
-  for (int i = 0; i < b->len; i++) {
-    cls[i] = hx_classify(b->stmts[i], in_uniform_loop);
-    if (cls[i] == HX_SHUFFLE || (cls[i] == HX_PLAIN && cur < 0))
-      cur = next++;
-    else if (cls[i] != HX_PLAIN)
-      cur = -1;
-    run[i] = cur;
-  }
-}
-
-/* The same value in every thread of the block, at any point of it:
- * constants, blockIdx, gridDim, scalar parameters (read-only) and block
- * values, combined without loads or calls with effects. */
-static bool hx_invariant(const hx_emitter *E, const ir_expr *e) {
-  switch (e->kind) {
-  case IR_CONST: return true;
-  case IR_SPECIAL: return hx_special_dim(e->special) != HX_DIM_THREAD;
-  case IR_VARREF:
-    return (E->storage[e->var->id] == HX_PARAM && !hx_is_tensor(e->var)) || E->storage[e->var->id] == HX_BLOCK;
-  case IR_UNARY:
-  case IR_CAST: return hx_invariant(E, e->op.a);
-  case IR_BINARY: return hx_invariant(E, e->op.a) && hx_invariant(E, e->op.b);
-  case IR_SELECT: return hx_invariant(E, e->select.c) && hx_invariant(E, e->select.a) && hx_invariant(E, e->select.b);
-  case IR_CALL:
-    if (e->call.fn == IR_FN_USER || e->call.fn == IR_FN_ATOMIC_ADD || hx_is_shuffle(e))
-      return false;
-    for (int i = 0; i < e->call.nargs; i++)
-      if (!hx_invariant(E, e->call.args[i]))
-        return false;
-    return true;
-  default: return false;
-  }
-}
-
-static bool hx_count_shuffle(const ir_expr *e, void *count) {
-  *(int *)count += hx_is_shuffle(e);
-  return false;
-}
-
-static int hx_count_own_shuffles_expr(const ir_expr *e) {
-  int n = 0;
-  ir_expr_any(e, hx_count_shuffle, &n);
-  return n;
-}
-
-static void hx_plan_list(hx_emitter *E, const ir_block *b, bool in_uniform_loop);
-
-static void hx_plan_uniform(hx_emitter *E, const ir_stmt *s, bool in_uniform_loop) {
-  switch (s->kind) {
-  case IR_IF:
-    hx_plan_list(E, &s->if_.then, in_uniform_loop);
-    hx_plan_list(E, &s->if_.els, in_uniform_loop);
-    return;
-  case IR_BLOCK: hx_plan_list(E, &s->block, in_uniform_loop); return;
-  case IR_FOR:
-    E->storage[s->for_.var->id] = HX_BLOCK; /* the loop runs once per block */
-    hx_plan_list(E, &s->for_.body, true);
-    return;
-  case IR_WHILE: hx_plan_list(E, &s->while_.body, true); return;
-  default: return;
-  }
-}
-
-/* Decides where the variables declared in a uniformly emitted list live. A
- * `let` of a block-invariant value becomes a block value, unless a thread
- * may have returned earlier in its thread loop (then computing it before
- * the loop could do what no thread does, such as divide by zero). Others
- * that a later statement outside their own thread loop uses are per-thread
- * frame arrays. */
-static void hx_plan_list(hx_emitter *E, const ir_block *b, bool in_uniform_loop) {
-  int n = b->len;
-  hx_class *cls = hx_alloc((size_t)n, sizeof *cls);
-  int *run = hx_alloc((size_t)n, sizeof *run);
-  hx_partition(b, in_uniform_loop, cls, run);
-  bool run_returns = false;
-  for (int i = 0; i < n; i++) {
-    const ir_stmt *s = b->stmts[i];
-    if (i == 0 || run[i] != run[i - 1])
-      run_returns = false;
-    if (cls[i] == HX_UNIFORM)
-      hx_plan_uniform(E, s, in_uniform_loop);
-    if (cls[i] != HX_PLAIN && cls[i] != HX_SHUFFLE)
-      continue;
-    if (cls[i] == HX_SHUFFLE) {
-      const ir_expr *x[3];
-      int k = 0, nx = hx_own_exprs(s, x);
-      for (int j = 0; j < nx; j++)
-        k += hx_count_own_shuffles_expr(x[j]);
-      if (k > E->xchg_depth)
-        E->xchg_depth = k;
-    }
-    if (s->kind == IR_DECL && s->decl.var->kind != IR_VAR_SHARED) {
-      const ir_var *v = s->decl.var;
-      if (!run_returns && v->kind == IR_VAR_SCALAR && !v->mutable_ && s->decl.init &&
-          hx_invariant(E, s->decl.init)) {
-        E->storage[v->id] = HX_BLOCK;
-        E->hoisted[v->id] = true;
-      } else {
-        for (int j = i + 1; j < n; j++)
-          if (run[j] != run[i] && hx_stmt_refs_var(b->stmts[j], v)) {
-            E->storage[v->id] = HX_THREAD;
-            break;
-          }
-      }
-    }
-    run_returns |= hx_stmt_returns(s);
-  }
-  free(cls);
-  free(run);
-}
-
-/* Declarations that need no code in a thread loop. */
-static bool hx_runs_nothing(const hx_emitter *E, const ir_stmt *s) {
-  return s->kind == IR_DECL && (E->storage[s->decl.var->id] == HX_SHARED || E->hoisted[s->decl.var->id]);
-}
-
-static void hx_thread_loop_open(hx_emitter *E, int depth) {
+static void hx_thread_loop_open(hx_emitter *E, const ir_stmt *s, int depth) {
   FILE *out = E->out;
-  E->phase++;
   hx_indent(E, depth);
-  if (E->phase_note)
-    fprintf(out, "/* phase %d: %s */\n", E->phase, E->phase_note);
+  if (s->thread_loop.note)
+    fprintf(out, "/* phase %d: %s */\n", s->thread_loop.phase, s->thread_loop.note);
   else
-    fprintf(out, "/* phase %d */\n", E->phase);
-  E->phase_note = NULL;
+    fprintf(out, "/* phase %d */\n", s->thread_loop.phase);
   hx_indent(E, depth);
   fprintf(out, "for (int tid = 0; tid < %lld; tid++) {\n", (long long)E->f->threads);
   if (E->has_return) {
@@ -1328,195 +1030,12 @@ static void hx_thread_loop_close(hx_emitter *E, int depth) {
   E->ctx = HX_IN_BLOCK;
 }
 
-/* Records the shuffles of e in evaluation order (operands first), each with
- * the conditions under which C evaluates it. */
-typedef struct hx_guard_link {
-  hx_guard g;
-  const struct hx_guard_link *up;
-} hx_guard_link;
-
-static void hx_collect_shuffles(hx_emitter *E, const ir_expr *e, const hx_guard_link *guards) {
-  if (!e)
-    return;
-  switch (e->kind) {
-  case IR_LOAD: hx_collect_shuffles(E, e->load.offset, guards); return;
-  case IR_UNARY:
-  case IR_CAST: hx_collect_shuffles(E, e->op.a, guards); return;
-  case IR_BINARY: {
-    hx_collect_shuffles(E, e->op.a, guards);
-    if (e->op.op != IR_OP_LAND && e->op.op != IR_OP_LOR) {
-      hx_collect_shuffles(E, e->op.b, guards);
-      return;
-    }
-    hx_guard_link g = {{e->op.a, e->op.op == IR_OP_LAND}, guards};
-    hx_collect_shuffles(E, e->op.b, &g);
-    return;
-  }
-  case IR_SELECT: {
-    hx_collect_shuffles(E, e->select.c, guards);
-    hx_guard_link g = {{e->select.c, true}, guards};
-    hx_collect_shuffles(E, e->select.a, &g);
-    g.g.when = false;
-    hx_collect_shuffles(E, e->select.b, &g);
-    return;
-  }
-  case IR_CALL:
-    for (int i = 0; i < e->call.nargs; i++)
-      hx_collect_shuffles(E, e->call.args[i], guards);
-    if (!hx_is_shuffle(e))
-      return;
-    if (E->nshfl == E->capshfl) {
-      E->capshfl = E->capshfl ? 2 * E->capshfl : 4;
-      E->shfl = realloc(E->shfl, (size_t)E->capshfl * sizeof *E->shfl);
-      if (!E->shfl) {
-        fputs("hdtc: fatal: out of memory\n", stderr);
-        abort();
-      }
-    }
-    hx_shuffle *sh = &E->shfl[E->nshfl++];
-    sh->call = e;
-    sh->nguards = 0;
-    for (const hx_guard_link *l = guards; l; l = l->up)
-      sh->nguards++;
-    sh->guards = hx_alloc((size_t)sh->nguards, sizeof *sh->guards);
-    int k = sh->nguards;
-    for (const hx_guard_link *l = guards; l; l = l->up)
-      sh->guards[--k] = l->g;
-    return;
-  default: return;
-  }
-}
-
-static void hx_forget_shuffles(hx_emitter *E) {
-  for (int i = 0; i < E->nshfl; i++)
-    free(E->shfl[i].guards);
-  E->nshfl = 0;
-}
-
-typedef struct hx_shuffle_from {
-  const hx_emitter *E;
-  int from;
-} hx_shuffle_from;
-
-static bool hx_is_shuffle_from(const ir_expr *e, void *ctx) {
-  const hx_shuffle_from *c = ctx;
-  return hx_is_shuffle(e) && hx_shuffle_index(c->E, e) >= c->from;
-}
-
-/* Does e contain a shuffle recorded at index `from` or later? */
-static bool hx_uses_shuffle_from(const hx_emitter *E, const ir_expr *e, int from) {
-  hx_shuffle_from c = {E, from};
-  return ir_expr_any(e, hx_is_shuffle_from, &c);
-}
-
-/* Can shuffle j offer its value in the same phase as shuffles [from, j)?
- * Not when its operand or guards read one of them. */
-static bool hx_offers_together(const hx_emitter *E, int from, int j) {
-  const hx_shuffle *sh = &E->shfl[j];
-  if (hx_uses_shuffle_from(E, sh->call->call.args[0], from))
-    return false;
-  for (int g = 0; g < sh->nguards; g++)
-    if (hx_uses_shuffle_from(E, sh->guards[g].cond, from))
-      return false;
-  return true;
-}
-
-/* xchg[j][tid].T = operand, where C would evaluate the shuffle at all. */
-static void hx_offer(hx_emitter *E, int j, int depth) {
+static void hx_thread_loop(hx_emitter *E, const ir_stmt *s, int depth) {
   FILE *out = E->out;
-  const hx_shuffle *sh = &E->shfl[j];
-  if (sh->nguards) {
-    hx_indent(E, depth);
-    fputs("if (", out);
-    for (int g = 0; g < sh->nguards; g++) {
-      if (g)
-        fputs(" && ", out);
-      if (sh->guards[g].when) {
-        hx_expr(E, sh->guards[g].cond, ir_op_precedence(IR_OP_LAND) + 1);
-      } else {
-        fputc('!', out);
-        hx_unary_operand(E, sh->guards[g].cond, '!');
-      }
-    }
-    fputs(")\n", out);
-    depth++;
-  }
-  hx_indent(E, depth);
-  hx_xchg_slot(E, j);
-  fprintf(out, "[tid].%s = ", hx_sfx(sh->call->ty));
-  hx_expr(E, sh->call->call.args[0], 0);
-  fputs(";\n", out);
-}
-
-/* The exchange phases of a statement with shuffles: every thread stores
- * the value it offers in the shuffle's exchange buffer; a shuffle whose
- * operand contains another one offers in a later phase, after that one can
- * be read. */
-static void hx_exchange_phases(hx_emitter *E, const ir_stmt *s, int depth) {
-  FILE *out = E->out;
-  if ((s->kind == IR_FOR && (hx_expr_any(E, s->for_.cond, hx_pred_shuffle) ||
-                             hx_expr_any(E, s->for_.step, hx_pred_shuffle))) ||
-      s->kind == IR_WHILE) {
-    /* evaluated once per iteration by each thread: the threads would have
-     * to agree on the trip count, which nothing checks */
-    fputs("#error \"hdtc: the host target does not support a shuffle in a loop condition\"\n", out);
-    return;
-  }
-  const ir_expr *x[3];
-  int nx = hx_own_exprs(s, x);
-  for (int i = 0; i < nx; i++)
-    hx_collect_shuffles(E, x[i], NULL);
-  for (int from = 0, to; from < E->nshfl; from = to) {
-    for (to = from + 1; to < E->nshfl && hx_offers_together(E, from, to);)
-      to++;
-    char note[96];
-    if (to - from == 1)
-      snprintf(note, sizeof note, "every thread offers its value to %s",
-               ir_fn_builtin(E->shfl[from].call->call.fn)->name);
-    else
-      snprintf(note, sizeof note, "every thread offers its values to %d shuffles", to - from);
-    E->phase_note = note;
-    hx_thread_loop_open(E, depth);
-    for (int j = from; j < to; j++)
-      hx_offer(E, j, depth + 1);
-    hx_thread_loop_close(E, depth);
-  }
-  E->phase_note = E->nshfl > 1 ? "the shuffles read the values offered" : "the shuffle reads the values offered";
-}
-
-/* A thread loop over b->stmts[from, to), after the exchange phases of a
- * leading shuffle statement and the block values it declares. */
-static void hx_run(hx_emitter *E, const ir_block *b, int from, int to, bool shuffle_first, int depth) {
-  bool last = b == &E->f->body && to == b->len; /* the end of the block follows anyway */
-  FILE *out = E->out;
-  if (shuffle_first)
-    hx_exchange_phases(E, b->stmts[from], depth);
-  bool any = false, returns = false;
-  for (int k = from; k < to; k++) {
-    const ir_stmt *s = b->stmts[k];
-    if (s->kind == IR_DECL && E->hoisted[s->decl.var->id]) {
-      const ir_var *v = s->decl.var;
-      hx_indent(E, depth);
-      fprintf(out, "const %s %s = ", hx_c_type(v->ty), v->name);
-      hx_expr(E, s->decl.init, 0);
-      fputs(";\n", out);
-      if (E->reads[v->id] == 0) {
-        hx_indent(E, depth);
-        fprintf(out, "(void)%s;\n", v->name);
-      }
-    }
-    any |= !hx_runs_nothing(E, s);
-    returns |= hx_stmt_returns(s);
-  }
-  if (any) {
-    hx_thread_loop_open(E, depth);
-    for (int k = from; k < to; k++)
-      if (!hx_runs_nothing(E, b->stmts[k]))
-        hx_stmt(E, b->stmts[k], depth + 1);
-    hx_thread_loop_close(E, depth);
-  }
-  hx_forget_shuffles(E);
-  if (returns && !last) { /* every thread returned: a uniform return ends the block */
+  hx_thread_loop_open(E, s, depth);
+  hx_block(E, &s->thread_loop.body, depth + 1);
+  hx_thread_loop_close(E, depth);
+  if (s->thread_loop.ends_block) { /* every thread returned: a uniform return ends the block */
     hx_indent(E, depth);
     fprintf(out, "if (hdt_all_true(done, %lld))\n", (long long)E->f->threads);
     hx_indent(E, depth + 1);
@@ -1525,91 +1044,57 @@ static void hx_run(hx_emitter *E, const ir_block *b, int from, int to, bool shuf
   }
 }
 
-static void hx_uniform_list(hx_emitter *E, const ir_block *b, bool in_uniform_loop, int depth);
+static void hx_block_list(hx_emitter *E, const ir_block *b, int depth);
 
-/* A condition of a uniform statement that calls a function with side
- * effects: every thread evaluates it, as on the GPU (they agree on the
- * value); returns the block variable that holds it. */
-static int hx_hoist_condition(hx_emitter *E, const ir_expr *cond, int depth) {
-  int n = ++E->conds;
-  hx_indent(E, depth);
-  fprintf(E->out, "bool hdt_cond_%d = false;\n", n);
-  E->phase_note = "every thread evaluates the condition (it has side effects)";
-  hx_thread_loop_open(E, depth);
-  hx_indent(E, depth + 1);
-  fprintf(E->out, "hdt_cond_%d = ", n);
-  hx_expr(E, cond, 0);
-  fputs(";\n", E->out);
-  hx_thread_loop_close(E, depth);
-  return n;
-}
-
-static bool hx_block_barriers(const ir_stmt *s) {
-  if (s->kind == IR_BARRIER)
-    return true;
-  const ir_block *b[2];
-  int n = hx_bodies(s, b);
-  for (int i = 0; i < n; i++)
-    for (int j = 0; j < b[i]->len; j++)
-      if (hx_block_barriers(b[i]->stmts[j]))
-        return true;
-  return false;
-}
-
-static void hx_uniform_stmt_body(hx_emitter *E, const ir_stmt *s, bool in_uniform_loop, int depth);
-
-/* The phase comments: a branch or loop body starts after what came before
- * the statement; after it, what the last phase followed depends on the
- * path taken, so the next phase's comment claims nothing. */
-static void hx_uniform_stmt(hx_emitter *E, const ir_stmt *s, bool in_uniform_loop, int depth) {
-  hx_uniform_stmt_body(E, s, in_uniform_loop, depth);
-  E->phase_note = NULL;
-}
-
-static void hx_uniform_stmt_body(hx_emitter *E, const ir_stmt *s, bool in_uniform_loop, int depth) {
+/* A declaration outside thread loops: a block value (a uniform let, or a
+ * hoisted condition), or a shared array (in the frame: nothing). */
+static void hx_block_decl(hx_emitter *E, const ir_stmt *s, int depth) {
+  const ir_var *v = s->decl.var;
   FILE *out = E->out;
-  const char *incoming = E->phase_note;
+  if (v->kind == IR_VAR_SHARED)
+    return;
   hx_indent(E, depth);
-  const char *why = hx_block_barriers(s) ? "it contains syncthreads()"
-                    : hx_stmt_syncs(s)     ? "it contains a shuffle"
-                                           : "it has a break or continue of a uniform loop";
-  fprintf(out, "/* the same for every thread (%s): run once for the block */\n", why);
+  fprintf(out, "%s%s %s = ", v->mutable_ ? "" : "const ", hx_c_type(v->ty), v->name);
+  hx_expr(E, s->decl.init, 0);
+  fputs(";\n", out);
+  if (E->reads[v->id] == 0) {
+    hx_indent(E, depth);
+    fprintf(out, "(void)%s;\n", v->name);
+  }
+}
+
+/* A statement run once for the whole block. */
+static void hx_block_stmt(hx_emitter *E, const ir_stmt *s, int depth) {
+  FILE *out = E->out;
   switch (s->kind) {
+  case IR_THREAD_LOOP: hx_thread_loop(E, s, depth); return;
+  case IR_NOTE: hx_indent(E, depth); fprintf(out, "/* %s */\n", s->text); return;
+  case IR_ERROR: fprintf(out, "#error \"hdtc: %s\"\n", s->text); return;
+  case IR_BARRIER: hx_indent(E, depth); fputs("/* syncthreads() */\n", out); return;
+  case IR_DECL: hx_block_decl(E, s, depth); return;
   case IR_BLOCK:
     hx_indent(E, depth);
     fputs("{\n", out);
-    hx_uniform_list(E, &s->block, in_uniform_loop, depth + 1);
+    hx_block_list(E, &s->block, depth + 1);
     hx_indent(E, depth);
     fputs("}\n", out);
     return;
-  case IR_IF: {
-    int hoisted = hx_expr_any(E, s->if_.cond, hx_pred_impure) ? hx_hoist_condition(E, s->if_.cond, depth) : 0;
+  case IR_IF:
     hx_indent(E, depth);
     fputs("if (", out);
-    if (hoisted)
-      fprintf(out, "hdt_cond_%d", hoisted);
-    else
-      hx_expr(E, s->if_.cond, 0);
+    hx_expr(E, s->if_.cond, 0);
     fputs(") {\n", out);
-    hx_uniform_list(E, &s->if_.then, in_uniform_loop, depth + 1);
+    hx_block_list(E, &s->if_.then, depth + 1);
     if (s->if_.els.len) {
       hx_indent(E, depth);
       fputs("} else {\n", out);
-      E->phase_note = incoming;
-      hx_uniform_list(E, &s->if_.els, in_uniform_loop, depth + 1);
+      hx_block_list(E, &s->if_.els, depth + 1);
     }
     hx_indent(E, depth);
     fputs("}\n", out);
     return;
-  }
   case IR_FOR:
   case IR_WHILE:
-    if (s->kind == IR_FOR ? hx_expr_any(E, s->for_.start, hx_pred_impure) ||
-                                hx_expr_any(E, s->for_.cond, hx_pred_impure) ||
-                                hx_expr_any(E, s->for_.step, hx_pred_impure)
-                          : hx_expr_any(E, s->while_.cond, hx_pred_impure))
-      fputs("#error \"hdtc: the host target does not support a call with side effects in the bounds of a "
-            "loop that contains a barrier\"\n", out);
     hx_indent(E, depth);
     if (s->kind == IR_FOR) {
       hx_for_header(E, s);
@@ -1619,7 +1104,7 @@ static void hx_uniform_stmt_body(hx_emitter *E, const ir_stmt *s, bool in_unifor
       fputc(')', out);
     }
     fputs(" {\n", out);
-    hx_uniform_list(E, s->kind == IR_FOR ? &s->for_.body : &s->while_.body, true, depth + 1);
+    hx_block_list(E, s->kind == IR_FOR ? &s->for_.body : &s->while_.body, depth + 1);
     hx_indent(E, depth);
     fputs("}\n", out);
     return;
@@ -1627,40 +1112,9 @@ static void hx_uniform_stmt_body(hx_emitter *E, const ir_stmt *s, bool in_unifor
   }
 }
 
-static void hx_uniform_list(hx_emitter *E, const ir_block *b, bool in_uniform_loop, int depth) {
-  int n = b->len;
-  hx_class *cls = hx_alloc((size_t)n, sizeof *cls);
-  int *run = hx_alloc((size_t)n, sizeof *run);
-  hx_partition(b, in_uniform_loop, cls, run);
-  for (int i = 0; i < n;) {
-    const ir_stmt *s = b->stmts[i];
-    switch (cls[i]) {
-    case HX_BARRIER:
-      hx_indent(E, depth);
-      fputs("/* syncthreads() */\n", E->out);
-      E->phase_note = "after syncthreads()";
-      i++;
-      break;
-    case HX_JUMP:
-      hx_indent(E, depth);
-      fputs(s->kind == IR_BREAK ? "break;\n" : "continue;\n", E->out);
-      i++;
-      break;
-    case HX_UNIFORM:
-      hx_uniform_stmt(E, s, in_uniform_loop, depth);
-      i++;
-      break;
-    default: {
-      int j = i + 1;
-      while (j < n && run[j] == run[i])
-        j++;
-      hx_run(E, b, i, j, cls[i] == HX_SHUFFLE, depth);
-      i = j;
-    }
-    }
-  }
-  free(cls);
-  free(run);
+static void hx_block_list(hx_emitter *E, const ir_block *b, int depth) {
+  for (int i = 0; i < b->len; i++)
+    hx_block_stmt(E, b->stmts[i], depth);
 }
 
 /* ---- kernels ---- */
@@ -1670,14 +1124,16 @@ static void hx_reset_function(hx_emitter *E, const ir_func *f, hx_context ctx) {
   E->ctx = ctx;
   free(E->storage);
   free(E->reads);
-  free(E->hoisted);
   int n = f->nvars ? f->nvars : 1;
   E->storage = hx_alloc((size_t)n, sizeof *E->storage);
   E->reads = hx_alloc((size_t)n, sizeof *E->reads);
-  E->hoisted = hx_alloc((size_t)n, sizeof *E->hoisted);
   for (int i = 0; i < f->nvars; i++) {
     const ir_var *v = f->vars[i];
-    E->storage[i] = v->kind == IR_VAR_PARAM ? HX_PARAM : v->kind == IR_VAR_SHARED ? HX_SHARED : HX_LOCAL;
+    E->storage[i] = v->kind == IR_VAR_PARAM    ? HX_PARAM
+                    : v->kind == IR_VAR_SHARED ? HX_SHARED
+                    : v->home == IR_HOME_BLOCK ? HX_BLOCK /* decided by the fission pass */
+                    : v->home == IR_HOME_THREAD ? HX_THREAD
+                                                : HX_LOCAL;
   }
   hx_count_block(E->reads, &f->body);
 }
@@ -1685,10 +1141,9 @@ static void hx_reset_function(hx_emitter *E, const ir_func *f, hx_context ctx) {
 static void hx_params(hx_emitter *E, const ir_func *f, unsigned dims) {
   FILE *out = E->out;
   const char *sep = "";
-  static const char *const names[] = {"threadIdx", "blockIdx", "blockDim", "gridDim"};
   for (int k = 0; k < 4; k++)
     if (dims & (1u << k)) {
-      fprintf(out, "%shdt_dim3 %s", sep, names[k]);
+      fprintf(out, "%shdt_dim3 %s", sep, hx_dim_name(1u << k));
       sep = ", ";
     }
   for (int i = 0; i < f->nparams; i++) {
@@ -1717,7 +1172,7 @@ static bool hx_declared(const ir_block *b, const ir_var *v) {
     if (s->kind == IR_DECL && s->decl.var == v)
       return true;
     const ir_block *nb[2];
-    int n = hx_bodies(s, nb);
+    int n = ir_stmt_bodies(s, nb);
     for (int k = 0; k < n; k++)
       if (hx_declared(nb[k], v))
         return true;
@@ -1813,7 +1268,7 @@ static char *hx_kernel_body(hx_emitter *E, size_t *len) {
   }
   FILE *out = E->out;
   E->out = mem;
-  hx_uniform_list(E, &E->f->body, false, 1);
+  hx_block_list(E, &E->f->body, 1);
   fclose(mem);
   E->out = out;
   return body;
@@ -1900,19 +1355,15 @@ static void hx_kernel(hx_emitter *E, int fi) {
   const ir_func *f = E->p->funcs[fi];
   hx_reset_function(E, f, HX_IN_BLOCK);
   E->has_return = hx_block_returns(&f->body);
-  E->xchg_depth = 0;
-  E->phase = 0;
-  E->phase_note = NULL;
+  E->xchg_depth = f->xchg_slots;
   E->thread_loops = 0;
-  E->conds = 0;
   E->uses_block_tid = E->uses_block_end = E->uses_blockIdx = E->uses_gridDim = false;
-  hx_plan_list(E, &f->body, false);
   size_t body_len = 0;
   char *body = hx_kernel_body(E, &body_len);
 
   fprintf(E->out, "/* ---- kernel %s: block(%lld, %lld, %lld), %lld thread%s, %d phase%s ---- */\n\n", f->name,
           (long long)f->block[0], (long long)f->block[1], (long long)f->block[2], (long long)f->threads,
-          f->threads == 1 ? "" : "s", E->phase, E->phase == 1 ? "" : "s");
+          f->threads == 1 ? "" : "s", f->phases, f->phases == 1 ? "" : "s");
   hx_args_struct(E, f);
   bool has_frame;
   hx_frame_struct(E, f->name, &has_frame);
@@ -1980,12 +1431,12 @@ static bool hx_calls_forward(const hx_emitter *E, const ir_block *b, int self) {
   for (int i = 0; i < b->len; i++) {
     const ir_stmt *s = b->stmts[i];
     const ir_expr *x[3];
-    int n = hx_own_exprs(s, x);
+    int n = ir_stmt_exprs(s, x);
     for (int k = 0; k < n; k++)
       if (hx_calls_forward_expr(E, x[k], self))
         return true;
     const ir_block *nb[2];
-    n = hx_bodies(s, nb);
+    n = ir_stmt_bodies(s, nb);
     for (int k = 0; k < n; k++)
       if (hx_calls_forward(E, nb[k], self))
         return true;
@@ -2064,7 +1515,4 @@ void emit_host(FILE *out, const ir_program *p) {
   free(E.fn_called);
   free(E.storage);
   free(E.reads);
-  free(E.hoisted);
-  hx_forget_shuffles(&E);
-  free(E.shfl);
 }

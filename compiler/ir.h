@@ -61,6 +61,13 @@ typedef enum {
   IR_VAR_SHARED, /* a per-block array (shared tensor), array_len elements */
 } ir_var_kind;
 
+/* Where the fission pass keeps a kernel variable (host target). */
+typedef enum {
+  IR_HOME_LOCAL,  /* a C local of its thread loop (the default) */
+  IR_HOME_BLOCK,  /* one value for the whole block: a uniform let or loop counter */
+  IR_HOME_THREAD, /* one value per thread in the block's frame: it lives across phases */
+} ir_home;
+
 typedef struct ir_var {
   const char *name; /* unique within the function, safe in C and CUDA */
   ir_var_kind kind;
@@ -68,6 +75,9 @@ typedef struct ir_var {
   type *elem;       /* the element type of a tensor or array, else ty */
   int64_t array_len;
   bool written;     /* a tensor parameter that is stored into (else `const`) */
+  bool written_deep; /* written, or passed to a callee's written parameter (pass `written`) */
+  int64_t smem_offset; /* a kernel's shared array: its byte offset (pass `smem_layout`) */
+  ir_home home;     /* pass `fission` */
   bool mutable_;    /* assigned after its declaration */
   bool has_range;   /* an immutable integer whose value lies in [lo, hi] */
   int64_t lo, hi;
@@ -84,6 +94,7 @@ typedef enum {
   IR_SELECT,  /* c ? a : b */
   IR_SPECIAL, /* threadIdx.x and friends */
   IR_CALL,    /* an intrinsic or a device function */
+  IR_XCHG_READ, /* after fission (host): a shuffle, read from its exchange slot */
 } ir_expr_kind;
 
 typedef enum {
@@ -116,6 +127,9 @@ struct ir_expr {
     struct { ir_expr *c, *a, *b; } select;
     ir_special special;
     struct { ir_fn fn; ir_func *callee; ir_expr **args; int nargs; } call;
+    /* the value that lane (shfl_xor: tid ^ lane, shfl_down: tid + lane)
+     * offered to exchange slot `slot` (an IR_XCHG_OFFER before it) */
+    struct { int slot; ir_fn fn; ir_expr *lane; } xchg;
   };
 };
 
@@ -137,6 +151,13 @@ typedef enum {
   IR_BARRIER,  /* syncthreads() */
   IR_EVAL,     /* a call whose value is unused */
   IR_BLOCK,    /* a nested scope */
+  /* After fission (ir_fission.c, host target), a kernel body is a list of
+   * statements run once for the whole block; only these hold per-thread
+   * code: */
+  IR_THREAD_LOOP, /* for every thread of the block in turn: body (one phase) */
+  IR_XCHG_OFFER,  /* in a thread loop: xchg[slot][tid] = value, if guard */
+  IR_NOTE,        /* a comment for the reader of the output */
+  IR_ERROR,       /* what the target cannot do: the output does not compile */
 } ir_stmt_kind;
 
 struct ir_stmt {
@@ -152,6 +173,13 @@ struct ir_stmt {
     struct { ir_expr *value; } ret;
     struct { ir_expr *expr; } eval;
     ir_block block;
+    /* phase: its number in the kernel; note: why it starts (or NULL);
+     * ends_block: after it, the block ends when every thread returned */
+    struct { ir_block body; int phase; const char *note; bool ends_block; } thread_loop;
+    /* guard: the conjunction of the terms (NULL when none), for walkers;
+     * terms[i] must be when[i] for C to evaluate the shuffle */
+    struct { int slot; ir_fn fn; type *ty; ir_expr *value, *guard; ir_expr **terms; bool *when; int nterms; } offer;
+    const char *text; /* IR_NOTE, IR_ERROR */
   };
 };
 
@@ -170,7 +198,14 @@ struct ir_func {
   ir_var **vars;            /* every variable of the function, params first */
   int nvars, capvars;
   bool uses_barrier, uses_shuffle, uses_atomic;
+  int64_t smem_dynamic;     /* bytes of dynamic shared memory; 0: static arrays (pass `smem_layout`) */
+  bool fissioned;           /* pass `fission`: the body is in block form */
+  int phases;               /* pass `fission`: thread loops in the body */
+  int xchg_slots;           /* pass `fission`: the most shuffles of one statement */
 };
+
+/* The alignment of each shared array in a dynamic shared-memory layout. */
+enum { IR_SMEM_ALIGN = 16 };
 
 typedef struct ir_program {
   const char *source;       /* the main file's name */
@@ -211,6 +246,8 @@ bool ir_same_expr(const ir_expr *a, const ir_expr *b);
 
 /* Printing shared by the dump and the emitters: C operator precedence. */
 int ir_op_precedence(ir_op op);
+/* The builtin variable an IR_SPECIAL reads (threadIdx for IR_THREAD_Y). */
+const builtin_info *ir_special_builtin(ir_special s);
 /* The builtin an IR_FN_ call stands for (its row in builtins.def). */
 const builtin_info *ir_fn_builtin(ir_fn fn);
 /* The C spelling of a scalar type ("int32_t", "float", "__half"...). */
@@ -229,5 +266,11 @@ void ir_print_c_const(FILE *out, const ir_expr *e, const char *f16_from_float,
                       const char *bf16_from_float);
 
 void ir_block_push(arena *a, ir_block *b, ir_stmt *s);
+
+/* The expressions a statement evaluates itself, not those of the statements
+ * nested in it (up to 3; NULL entries for absent parts), and the statement
+ * lists nested in it (up to 2). Both return the count. */
+int ir_stmt_exprs(const ir_stmt *s, const ir_expr *out[3]);
+int ir_stmt_bodies(const ir_stmt *s, const ir_block *out[2]);
 
 #endif

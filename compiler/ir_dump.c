@@ -31,6 +31,9 @@ const char *ir_op_text(ir_op op) {
 
 const builtin_info *ir_fn_builtin(ir_fn fn) { return builtin_get((builtin_id)fn); }
 
+/* IR_THREAD_X.. come in builtins.def's order, three axes each. */
+const builtin_info *ir_special_builtin(ir_special s) { return builtin_get((builtin_id)(BI_THREADIDX + s / 3)); }
+
 const char *ir_c_type(const type *t) {
   switch (t->kind) {
   case TY_BOOL: return "bool";
@@ -140,7 +143,7 @@ void ir_print_c_const(FILE *out, const ir_expr *e, const char *f16_from_float,
 /* threadIdx.x ... gridDim.z: ir_special lists the axes of the four
  * builtin variables in builtins.def's order, three each. */
 static void ir_dump_special(FILE *out, ir_special s) {
-  fprintf(out, "%s.%c", builtin_get((builtin_id)(BI_THREADIDX + s / 3))->name, "xyz"[s % 3]);
+  fprintf(out, "%s.%c", ir_special_builtin(s)->name, "xyz"[s % 3]);
 }
 
 static void ir_dump_expr(FILE *out, const ir_expr *e, int outer);
@@ -208,6 +211,11 @@ static void ir_dump_expr(FILE *out, const ir_expr *e, int outer) {
     }
     fputc(')', out);
     return;
+  case IR_XCHG_READ: /* shfl_xor(xchg[0], lane): the slot the shuffle reads */
+    fprintf(out, "%s(xchg[%d], ", ir_fn_builtin(e->xchg.fn)->name, e->xchg.slot);
+    ir_dump_expr(out, e->xchg.lane, 0);
+    fputc(')', out);
+    return;
   }
 }
 
@@ -220,11 +228,21 @@ static void ir_dump_range(FILE *out, const ir_var *v) {
     fprintf(out, "  // in [%lld, %lld]", (long long)v->lo, (long long)v->hi);
 }
 
+/* Where the fission pass put a variable (nothing for a thread loop's C local). */
+static void ir_dump_home(FILE *out, const ir_var *v) {
+  if (v->home == IR_HOME_THREAD)
+    fputs("  // per thread, in the frame", out);
+  else if (v->home == IR_HOME_BLOCK)
+    fputs("  // one for the block", out);
+}
+
 static void ir_dump_decl(FILE *out, const ir_var *v, const ir_expr *init) {
   if (v->kind == IR_VAR_SHARED || v->kind == IR_VAR_LOCAL) {
     fprintf(out, "%s ", v->kind == IR_VAR_SHARED ? "shared" : "local");
     type_print(out, v->elem);
-    fprintf(out, " %s[%lld];\n", v->name, (long long)v->array_len);
+    fprintf(out, " %s[%lld];", v->name, (long long)v->array_len);
+    ir_dump_home(out, v);
+    fputc('\n', out);
     return;
   }
   fputs(v->mutable_ ? "var " : "let ", out);
@@ -236,7 +254,36 @@ static void ir_dump_decl(FILE *out, const ir_var *v, const ir_expr *init) {
   }
   fputc(';', out);
   ir_dump_range(out, v);
+  ir_dump_home(out, v);
   fputc('\n', out);
+}
+
+static void ir_dump_stmt(FILE *out, const ir_stmt *s, int depth);
+
+/* The forms of a fissioned kernel (ir_fission.c). */
+static void ir_dump_fission_stmt(FILE *out, const ir_stmt *s, int depth) {
+  switch (s->kind) {
+  case IR_THREAD_LOOP:
+    fprintf(out, "for_each_thread {  // phase %d%s%s\n", s->thread_loop.phase, s->thread_loop.note ? ": " : "",
+            s->thread_loop.note ? s->thread_loop.note : "");
+    ir_dump_block(out, &s->thread_loop.body, depth + 1);
+    ir_indent(out, depth);
+    fputs(s->thread_loop.ends_block ? "}  // then the block ends if every thread returned\n" : "}\n", out);
+    return;
+  case IR_XCHG_OFFER:
+    if (s->offer.guard) {
+      fputs("if (", out);
+      ir_dump_expr(out, s->offer.guard, 0);
+      fputs(") ", out);
+    }
+    fprintf(out, "xchg[%d][tid] = ", s->offer.slot);
+    ir_dump_expr(out, s->offer.value, 0);
+    fprintf(out, ";  // offered to %s\n", ir_fn_builtin(s->offer.fn)->name);
+    return;
+  case IR_NOTE: fprintf(out, "// %s\n", s->text); return;
+  case IR_ERROR: fprintf(out, "error \"%s\";\n", s->text); return;
+  default: return;
+  }
 }
 
 static void ir_dump_stmt(FILE *out, const ir_stmt *s, int depth) {
@@ -313,6 +360,7 @@ static void ir_dump_stmt(FILE *out, const ir_stmt *s, int depth) {
     ir_indent(out, depth);
     fputs("}\n", out);
     return;
+  default: ir_dump_fission_stmt(out, s, depth); return;
   }
 }
 

@@ -24,6 +24,7 @@
 
 #include "lower.h"
 #include "mapping.h"
+#include "reserved.h"
 
 enum { IR_UNROLL_LIMIT = 64 };
 
@@ -66,35 +67,9 @@ static void *lw_grow(void *p, int *cap, size_t elem) {
 
 /* ---- names and variables ---- */
 
-/* Words a generated name must avoid: C and C++ keywords, CUDA and host
- * builtins the emitters use, and the emitters' own identifiers. */
-static const char *const lw_reserved[] = {
-    "auto", "bool", "break", "case", "char", "class", "const", "continue", "default", "delete",
-    "do", "double", "else", "enum", "extern", "false", "float", "for", "goto", "if", "inline",
-    "int", "long", "namespace", "new", "operator", "private", "public", "register", "restrict",
-    "return", "short", "signed", "sizeof", "static", "struct", "switch", "template", "this",
-    "true", "typedef", "typename", "union", "unsigned", "using", "virtual", "void", "volatile",
-    "while", "threadIdx", "blockIdx", "blockDim", "gridDim", "warpSize", "min", "max", "abs",
-    "exp", "log", "sqrt", "rsqrt", "tanh", "tid", "done", "xchg", "frame", "stream", "grid",
-    "main", "errno", "NULL", "assert", "dim3", "asm", "noexcept", "nullptr", "friend",
-    "mutable", "explicit", "export", "catch", "try", "throw", "typeid", "alignas", "alignof",
-    "decltype", "constexpr", "static_assert", "thread_local", "wchar_t", "char16_t", "char32_t",
-    /* C++ alternative tokens */
-    "and", "or", "not", "xor", "bitand", "bitor", "compl", "and_eq", "or_eq", "xor_eq", "not_eq",
-    /* types and macros the generated code and its headers use */
-    "int8_t", "int16_t", "int32_t", "int64_t", "uint8_t", "uint16_t", "uint32_t", "uint64_t",
-    "size_t", "ptrdiff_t", "intptr_t", "cudaStream_t", "cudaError_t", "INFINITY", "NAN", "EOF",
-    "INT32_MAX", "INT32_MIN", "INT64_MAX", "INT64_MIN", "UINT32_MAX", "UINT64_MAX", "M_PI",
-    "__half", "__nv_bfloat16", "std",
-};
-
 static bool lw_name_taken(const lower *L, const char *name) {
-  for (size_t i = 0; i < sizeof lw_reserved / sizeof *lw_reserved; i++)
-    if (strcmp(lw_reserved[i], name) == 0)
-      return true;
-  /* Names with "__" anywhere, or "_" and a capital first, are reserved in
-   * C and C++; "hdt_" is the runtime headers' prefix. */
-  if (strncmp(name, "hdt_", 4) == 0 || strstr(name, "__") || (name[0] == '_' && name[1] >= 'A' && name[1] <= 'Z'))
+  /* Keywords, the names both outputs spell, and the builtins (reserved.c). */
+  if (reserved_var_name(name))
     return true;
   for (int i = 0; i < L->fn->nvars; i++)
     if (strcmp(L->fn->vars[i]->name, name) == 0)

@@ -370,6 +370,7 @@ bool ir_expr_any(const ir_expr *e, bool (*pred)(const ir_expr *e, void *ctx), vo
       if (ir_expr_any(e->call.args[i], pred, ctx))
         return true;
     return false;
+  case IR_XCHG_READ: return ir_expr_any(e->xchg.lane, pred, ctx);
   default: return false;
   }
 }
@@ -383,3 +384,32 @@ static bool ir_count_read(const ir_expr *e, void *reads) {
 }
 
 void ir_count_reads(const ir_expr *e, int *reads) { ir_expr_any(e, ir_count_read, reads); }
+
+/* The expressions a statement evaluates itself (not those of nested
+ * statements). */
+int ir_stmt_exprs(const ir_stmt *s, const ir_expr *out[3]) {
+  switch (s->kind) {
+  case IR_DECL: out[0] = s->decl.init; return 1;
+  case IR_ASSIGN: out[0] = s->assign.value; return 1;
+  case IR_STORE: out[0] = s->store.offset; out[1] = s->store.value; return 2;
+  case IR_IF: out[0] = s->if_.cond; return 1;
+  case IR_FOR: out[0] = s->for_.start; out[1] = s->for_.cond; out[2] = s->for_.step; return 3;
+  case IR_WHILE: out[0] = s->while_.cond; return 1;
+  case IR_RETURN: out[0] = s->ret.value; return 1;
+  case IR_EVAL: out[0] = s->eval.expr; return 1;
+  case IR_XCHG_OFFER: out[0] = s->offer.guard; out[1] = s->offer.value; return 2;
+  default: return 0;
+  }
+}
+
+/* The statement lists nested in a statement. */
+int ir_stmt_bodies(const ir_stmt *s, const ir_block *out[2]) {
+  switch (s->kind) {
+  case IR_IF: out[0] = &s->if_.then; out[1] = &s->if_.els; return 2;
+  case IR_FOR: out[0] = &s->for_.body; return 1;
+  case IR_WHILE: out[0] = &s->while_.body; return 1;
+  case IR_BLOCK: out[0] = &s->block; return 1;
+  case IR_THREAD_LOOP: out[0] = &s->thread_loop.body; return 1;
+  default: return 0;
+  }
+}
