@@ -708,6 +708,17 @@ static type *sema_user_call(sema *s, ast_node *n, symbol *fn) {
   return sema_set(n, fn->ty ? fn->ty : type_scalar(TY_VOID));
 }
 
+/* A builtin that needs a capability (builtins.def's last column) is an
+ * error, at the call, for a target without it. */
+static bool sema_target_allows(sema *s, ast_node *n, const builtin_info *b) {
+  const hdt_target *t = s->opt && s->opt->target ? s->opt->target : target_default();
+  if (target_has(t, b->cap))
+    return true;
+  diag_error(s->d, n->span, "%s() needs %s, which target '%s' does not have", b->name,
+             target_cap_name(b->cap & ~t->caps), t->name);
+  return false;
+}
+
 static type *sema_call(sema *s, ast_node *n, type *expect) {
   ast_node *callee = n->call.callee;
   if (callee->kind == AST_MEMBER && strcmp(callee->member.name, "on") == 0) {
@@ -738,6 +749,8 @@ static type *sema_call(sema *s, ast_node *n, type *expect) {
   }
   builtin_id id = (builtin_id)sym->builtin;
   const char *fname = builtin_get(id)->name;
+  if (!sema_target_allows(s, n, builtin_get(id)))
+    return sema_set(n, sema_error_type());
   /* One case per signature class of builtins.def: a new builtin of an
    * existing class needs no code here. */
   switch (builtin_get(id)->sig) {

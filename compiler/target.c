@@ -5,6 +5,7 @@
  * launches on a GPU. */
 #include "target.h"
 
+#include <stddef.h>
 #include <string.h>
 
 enum { KIB = 1024 };
@@ -37,3 +38,17 @@ const hdt_target *target_find(const char *name) {
 }
 
 const char *target_names(void) { return "cuda, cuda:sm_80, cuda:sm_90a, host"; }
+
+const char *target_cap_name(unsigned caps) {
+  static const struct { unsigned bit; const char *name; } names[] = {
+      {TCAP_MMA, "tensor-core mma (sm_80 or later)"},
+      {TCAP_LDMATRIX, "ldmatrix (sm_75 or later)"},
+      {TCAP_CP_ASYNC, "cp.async (sm_80 or later)"},
+      {TCAP_WGMMA, "warpgroup mma (sm_90a)"},
+      {TCAP_TMA, "the tensor memory accelerator (sm_90 or later)"},
+  };
+  for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+    if (caps & names[i].bit)
+      return names[i].name;
+  return "a capability";
+}

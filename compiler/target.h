@@ -45,6 +45,10 @@ const hdt_target *target_find(const char *name);
 /* The default: "cuda" (sm_80). */
 const hdt_target *target_default(void);
 
+/* What a capability is, for messages ("tensor-core mma"); the first of
+ * several bits. */
+const char *target_cap_name(unsigned caps);
+
 /* The accepted names, comma-separated, for messages and --help. */
 const char *target_names(void);
 
