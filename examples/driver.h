@@ -119,8 +119,28 @@ static void drv_sync(void) {
 #endif
 }
 
+/* HDT_DUMP=FILE: every output checked by drv_relative_error below (each
+ * driver checks the output it just downloaded, once per size) is appended
+ * to FILE as a record: the 4 bytes "HDTD", the element count as a
+ * little-endian uint64, then the floats. scripts/gpu-check.sh runs a driver
+ * built for the host and for CUDA with the same HDT_SEED (so the same
+ * inputs) and compares the two files record by record. */
+static void drv_dump(const float *y, size_t n) {
+  const char *path = getenv("HDT_DUMP");
+  if (!path || !*path)
+    return;
+  FILE *f = fopen(path, "ab");
+  if (!f)
+    drv_die("cannot open $HDT_DUMP");
+  uint64_t count = n;
+  if (fwrite("HDTD", 1, 4, f) != 4 || fwrite(&count, sizeof count, 1, f) != 1 ||
+      (n && fwrite(y, sizeof *y, n, f) != n) || fclose(f) != 0)
+    drv_die("cannot write $HDT_DUMP");
+}
+
 /* max |y - ref| / max |ref|: NaN or infinity anywhere gives infinity. */
 static double drv_relative_error(const float *y, const double *ref, size_t n) {
+  drv_dump(y, n);
   double err = 0, scale = 0;
   for (size_t i = 0; i < n; i++) {
     if (!isfinite(y[i]))
@@ -132,6 +152,88 @@ static double drv_relative_error(const float *y, const double *ref, size_t n) {
   return scale > 0 ? err / scale : err;
 }
 
+/* Benchmark mode, HDT_BENCH=N (N > 0): DRV_TIMED runs the kernel once as
+ * usual, then DRV_WARMUP more times untimed and N times timed (CUDA events
+ * around each launch on the CUDA target, the wall clock on the host), and
+ * gives the median; drv_report then prints one more line,
+ *   bench: NAME SIZE median_ms=M min_ms=M max_ms=M reps=N
+ * which scripts/gpu-check.sh reads. Without HDT_BENCH a driver times its
+ * single run with the wall clock, as it always has. */
+#define DRV_WARMUP 3
+
+static int drv_bench_reps(void) {
+  const char *s = getenv("HDT_BENCH");
+  int n = s ? atoi(s) : 0;
+  return n > 0 ? n : 0;
+}
+
+static double drv_bench_min, drv_bench_max;
+static int drv_bench_done;
+
+#ifdef HDT_DRIVER_CUDA
+static cudaEvent_t drv_ev_start, drv_ev_stop;
+static void drv_timer_start(void) {
+  if (!drv_ev_start && (cudaEventCreate(&drv_ev_start) != cudaSuccess ||
+                        cudaEventCreate(&drv_ev_stop) != cudaSuccess))
+    drv_die("cudaEventCreate failed");
+  cudaEventRecord(drv_ev_start, 0);
+}
+static double drv_timer_stop(void) {
+  float ms = 0;
+  if (cudaEventRecord(drv_ev_stop, 0) != cudaSuccess || cudaEventSynchronize(drv_ev_stop) != cudaSuccess ||
+      cudaEventElapsedTime(&ms, drv_ev_start, drv_ev_stop) != cudaSuccess)
+    drv_die("the kernel failed (timing it)");
+  return ms * 1e-3;
+}
+#else
+static double drv_timer_t0;
+static void drv_timer_start(void) { drv_timer_t0 = drv_now(); }
+static double drv_timer_stop(void) { return drv_now() - drv_timer_t0; }
+#endif
+
+static int drv_cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Sorts the n times; keeps the minimum and maximum for drv_report and
+ * returns the median. */
+static double drv_bench_summarize(double *times, int n) {
+  qsort(times, (size_t)n, sizeof *times, drv_cmp_double);
+  drv_bench_min = times[0];
+  drv_bench_max = times[n - 1];
+  drv_bench_done = n;
+  return n % 2 ? times[n / 2] : 0.5 * (times[n / 2 - 1] + times[n / 2]);
+}
+
+/* Runs CALL (a kernel launch returning its status) into STATUS and its time
+ * in seconds into SECONDS; see benchmark mode above. */
+#define DRV_TIMED(seconds, status, call)                                                          \
+  do {                                                                                            \
+    double drv_t0_ = drv_now();                                                                   \
+    (status) = (call);                                                                            \
+    drv_sync();                                                                                   \
+    (seconds) = drv_now() - drv_t0_;                                                              \
+    drv_bench_done = 0;                                                                           \
+    int drv_reps_ = drv_bench_reps();                                                             \
+    if (drv_reps_ > 0 && (status) == 0) {                                                         \
+      double *drv_times_ = malloc((size_t)drv_reps_ * sizeof *drv_times_);                        \
+      if (!drv_times_)                                                                            \
+        drv_die("out of memory");                                                                 \
+      for (int drv_i_ = 0; drv_i_ < DRV_WARMUP + drv_reps_; drv_i_++) {                           \
+        drv_timer_start();                                                                        \
+        int drv_status_ = (call);                                                                 \
+        double drv_s_ = drv_timer_stop();                                                         \
+        if (drv_status_ != 0)                                                                     \
+          drv_die("the kernel returned an error (benchmark runs)");                               \
+        if (drv_i_ >= DRV_WARMUP)                                                                 \
+          drv_times_[drv_i_ - DRV_WARMUP] = drv_s_;                                               \
+      }                                                                                           \
+      (seconds) = drv_bench_summarize(drv_times_, drv_reps_);                                     \
+      free(drv_times_);                                                                           \
+    }                                                                                             \
+  } while (0)
+
 /* Prints one result line; returns 1 when the error is over the tolerance. */
 static int drv_report(const char *kernel, const char *size, double err, double tol, double seconds,
                       double flops) {
@@ -141,6 +243,9 @@ static int drv_report(const char *kernel, const char *size, double err, double t
   if (flops > 0 && seconds > 0)
     printf(", %.2f GFLOP/s", flops / seconds * 1e-9);
   printf("\n");
+  if (drv_bench_done)
+    printf("bench: %s %s median_ms=%.6f min_ms=%.6f max_ms=%.6f reps=%d\n", kernel, size, seconds * 1e3,
+           drv_bench_min * 1e3, drv_bench_max * 1e3, drv_bench_done);
   return bad;
 }
 
