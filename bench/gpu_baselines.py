@@ -16,12 +16,14 @@ compared with (f32 unless a precision is given):
 Timing as in examples/driver.h (HDT_BENCH): 3 warm-up calls, then N calls
 each between two CUDA events; the median is kept. One JSON object per line
 (key, what, median_ms, min_ms, reps) is appended to FILE and printed.
-Needs a CUDA GPU and torch.
+Needs a CUDA GPU and torch (--device cpu, with small sizes, only checks
+that the script runs).
 """
 import argparse
 import json
 import statistics
 import sys
+import time
 
 WARMUP = 3
 
@@ -30,30 +32,38 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=20)
     ap.add_argument("--json", help="append the results to this file (JSON lines)")
+    ap.add_argument("--device", default="cuda",
+                    help="cuda (the default); cpu only checks this script, with small sizes")
     ap.add_argument("keys", nargs="+")
     args = ap.parse_args()
 
     import torch
     import torch.nn.functional as F
 
-    if not torch.cuda.is_available():
+    if args.device == "cuda" and not torch.cuda.is_available():
         sys.exit("gpu_baselines: torch sees no CUDA device")
-    dev = torch.device("cuda")
+    dev = torch.device(args.device)
     dtypes = {"f32": torch.float32, "tf32": torch.float32, "f16": torch.float16,
               "bf16": torch.bfloat16}
 
     def timed(fn):
         for _ in range(WARMUP):
             fn()
-        torch.cuda.synchronize()
         times = []
-        start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        for _ in range(args.reps):
-            start.record()
-            fn()
-            stop.record()
-            stop.synchronize()
-            times.append(start.elapsed_time(stop))
+        if dev.type == "cuda":
+            torch.cuda.synchronize()
+            start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            for _ in range(args.reps):
+                start.record()
+                fn()
+                stop.record()
+                stop.synchronize()
+                times.append(start.elapsed_time(stop))
+        else:
+            for _ in range(args.reps):
+                t0 = time.perf_counter()
+                fn()
+                times.append((time.perf_counter() - t0) * 1e3)
         return statistics.median(times), min(times)
 
     def dims(s):
@@ -121,7 +131,8 @@ def main():
             failures += 1
             rec = {"key": key, "error": "%s: %s" % (type(e).__name__, e)}
         finally:
-            torch.cuda.empty_cache()
+            if dev.type == "cuda":
+                torch.cuda.empty_cache()
         line = json.dumps(rec)
         print(line, flush=True)
         if out and "median_ms" in rec:

@@ -249,9 +249,12 @@ def cmd_report(a):
     w("## GPU check, %s" % info.get("date", "?"))
     w("")
     if gpu:
-        w("- device: %s, driver %s (CUDA %s), max clocks/power: %s" % (
-            info.get("device", "?"), info.get("driver", "?"), info.get("cuda_driver", "?"),
-            info.get("clocks", "?")))
+        line = "- device: %s" % (info.get("device") or "?")
+        if info.get("driver"):
+            line += ", driver %s (CUDA %s)" % (info["driver"], info.get("cuda_driver") or "?")
+        if info.get("clocks"):
+            line += ", max SM clock, memory clock, power limit: %s" % info["clocks"]
+        w(line)
     else:
         w("- device: no GPU (the GPU steps were skipped)")
     w("- host: %s" % info.get("cpu", "?"))
@@ -310,14 +313,14 @@ def cmd_report(a):
         w("")
         w("hdt: the driver's CUDA-event median; cuBLAS: `torch.matmul`, f32 with TF32 off.")
         w("")
-        w("| kernel | size | hdt ms | hdt TFLOP/s | cuBLAS ms | cuBLAS TFLOP/s | hdt / cuBLAS |")
+        w("| kernel | size | hdt ms | hdt TFLOP/s | cuBLAS ms | cuBLAS TFLOP/s | hdt speed / cuBLAS |")
         w("|---|---|---:|---:|---:|---:|---:|")
         for label, args, ms, kind, amount, key in mm:
             ms, amount = float(ms), float(amount)
             b = base.get(key)
             bms = b["median_ms"] if b else None
             w("| %s | %s | %.3f | %.2f | %s | %s | %s |" % (
-                label, args.replace(" ", "x"), ms, amount / ms * 1e-9,
+                label, size_of(args), ms, amount / ms * 1e-9,
                 fmt(bms, "%.3f"), fmt(amount / bms * 1e-9 if bms else None, "%.2f"),
                 fmt(bms / ms if bms else None, "%.2f")))
         others = [(k, v) for k, v in base.items() if k.startswith("matmul:") and k.count(":") == 2]
@@ -350,7 +353,7 @@ def cmd_report(a):
             w("Copy bandwidth: not measured (no PyTorch).")
         w("Bytes: what the kernel must read and write at least; PyTorch: the eager operator.")
         w("")
-        w("| kernel | size | MB moved | hdt ms | hdt GB/s | % of copy | PyTorch ms | PyTorch / hdt time |")
+        w("| kernel | size | MB moved | hdt ms | hdt GB/s | % of copy | PyTorch ms | hdt speed / PyTorch |")
         w("|---|---|---:|---:|---:|---:|---:|---:|")
         for label, args, ms, kind, amount, key in mem:
             ms, amount = float(ms), float(amount)
@@ -358,7 +361,7 @@ def cmd_report(a):
             b = base.get(key)
             bms = b["median_ms"] if b else None
             w("| %s | %s | %.0f | %.4f | %.0f | %s | %s | %s |" % (
-                label, args, amount / 1e6, ms, gbps,
+                label, size_of(args), amount / 1e6, ms, gbps,
                 fmt(100.0 * gbps / copy_gbps if copy_gbps else None, "%.0f%%"),
                 fmt(bms, "%.4f"), fmt(bms / ms if bms else None, "%.2f")))
         w("")
@@ -386,6 +389,12 @@ def cmd_report(a):
         print("  (the other PASS lines are in the results file)")
     print("results: %s" % a.out)
     return 1 if counts.get("FAIL") else 0
+
+
+def size_of(args):
+    """'relu 33554432' -> 'n=33554432', '8192 4096' -> '8192x4096'."""
+    nums = [t for t in args.split() if t.isdigit()]
+    return "n=%s" % nums[0] if len(nums) == 1 else "x".join(nums)
 
 
 def fmt(v, spec="%.3g"):

@@ -31,7 +31,9 @@
 # Environment: HDT_GPU_BUILD (folder, default build-gpu), HDT_SEED (inputs,
 # default 20261130), HDT_GPU_BUDGET (seconds after which the remaining GPU
 # items are skipped, default 420), HDT_GPU_JOBS (parallel compute-sanitizer
-# runs, default 4), HDT_GPU_NONE=1 (act as if there were no GPU).
+# runs, default 4), HDT_GPU_NONE=1 (act as if there were no GPU),
+# HDT_GPU_DRYRUN=1 (without a GPU, rehearse the GPU steps with the host
+# drivers standing in for the CUDA ones: checks this script, not CUDA).
 set -u
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root" || exit 2
@@ -180,10 +182,20 @@ nvcc_flags=(-std=c++17 -O3 -lineinfo -Werror all-warnings
 # ---------------------------------------------------------------- the GPU
 gpu=0
 gpu_name=""
+cuda_dir=cuda # where the CUDA drivers are, under $bd
 if [ "${HDT_GPU_NONE:-0}" != 1 ] && command -v nvidia-smi >/dev/null 2>&1 &&
    nvidia-smi -L 2>/dev/null | grep -q '^GPU'; then
     gpu=1
     gpu_name="$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)"
+elif [ "${HDT_GPU_DRYRUN:-0}" = 1 ]; then
+    # A rehearsal of the GPU steps without a GPU: the host drivers stand in
+    # for the CUDA ones (so "CUDA against host" compares host with host),
+    # one timed run per benchmark, no matmul benchmark past 2048^3.
+    gpu=1
+    gpu_name="none: HDT_GPU_DRYRUN=1, the host drivers stand in for the CUDA ones"
+    cuda_dir=host
+    bench_reps=1
+    mapfile -t bench_cases < <(printf '%s\n' "${bench_cases[@]}" | grep -v '|4096 4096 4096|')
 fi
 if [ "$prepare_only" = 1 ]; then
     echo "gpu-check: --prepare: building into ${bd#"$root"/}/ (no GPU needed)"
@@ -391,11 +403,11 @@ step_compare() {
             record SKIP compare "$id" "time budget (${budget}s) spent"
             continue
         fi
-        if [ ! -x "$bd/cuda/$b" ]; then
+        if [ ! -x "$bd/$cuda_dir/$b" ]; then
             record SKIP compare "$id" "no CUDA driver cuda/$b (nvcc failed?)"
             continue
         fi
-        run_driver cuda "$b" "$args" "$run/dumps/$id.cuda" 120
+        run_driver "$cuda_dir" "$b" "$args" "$run/dumps/$id.cuda" 120
         echo "  cuda $id: exit $(cat "$run/dumps/$id.cuda.rc")"
     done
     wait "$host_pid"
@@ -428,7 +440,7 @@ step_sanitize() {
                 record SKIP "$t" "$id" "time budget (${budget}s) spent"
                 continue
             fi
-            [ -x "$bd/cuda/$b" ] || { record SKIP "$t" "$id" "no CUDA driver cuda/$b"; continue; }
+            [ -x "$bd/$cuda_dir/$b" ] || { record SKIP "$t" "$id" "no CUDA driver cuda/$b"; continue; }
             pool_wait "$san_jobs"
             (
                 log="$run/logs/$t-$id.log"
@@ -436,7 +448,7 @@ step_sanitize() {
                 [ "$t" = racecheck ] && extra=(--racecheck-report all)
                 # shellcheck disable=SC2086
                 HDT_SEED="$seed" timeout -k 5 240 "$san" --tool "$t" "${extra[@]}" --error-exitcode 86 \
-                    --print-limit 20 "$bd/cuda/$b" $args >"$log" 2>&1
+                    --print-limit 20 "$bd/$cuda_dir/$b" $args >"$log" 2>&1
                 rc=$?
                 line="$("${tool[@]}" sanitizer --tool "$t" --rc "$rc" --log "$log")"
                 record "${line%% *}" "$t" "$id" "${line#* }"
@@ -454,11 +466,11 @@ step_bench() {
     for c in "${bench_cases[@]}"; do
         IFS='|' read -r label b args kind amount key <<<"$c"
         keys+=("$key")
-        id="$(case_id "$label" "$args")"
+        id="${label}_$(grep -o '[0-9]\+' <<<"$args" | paste -sd x)"
         if over_budget; then record SKIP bench "$id" "time budget (${budget}s) spent"; continue; fi
-        [ -x "$bd/cuda/$b" ] || { record SKIP bench "$id" "no CUDA driver cuda/$b"; continue; }
+        [ -x "$bd/$cuda_dir/$b" ] || { record SKIP bench "$id" "no CUDA driver cuda/$b"; continue; }
         # shellcheck disable=SC2086
-        HDT_SEED="$seed" HDT_BENCH="$bench_reps" timeout -k 5 120 "$bd/cuda/$b" $args \
+        HDT_SEED="$seed" HDT_BENCH="$bench_reps" timeout -k 5 120 "$bd/$cuda_dir/$b" $args \
             >"$run/logs/bench-$id.log" 2>&1
         local rc=$? line
         line="$(grep -m1 '^bench: ' "$run/logs/bench-$id.log")"
@@ -574,7 +586,8 @@ progress "results"
     echo "commit=$(git rev-parse --short HEAD 2>/dev/null || stamp_get commit)"
     echo "prepared=$(stamp_get date) on $(stamp_get host)"
     if [ "$gpu" = 1 ]; then
-        echo "device=$(nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>/dev/null | head -1)"
+        dev="$(nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>/dev/null | head -1)"
+        echo "device=${dev:-$gpu_name}"
         echo "driver=$(nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>/dev/null | head -1)"
         echo "cuda_driver=$(nvidia-smi 2>/dev/null | grep -o 'CUDA Version: [0-9.]*' | head -1 | cut -d' ' -f3)"
         echo "clocks=$(nvidia-smi --query-gpu=clocks.max.sm,clocks.max.mem,power.limit --format=csv,noheader 2>/dev/null | head -1)"
