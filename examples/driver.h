@@ -35,13 +35,22 @@ static void drv_die(const char *what) {
   exit(2);
 }
 
+#ifdef HDT_DRIVER_CUDA
+/* Dies with WHAT and the CUDA error's name and description. */
+static void drv_cuda_check(cudaError_t err, const char *what) {
+  if (err == cudaSuccess)
+    return;
+  fprintf(stderr, "driver: %s: %s (%s)\n", what, cudaGetErrorName(err), cudaGetErrorString(err));
+  exit(2);
+}
+#endif
+
 static buf buf_new(size_t n) {
   buf b = {malloc((n ? n : 1) * sizeof(float)), NULL, n};
   if (!b.host)
     drv_die("out of memory");
 #ifdef HDT_DRIVER_CUDA
-  if (cudaMalloc((void **)&b.dev, (n ? n : 1) * sizeof(float)) != cudaSuccess)
-    drv_die("cudaMalloc failed");
+  drv_cuda_check(cudaMalloc((void **)&b.dev, (n ? n : 1) * sizeof(float)), "cudaMalloc failed");
 #else
   b.dev = b.host;
 #endif
@@ -50,8 +59,8 @@ static buf buf_new(size_t n) {
 
 static void buf_upload(buf *b) {
 #ifdef HDT_DRIVER_CUDA
-  if (cudaMemcpy(b->dev, b->host, b->n * sizeof(float), cudaMemcpyHostToDevice) != cudaSuccess)
-    drv_die("cudaMemcpy to the device failed");
+  drv_cuda_check(cudaMemcpy(b->dev, b->host, b->n * sizeof(float), cudaMemcpyHostToDevice),
+                 "cudaMemcpy to the device failed");
 #else
   (void)b;
 #endif
@@ -59,8 +68,8 @@ static void buf_upload(buf *b) {
 
 static void buf_download(buf *b) {
 #ifdef HDT_DRIVER_CUDA
-  if (cudaMemcpy(b->host, b->dev, b->n * sizeof(float), cudaMemcpyDeviceToHost) != cudaSuccess)
-    drv_die("cudaMemcpy from the device failed");
+  drv_cuda_check(cudaMemcpy(b->host, b->dev, b->n * sizeof(float), cudaMemcpyDeviceToHost),
+                 "cudaMemcpy from the device failed");
 #else
   (void)b;
 #endif
@@ -114,8 +123,7 @@ static double drv_now(void) {
 
 static void drv_sync(void) {
 #ifdef HDT_DRIVER_CUDA
-  if (cudaDeviceSynchronize() != cudaSuccess)
-    drv_die("the kernel failed");
+  drv_cuda_check(cudaDeviceSynchronize(), "the kernel failed");
 #endif
 }
 
@@ -173,16 +181,17 @@ static int drv_bench_done;
 #ifdef HDT_DRIVER_CUDA
 static cudaEvent_t drv_ev_start, drv_ev_stop;
 static void drv_timer_start(void) {
-  if (!drv_ev_start && (cudaEventCreate(&drv_ev_start) != cudaSuccess ||
-                        cudaEventCreate(&drv_ev_stop) != cudaSuccess))
-    drv_die("cudaEventCreate failed");
+  if (!drv_ev_start) {
+    drv_cuda_check(cudaEventCreate(&drv_ev_start), "cudaEventCreate failed");
+    drv_cuda_check(cudaEventCreate(&drv_ev_stop), "cudaEventCreate failed");
+  }
   cudaEventRecord(drv_ev_start, 0);
 }
 static double drv_timer_stop(void) {
   float ms = 0;
-  if (cudaEventRecord(drv_ev_stop, 0) != cudaSuccess || cudaEventSynchronize(drv_ev_stop) != cudaSuccess ||
-      cudaEventElapsedTime(&ms, drv_ev_start, drv_ev_stop) != cudaSuccess)
-    drv_die("the kernel failed (timing it)");
+  drv_cuda_check(cudaEventRecord(drv_ev_stop, 0), "the kernel failed (timing it)");
+  drv_cuda_check(cudaEventSynchronize(drv_ev_stop), "the kernel failed (timing it)");
+  drv_cuda_check(cudaEventElapsedTime(&ms, drv_ev_start, drv_ev_stop), "the kernel failed (timing it)");
   return ms * 1e-3;
 }
 #else

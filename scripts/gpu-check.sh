@@ -381,8 +381,24 @@ run_driver() {
 
 case_id() { echo "$1${2:+_$2}" | tr ' ' '_'; }
 
+# One small CUDA run first: when it fails (a driver older than the CUDA
+# runtime the drivers were linked with, no device visible...), say why once.
+preflight() {
+    local exe="$bd/$cuda_dir/vector_add" log="$run/logs/preflight.log"
+    [ -x "$exe" ] || return 0
+    if HDT_SEED=1 timeout -k 5 60 "$exe" 1000 >"$log" 2>&1; then
+        record PASS preflight cuda "a small CUDA run (vector_add n=1000) works"
+    else
+        local why linked
+        why="$(grep -m1 '^driver:' "$log" || tail -1 "$log")"
+        linked="$(sed -n 's/^nvcc_version=//p' "$bd/nvcc.stamp" 2>/dev/null)"
+        record FAIL preflight cuda "a small CUDA run failed: $why (the drivers have the CUDA runtime of nvcc $linked; try --rebuild with this machine's nvcc)"
+    fi
+}
+
 step_compare() {
     progress "1/3 CUDA against host: ${#compare_cases[@]} cases, seed $seed"
+    preflight
     local c b args id
     # The host references run on the CPUs meanwhile (2 OpenMP threads each).
     (
@@ -496,11 +512,12 @@ step_bench() {
     # Unique keys, in order.
     mapfile -t keys < <(printf '%s\n' "${keys[@]}" | awk '!seen[$0]++')
     echo "  python3 bench/gpu_baselines.py (${#keys[@]} figures)"
-    if timeout -k 5 240 python3 "$root/bench/gpu_baselines.py" --reps "$bench_reps" \
-            --json "$run/baselines.jsonl" "${keys[@]}" 2>&1 | tee "$run/logs/baselines.log"; then
+    timeout -k 5 240 python3 "$root/bench/gpu_baselines.py" --reps "$bench_reps" \
+        --json "$run/baselines.jsonl" "${keys[@]}" 2>&1 | tee "$run/logs/baselines.log"
+    if [ "${PIPESTATUS[0]}" = 0 ]; then
         record PASS torch baselines "$(wc -l <"$run/baselines.jsonl") figures ($(python3 -c 'import torch; print("torch", torch.__version__)' 2>/dev/null))"
     else
-        record FAIL torch baselines "bench/gpu_baselines.py failed: see ${run#"$root"/}/logs/baselines.log"
+        record FAIL torch baselines "bench/gpu_baselines.py failed ($(grep -c '"error"' "$run/logs/baselines.log") figures with an error): see ${run#"$root"/}/logs/baselines.log"
     fi
 }
 
