@@ -14,7 +14,7 @@
 # there (it works without flex, bison, Criterion or protobuf-c).
 #
 # Without --prepare: when nvidia-smi finds no GPU, the script says so first,
-# runs --prepare, checks that the host drivers give the same outputs on 1
+# runs --prepare (always: building and compiling is the check), checks that the host drivers give the same outputs on 1
 # and 2 OpenMP threads, and skips the GPU steps. With a GPU it uses the
 # carried build-gpu/ (rebuilding what is stale or missing: everything when
 # the sources changed since --prepare, the CUDA drivers when this machine's
@@ -560,19 +560,15 @@ step_host_threads() {
 if [ "$prepare_only" = 1 ]; then
     prepare
 else
-    if [ ! -f "$bd/stamp" ]; then
-        prepare
+    if [ "$gpu" = 0 ] || [ ! -f "$bd/stamp" ]; then
+        prepare # without a GPU, building and compiling is the whole check
     elif [ "$(stamp_get hash)" != "$(src_hash)" ]; then
         record WARN build stale "the sources changed since ${bd#"$root"/}/ was prepared ($(stamp_get date)): rebuilding"
         prepare
     else
         record PASS build carried "${bd#"$root"/}/ prepared $(stamp_get date) on $(stamp_get host), commit $(stamp_get commit)"
-        if [ "$gpu" = 1 ]; then
-            if [ "$rebuild" = 1 ] || [ "$(sed -n 's/^nvcc_version=//p' "$bd/nvcc.stamp" 2>/dev/null)" != "$nvcc_version" ]; then
-                progress "build: the CUDA drivers with this machine's nvcc ($nvcc_version)"
-                build_cuda_all
-            fi
-        elif [ ! -f "$bd/nvcc.stamp" ] || [ "$rebuild" = 1 ]; then
+        if [ "$rebuild" = 1 ] || [ "$(sed -n 's/^nvcc_version=//p' "$bd/nvcc.stamp" 2>/dev/null)" != "$nvcc_version" ]; then
+            progress "build: the CUDA drivers with this machine's nvcc ($nvcc_version)"
             build_cuda_all
         fi
     fi
