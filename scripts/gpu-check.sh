@@ -175,6 +175,7 @@ bench_reps=20
 torch_extra=(copy:536870912 matmul:4096x4096x4096:tf32 matmul:4096x4096x4096:f16
              matmul:4096x4096x4096:bf16 matmul:8192x8192x8192:f16 matmul:8192x8192x8192:bf16)
 
+# shellcheck disable=SC2054 # the commas are in -gencode values
 nvcc_flags=(-std=c++17 -O3 -lineinfo -Werror all-warnings
             -gencode=arch=compute_80,code=sm_80 -gencode=arch=compute_90a,code=sm_90a
             -gencode=arch=compute_90,code=compute_90)
@@ -297,11 +298,13 @@ cuda_one() {
        ! grep -qi warning "$log" &&
        cc -std=c11 -O2 -Wall -Wextra -Werror -DHDT_DRIVER_CUDA $cflags -I runtime/include -I examples \
            -I "$cuda_include" -c "$driver" -o "$o/$name.main.o" >>"$log" 2>&1 &&
-       "$nvcc" "$o/$name.main.o" "$o/$name.cu.o" "$bd/lib/libhdtrt.a" -o "$bd/cuda/$name" >>"$log" 2>&1; then
+       "$nvcc" "$o/$name.main.o" "$o/$name.cu.o" "$bd/lib/libhdtrt.a" -o "$bd/cuda.new/$name" >>"$log" 2>&1; then
         record PASS nvcc "$name" "gen/$name.cu and its driver compiled without warnings"
         return 0
     fi
-    record FAIL nvcc "$name" "see ${log#"$root"/}: $(grep -m1 -i 'error\|warning' "$log")"
+    local kept=""
+    [ -x "$bd/cuda/$name" ] && kept=" (the driver built before is kept)"
+    record FAIL nvcc "$name" "see ${log#"$root"/}: $(grep -m1 -i 'error\|warning' "$log")$kept"
     return 1
 }
 
@@ -310,8 +313,9 @@ build_cuda_all() {
         record SKIP nvcc all "nvcc not found (PATH, \$NVCC, /usr/local/cuda/bin)"
         return 1
     fi
-    rm -rf "$bd/cuda" "$bd/obj"
-    mkdir -p "$bd/cuda" "$bd/obj"
+    # Into cuda.new/ first: a driver that fails to build keeps the one before.
+    rm -rf "$bd/cuda.new" "$bd/obj"
+    mkdir -p "$bd/cuda" "$bd/cuda.new" "$bd/obj"
     local b name hdt flags driver cflags
     for b in "${builds[@]}"; do
         IFS='|' read -r name hdt flags driver cflags <<<"$b"
@@ -321,7 +325,11 @@ build_cuda_all() {
         pool_add
     done
     pool_join
-    rm -rf "$bd/obj"
+    local f
+    for f in "$bd"/cuda.new/*; do
+        [ -e "$f" ] && mv -f "$f" "$bd/cuda/"
+    done
+    rm -rf "$bd/obj" "$bd/cuda.new"
     echo "nvcc_version=$nvcc_version" >"$bd/nvcc.stamp"
 }
 
@@ -329,7 +337,7 @@ prepare() {
     progress "build: hdtc, generated sources, host and CUDA drivers in ${bd#"$root"/}/"
     rm -f "$bd/stamp"
     build_hdtc || return 1
-    rm -rf "$bd/gen" "$bd/host"
+    rm -rf "$bd/gen" "$bd/host" "$bd/cuda"
     mkdir -p "$bd/gen" "$bd/host"
     local b name hdt flags driver cflags n=0 bad=0
     for b in "${builds[@]}"; do
