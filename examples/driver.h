@@ -35,13 +35,22 @@ static void drv_die(const char *what) {
   exit(2);
 }
 
+#ifdef HDT_DRIVER_CUDA
+/* Dies with WHAT and the CUDA error's name and description. */
+static void drv_cuda_check(cudaError_t err, const char *what) {
+  if (err == cudaSuccess)
+    return;
+  fprintf(stderr, "driver: %s: %s (%s)\n", what, cudaGetErrorName(err), cudaGetErrorString(err));
+  exit(2);
+}
+#endif
+
 static buf buf_new(size_t n) {
   buf b = {malloc((n ? n : 1) * sizeof(float)), NULL, n};
   if (!b.host)
     drv_die("out of memory");
 #ifdef HDT_DRIVER_CUDA
-  if (cudaMalloc((void **)&b.dev, (n ? n : 1) * sizeof(float)) != cudaSuccess)
-    drv_die("cudaMalloc failed");
+  drv_cuda_check(cudaMalloc((void **)&b.dev, (n ? n : 1) * sizeof(float)), "cudaMalloc failed");
 #else
   b.dev = b.host;
 #endif
@@ -50,8 +59,8 @@ static buf buf_new(size_t n) {
 
 static void buf_upload(buf *b) {
 #ifdef HDT_DRIVER_CUDA
-  if (cudaMemcpy(b->dev, b->host, b->n * sizeof(float), cudaMemcpyHostToDevice) != cudaSuccess)
-    drv_die("cudaMemcpy to the device failed");
+  drv_cuda_check(cudaMemcpy(b->dev, b->host, b->n * sizeof(float), cudaMemcpyHostToDevice),
+                 "cudaMemcpy to the device failed");
 #else
   (void)b;
 #endif
@@ -59,8 +68,8 @@ static void buf_upload(buf *b) {
 
 static void buf_download(buf *b) {
 #ifdef HDT_DRIVER_CUDA
-  if (cudaMemcpy(b->host, b->dev, b->n * sizeof(float), cudaMemcpyDeviceToHost) != cudaSuccess)
-    drv_die("cudaMemcpy from the device failed");
+  drv_cuda_check(cudaMemcpy(b->host, b->dev, b->n * sizeof(float), cudaMemcpyDeviceToHost),
+                 "cudaMemcpy from the device failed");
 #else
   (void)b;
 #endif
@@ -114,13 +123,32 @@ static double drv_now(void) {
 
 static void drv_sync(void) {
 #ifdef HDT_DRIVER_CUDA
-  if (cudaDeviceSynchronize() != cudaSuccess)
-    drv_die("the kernel failed");
+  drv_cuda_check(cudaDeviceSynchronize(), "the kernel failed");
 #endif
+}
+
+/* HDT_DUMP=FILE: every output checked by drv_relative_error below (each
+ * driver checks the output it just downloaded, once per size) is appended
+ * to FILE as a record: the 4 bytes "HDTD", the element count as a
+ * little-endian uint64, then the floats. scripts/gpu-check.sh runs a driver
+ * built for the host and for CUDA with the same HDT_SEED (so the same
+ * inputs) and compares the two files record by record. */
+static void drv_dump(const float *y, size_t n) {
+  const char *path = getenv("HDT_DUMP");
+  if (!path || !*path)
+    return;
+  FILE *f = fopen(path, "ab");
+  if (!f)
+    drv_die("cannot open $HDT_DUMP");
+  uint64_t count = n;
+  if (fwrite("HDTD", 1, 4, f) != 4 || fwrite(&count, sizeof count, 1, f) != 1 ||
+      (n && fwrite(y, sizeof *y, n, f) != n) || fclose(f) != 0)
+    drv_die("cannot write $HDT_DUMP");
 }
 
 /* max |y - ref| / max |ref|: NaN or infinity anywhere gives infinity. */
 static double drv_relative_error(const float *y, const double *ref, size_t n) {
+  drv_dump(y, n);
   double err = 0, scale = 0;
   for (size_t i = 0; i < n; i++) {
     if (!isfinite(y[i]))
@@ -132,6 +160,89 @@ static double drv_relative_error(const float *y, const double *ref, size_t n) {
   return scale > 0 ? err / scale : err;
 }
 
+/* Benchmark mode, HDT_BENCH=N (N > 0): DRV_TIMED runs the kernel once as
+ * usual, then DRV_WARMUP more times untimed and N times timed (CUDA events
+ * around each launch on the CUDA target, the wall clock on the host), and
+ * gives the median; drv_report then prints one more line,
+ *   bench: NAME SIZE median_ms=M min_ms=M max_ms=M reps=N
+ * which scripts/gpu-check.sh reads. Without HDT_BENCH a driver times its
+ * single run with the wall clock, as it always has. */
+#define DRV_WARMUP 3
+
+static int drv_bench_reps(void) {
+  const char *s = getenv("HDT_BENCH");
+  int n = s ? atoi(s) : 0;
+  return n > 0 ? n : 0;
+}
+
+static double drv_bench_min, drv_bench_max;
+static int drv_bench_done;
+
+#ifdef HDT_DRIVER_CUDA
+static cudaEvent_t drv_ev_start, drv_ev_stop;
+static void drv_timer_start(void) {
+  if (!drv_ev_start) {
+    drv_cuda_check(cudaEventCreate(&drv_ev_start), "cudaEventCreate failed");
+    drv_cuda_check(cudaEventCreate(&drv_ev_stop), "cudaEventCreate failed");
+  }
+  cudaEventRecord(drv_ev_start, 0);
+}
+static double drv_timer_stop(void) {
+  float ms = 0;
+  drv_cuda_check(cudaEventRecord(drv_ev_stop, 0), "the kernel failed (timing it)");
+  drv_cuda_check(cudaEventSynchronize(drv_ev_stop), "the kernel failed (timing it)");
+  drv_cuda_check(cudaEventElapsedTime(&ms, drv_ev_start, drv_ev_stop), "the kernel failed (timing it)");
+  return ms * 1e-3;
+}
+#else
+static double drv_timer_t0;
+static void drv_timer_start(void) { drv_timer_t0 = drv_now(); }
+static double drv_timer_stop(void) { return drv_now() - drv_timer_t0; }
+#endif
+
+static int drv_cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Sorts the n times; keeps the minimum and maximum for drv_report and
+ * returns the median. */
+static double drv_bench_summarize(double *times, int n) {
+  qsort(times, (size_t)n, sizeof *times, drv_cmp_double);
+  drv_bench_min = times[0];
+  drv_bench_max = times[n - 1];
+  drv_bench_done = n;
+  return n % 2 ? times[n / 2] : 0.5 * (times[n / 2 - 1] + times[n / 2]);
+}
+
+/* Runs CALL (a kernel launch returning its status) into STATUS and its time
+ * in seconds into SECONDS; see benchmark mode above. */
+#define DRV_TIMED(seconds, status, call)                                                          \
+  do {                                                                                            \
+    double drv_t0_ = drv_now();                                                                   \
+    (status) = (call);                                                                            \
+    drv_sync();                                                                                   \
+    (seconds) = drv_now() - drv_t0_;                                                              \
+    drv_bench_done = 0;                                                                           \
+    int drv_reps_ = drv_bench_reps();                                                             \
+    if (drv_reps_ > 0 && (status) == 0) {                                                         \
+      double *drv_times_ = malloc((size_t)drv_reps_ * sizeof *drv_times_);                        \
+      if (!drv_times_)                                                                            \
+        drv_die("out of memory");                                                                 \
+      for (int drv_i_ = 0; drv_i_ < DRV_WARMUP + drv_reps_; drv_i_++) {                           \
+        drv_timer_start();                                                                        \
+        int drv_status_ = (call);                                                                 \
+        double drv_s_ = drv_timer_stop();                                                         \
+        if (drv_status_ != 0)                                                                     \
+          drv_die("the kernel returned an error (benchmark runs)");                               \
+        if (drv_i_ >= DRV_WARMUP)                                                                 \
+          drv_times_[drv_i_ - DRV_WARMUP] = drv_s_;                                               \
+      }                                                                                           \
+      (seconds) = drv_bench_summarize(drv_times_, drv_reps_);                                     \
+      free(drv_times_);                                                                           \
+    }                                                                                             \
+  } while (0)
+
 /* Prints one result line; returns 1 when the error is over the tolerance. */
 static int drv_report(const char *kernel, const char *size, double err, double tol, double seconds,
                       double flops) {
@@ -141,6 +252,9 @@ static int drv_report(const char *kernel, const char *size, double err, double t
   if (flops > 0 && seconds > 0)
     printf(", %.2f GFLOP/s", flops / seconds * 1e-9);
   printf("\n");
+  if (drv_bench_done)
+    printf("bench: %s %s median_ms=%.6f min_ms=%.6f max_ms=%.6f reps=%d\n", kernel, size, seconds * 1e3,
+           drv_bench_min * 1e3, drv_bench_max * 1e3, drv_bench_done);
   return bad;
 }
 

@@ -12,11 +12,11 @@ static int run(int32_t rows, int32_t cols) {
     x.host[i] *= 100.0f;
   buf_upload(&x);
   buf_poison(&y);
-  double t0 = drv_now();
-  if (softmax(rows, cols, x.dev, y.dev) != 0)
+  double t;
+  int status;
+  DRV_TIMED(t, status, softmax(rows, cols, x.dev, y.dev));
+  if (status != 0)
     drv_die("softmax returned an error");
-  drv_sync();
-  double t = drv_now() - t0;
   buf_download(&y);
   double *ref = malloc(((size_t)rows * cols + 1) * sizeof *ref);
   for (int32_t r = 0; r < rows; r++) {

@@ -7,11 +7,11 @@ static int run(int32_t rows, int32_t cols) {
   buf x = buf_new((size_t)rows * cols), y = buf_new((size_t)rows * cols);
   buf_random(&x);
   buf_poison(&y);
-  double t0 = drv_now();
-  if (transpose(rows, cols, x.dev, y.dev) != 0)
+  double t;
+  int status;
+  DRV_TIMED(t, status, transpose(rows, cols, x.dev, y.dev));
+  if (status != 0)
     drv_die("transpose returned an error");
-  drv_sync();
-  double t = drv_now() - t0;
   buf_download(&y);
   double *ref = malloc(((size_t)rows * cols + 1) * sizeof *ref);
   for (int32_t r = 0; r < rows; r++)

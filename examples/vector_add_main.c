@@ -13,10 +13,9 @@ static int run(int32_t n) {
   buf_random(&a);
   buf_random(&b);
   buf_poison(&c);
-  double t0 = drv_now();
-  int status = vector_add(n, a.dev, b.dev, c.dev);
-  drv_sync();
-  double t = drv_now() - t0;
+  double t;
+  int status;
+  DRV_TIMED(t, status, vector_add(n, a.dev, b.dev, c.dev));
   if (status != 0)
     drv_die("vector_add returned an error");
   buf_download(&c);

@@ -33,10 +33,9 @@ static int run_unary(const char *op, int32_t n) {
     x.host[i] *= is_gelu ? 5.0f : 1.0f;
   buf_upload(&x);
   buf_poison(&y);
-  double t0 = drv_now();
-  int status = is_gelu ? gelu(n, x.dev, y.dev) : relu(n, x.dev, y.dev);
-  drv_sync();
-  double t = drv_now() - t0;
+  double t;
+  int status;
+  DRV_TIMED(t, status, is_gelu ? gelu(n, x.dev, y.dev) : relu(n, x.dev, y.dev));
   if (status != 0)
     drv_die("the kernel returned an error");
   buf_download(&y);
@@ -63,10 +62,9 @@ static int run_bias_add(int32_t rows, int32_t cols) {
   buf_random(&x);
   buf_random(&bias);
   buf_poison(&y);
-  double t0 = drv_now();
-  int status = bias_add(rows, cols, x.dev, bias.dev, y.dev);
-  drv_sync();
-  double t = drv_now() - t0;
+  double t;
+  int status;
+  DRV_TIMED(t, status, bias_add(rows, cols, x.dev, bias.dev, y.dev));
   if (status != 0)
     drv_die("bias_add returned an error");
   buf_download(&y);

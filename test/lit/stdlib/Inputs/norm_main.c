@@ -47,11 +47,11 @@ static int run(int is_layernorm, int32_t rows, int32_t cols) {
   buf_upload(&gamma);
   buf_random(&beta);
   buf_poison(&y);
-  double t0 = drv_now();
-  int status = is_layernorm ? layernorm(rows, cols, x.dev, gamma.dev, beta.dev, y.dev)
-                            : rmsnorm(rows, cols, x.dev, gamma.dev, y.dev);
-  drv_sync();
-  double t = drv_now() - t0;
+  double t;
+  int status;
+  DRV_TIMED(t, status,
+            is_layernorm ? layernorm(rows, cols, x.dev, gamma.dev, beta.dev, y.dev)
+                         : rmsnorm(rows, cols, x.dev, gamma.dev, y.dev));
   if (status != 0)
     drv_die("the kernel returned an error");
   buf_download(&y);

@@ -32,10 +32,9 @@ static int run(int is_max, int32_t rows, int32_t cols) {
     }
   buf_upload(&x);
   buf_poison(&y);
-  double t0 = drv_now();
-  int status = is_max ? row_max(rows, cols, x.dev, y.dev) : row_sum(rows, cols, x.dev, y.dev);
-  drv_sync();
-  double t = drv_now() - t0;
+  double t;
+  int status;
+  DRV_TIMED(t, status, is_max ? row_max(rows, cols, x.dev, y.dev) : row_sum(rows, cols, x.dev, y.dev));
   if (status != 0)
     drv_die("the kernel returned an error");
   buf_download(&y);
