@@ -18,9 +18,16 @@ typedef enum {
   BS_INDEX,   /* a dim3 variable: threadIdx.x */
   BS_BARRIER, /* syncthreads(): no arguments, no value */
   BS_SHUFFLE, /* shfl_*(value, lane): a warp exchange */
+  BS_VOTE,    /* ballot, warp_any, warp_all(cond): a bool of every lane of the warp */
   BS_ATOMIC,  /* atomic_*(tensor[element], value) */
+  BS_ATOMIC_CAS, /* atomic_cas(tensor[element], compare, value) */
+  BS_FENCE,   /* threadfence(): no arguments, no value, any function */
   BS_ARITH,   /* cdiv, abs, min, max: numeric, folded when constant */
   BS_MATH1,   /* exp, log...: one float argument */
+  BS_MATH2,   /* pow(x, y): two float arguments of a common type */
+  BS_MATH3,   /* fma(x, y, z): three float arguments of a common type */
+  BS_PREDICATE, /* isnan, isinf(x): a float argument, a bool result */
+  BS_FLOAT_CONST, /* inf, nan: a name standing for a floating-point constant */
   BS_RANGE,   /* range(...): only as a for loop's iterable */
   BS_MAPPING, /* spatial(...) and friends: a compile-time task mapping */
 } builtin_sig;
@@ -58,6 +65,13 @@ const builtin_info *builtin_get(builtin_id id);
 
 /* The builtin spelled name, or NULL. */
 const builtin_info *builtin_find(const char *name);
+
+/* Does the builtin update an element in place (its first argument is the
+ * element, passed by address)? */
+static inline bool builtin_is_atomic(const builtin_info *b) { return b->sig == BS_ATOMIC || b->sig == BS_ATOMIC_CAS; }
+
+/* Is the builtin a warp exchange (the host runs it as exchange phases)? */
+static inline bool builtin_is_exchange(const builtin_info *b) { return b->sig == BS_SHUFFLE || b->sig == BS_VOTE; }
 
 static inline bool builtin_has(const builtin_info *b, unsigned flag) { return (b->flags & flag) != 0; }
 

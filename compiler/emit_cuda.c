@@ -450,7 +450,7 @@ static void cu_call(cu_emitter *E, const ir_expr *e) {
      * lowering writes a shared tensor s as s[0]): its address. */
     bool tensor_param = e->call.fn == IR_FN_USER && i < e->call.callee->nparams &&
                         cu_is_tensor(e->call.callee->params[i]);
-    bool atomic_target = e->call.fn != IR_FN_USER && ir_fn_builtin(e->call.fn)->sig == BS_ATOMIC && i == 0;
+    bool atomic_target = e->call.fn != IR_FN_USER && builtin_is_atomic(ir_fn_builtin(e->call.fn)) && i == 0;
     if ((atomic_target || tensor_param) && a->kind == IR_LOAD) {
       fputc('&', out);
       cu_load(E, a->load.var, a->load.offset);

@@ -277,7 +277,7 @@ static void hx_scan_expr(hx_emitter *E, const ir_expr *e, unsigned *dims, bool *
       *impure |= E->fn_impure[i];
       E->fn_called[i] = true;
     }
-    *impure |= e->call.fn == IR_FN_ATOMIC_ADD;
+    *impure |= e->call.fn != IR_FN_USER && !builtin_has(ir_fn_builtin(e->call.fn), BF_PURE);
     for (int k = 0; k < e->call.nargs; k++)
       hx_scan_expr(E, e->call.args[k], dims, impure);
     return;
@@ -664,8 +664,15 @@ static void hx_xchg_read(hx_emitter *E, const ir_expr *e) {
     fputs("HDT_UNSUPPORTED_SHUFFLE_PLACEMENT", E->out); /* not reached for checked kernels */
     return;
   }
+  const char *helper = ir_fn_builtin(e->xchg.fn)->host; /* hdt_host.h: hdt_lane_xor..., hdt_warp_ballot... */
+  if (!e->xchg.lane) { /* a vote: the helper folds the slots of the thread's warp */
+    fprintf(E->out, "hdt_%s(", helper);
+    hx_xchg_slot(E, e->xchg.slot);
+    fprintf(E->out, ", tid, %lld)", (long long)E->f->threads);
+    return;
+  }
   hx_xchg_slot(E, e->xchg.slot);
-  fprintf(E->out, "[hdt_lane_%s(tid, ", e->xchg.fn == IR_FN_SHFL_XOR ? "xor" : "down"); /* hdt_host.h's lane helpers */
+  fprintf(E->out, "[hdt_%s(tid, ", helper);
   hx_expr(E, e->xchg.lane, 0);
   fprintf(E->out, ", %lld)].%s", (long long)E->f->threads, hx_sfx(e->ty));
 }
@@ -700,23 +707,26 @@ static bool hx_is_tensor(const ir_var *v) { return v->ty->kind == TY_TENSOR; }
 
 static void hx_call(hx_emitter *E, const ir_expr *e) {
   FILE *out = E->out;
-  switch (e->call.fn) {
-  case IR_FN_SHFL_XOR:
-  case IR_FN_SHFL_DOWN: /* not reached for checked kernels: fission made them reads */
+  const builtin_info *b = e->call.fn == IR_FN_USER ? NULL : ir_fn_builtin(e->call.fn);
+  if (b && builtin_is_exchange(b)) { /* not reached for checked kernels: fission made them reads */
     fputs("HDT_UNSUPPORTED_SHUFFLE_PLACEMENT", out);
     return;
-  case IR_FN_ATOMIC_ADD: {
+  }
+  if (b && builtin_is_atomic(b)) {
     const ir_expr *target = e->call.args[0];
-    fprintf(out, "hdt_%s_%s(&", ir_fn_builtin(e->call.fn)->host, hx_sfx(e->ty));
+    fprintf(out, "hdt_%s_%s(&", b->host, hx_sfx(e->ty));
     if (target->kind == IR_LOAD)
       hx_load(E, target->load.var, target->load.offset);
     else
       hx_expr(E, target, HX_PREC_UNARY);
-    fputs(", ", out);
-    hx_expr(E, e->call.args[1], 0);
+    for (int i = 1; i < e->call.nargs; i++) {
+      fputs(", ", out);
+      hx_expr(E, e->call.args[i], 0);
+    }
     fputc(')', out);
     return;
   }
+  switch (e->call.fn) {
   case IR_FN_USER: {
     int fi = hx_func_index(E, e->call.callee);
     const ir_func *callee = e->call.callee;
@@ -743,8 +753,8 @@ static void hx_call(hx_emitter *E, const ir_expr *e) {
   }
   default: break;
   }
-  const char *name = ir_fn_builtin(e->call.fn)->host;
-  fprintf(out, "hdt_%s_%s(", name ? name : "unsupported", hx_sfx(e->ty));
+  const char *name = b->host; /* suffixed with the first operand's type (isnan: not the result's) */
+  fprintf(out, "hdt_%s_%s(", name ? name : "unsupported", e->call.nargs ? hx_sfx(e->call.args[0]->ty) : "void");
   for (int i = 0; i < e->call.nargs; i++) {
     if (i)
       fputs(", ", out);

@@ -205,15 +205,18 @@ static void ir_dump_expr(FILE *out, const ir_expr *e, int outer) {
     for (int i = 0; i < e->call.nargs; i++) {
       if (i)
         fputs(", ", out);
-      if (e->call.fn != IR_FN_USER && ir_fn_builtin(e->call.fn)->sig == BS_ATOMIC && i == 0)
+      if (e->call.fn != IR_FN_USER && builtin_is_atomic(ir_fn_builtin(e->call.fn)) && i == 0)
         fputc('&', out);
       ir_dump_expr(out, e->call.args[i], 0);
     }
     fputc(')', out);
     return;
   case IR_XCHG_READ: /* shfl_xor(xchg[0], lane): the slot the shuffle reads */
-    fprintf(out, "%s(xchg[%d], ", ir_fn_builtin(e->xchg.fn)->name, e->xchg.slot);
-    ir_dump_expr(out, e->xchg.lane, 0);
+    fprintf(out, "%s(xchg[%d]", ir_fn_builtin(e->xchg.fn)->name, e->xchg.slot);
+    if (e->xchg.lane) { /* a vote has none */
+      fputs(", ", out);
+      ir_dump_expr(out, e->xchg.lane, 0);
+    }
     fputc(')', out);
     return;
   }

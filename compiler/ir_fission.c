@@ -82,7 +82,7 @@ static ir_stmt *fs_stmt(fs_pass *F, ir_stmt_kind kind, span where) {
 /* ---- what statements contain ---- */
 
 static bool fs_is_shuffle(const ir_expr *e) {
-  return e->kind == IR_CALL && e->call.fn != IR_FN_USER && ir_fn_builtin(e->call.fn)->sig == BS_SHUFFLE;
+  return e->kind == IR_CALL && e->call.fn != IR_FN_USER && builtin_is_exchange(ir_fn_builtin(e->call.fn));
 }
 
 static bool fs_pred_shuffle(const ir_expr *e, void *ctx) {
@@ -192,11 +192,16 @@ static int fs_func_index(const ir_program *p, const ir_func *f) {
   return -1;
 }
 
+/* A builtin with a side effect: an atomic, threadfence (not BF_PURE). */
+static bool fs_is_builtin_effect(const ir_expr *e) {
+  return e->call.fn != IR_FN_USER && !builtin_has(ir_fn_builtin(e->call.fn), BF_PURE);
+}
+
 static bool fs_pred_impure(const ir_expr *e, void *ctx) {
   const fs_pass *F = ctx;
   if (e->kind != IR_CALL)
     return false;
-  if (e->call.fn == IR_FN_ATOMIC_ADD || fs_is_shuffle(e))
+  if (fs_is_builtin_effect(e) || fs_is_shuffle(e))
     return true;
   int i = e->call.fn == IR_FN_USER ? fs_func_index(F->p, e->call.callee) : -1;
   return i >= 0 && F->fn_impure[i];
@@ -291,7 +296,7 @@ static bool fs_invariant(const ir_expr *e) {
   case IR_BINARY: return fs_invariant(e->op.a) && fs_invariant(e->op.b);
   case IR_SELECT: return fs_invariant(e->select.c) && fs_invariant(e->select.a) && fs_invariant(e->select.b);
   case IR_CALL:
-    if (e->call.fn == IR_FN_USER || e->call.fn == IR_FN_ATOMIC_ADD || fs_is_shuffle(e))
+    if (e->call.fn == IR_FN_USER || fs_is_builtin_effect(e) || fs_is_shuffle(e))
       return false;
     for (int i = 0; i < e->call.nargs; i++)
       if (!fs_invariant(e->call.args[i]))
@@ -500,7 +505,7 @@ static ir_expr *fs_rewrite(fs_pass *F, ir_expr *e) {
       r->kind = IR_XCHG_READ;
       r->xchg.slot = fs_shuffle_index(F, e);
       r->xchg.fn = e->call.fn;
-      r->xchg.lane = fs_rewrite(F, e->call.args[1]);
+      r->xchg.lane = e->call.nargs > 1 ? fs_rewrite(F, e->call.args[1]) : NULL; /* a vote reads the warp */
       break;
     }
     r->call.args = arena_alloc(F->a, (size_t)e->call.nargs * sizeof *r->call.args);
@@ -554,7 +559,7 @@ static ir_stmt *fs_offer(fs_pass *F, int j, span where) {
   ir_stmt *o = fs_stmt(F, IR_XCHG_OFFER, where);
   o->offer.slot = j;
   o->offer.fn = sh->call->call.fn;
-  o->offer.ty = sh->call->ty;
+  o->offer.ty = sh->call->call.args[0]->ty; /* a vote offers its u32 condition */
   o->offer.value = fs_rewrite(F, sh->call->call.args[0]);
   o->offer.nterms = sh->nguards;
   o->offer.terms = arena_alloc(F->a, (size_t)(sh->nguards ? sh->nguards : 1) * sizeof *o->offer.terms);

@@ -261,6 +261,23 @@ static ir_op lw_op(ast_op op) {
   return map[op];
 }
 
+/* The type operand i of a builtin call is computed in: the result's type,
+ * except a shuffle's lane (i32), a vote's condition (u32: 0 or 1, what the
+ * exchange slots and CUDA's __ballot_sync hold) and a predicate's operand
+ * (its own type, f16 and bf16 computed in f32). */
+static type *lw_operand_type(lower *L, const builtin_info *b, int i, type *t, const ast_node *arg) {
+  (void)L;
+  if (b->sig == BS_SHUFFLE && i == 1)
+    return i32();
+  if (b->sig == BS_VOTE)
+    return type_scalar(TY_U32);
+  if (b->sig == BS_PREDICATE) {
+    type *at = lw_type(arg);
+    return at->kind == TY_F64 ? at : type_scalar(TY_F32);
+  }
+  return t;
+}
+
 static ir_expr *lw_call(lower *L, const ast_node *n) {
   const symbol *callee = n->call.callee->sym;
   const ast_list *args = &n->call.args;
@@ -282,18 +299,17 @@ static ir_expr *lw_call(lower *L, const ast_node *n) {
     ir_fn fn = (ir_fn)b->id;
     ir_expr *e = lw_call_node(L, fn, t, args->len);
     for (int i = 0; i < args->len; i++) {
-      if (b->sig == BS_ATOMIC && i == 0) {
+      if (builtin_is_atomic(b) && i == 0) {
         ir_expr *off;
         ir_var *v = lw_element(L, args->items[0], &off);
         e->call.args[0] = lw_load(L, v, off);
         continue;
       }
       ir_expr *x = lw_expr(L, args->items[i]);
-      bool lane = b->sig == BS_SHUFFLE && i == 1;
-      e->call.args[i] = lane ? ir_cast(L->a, i32(), x) : ir_cast(L->a, t, x);
+      e->call.args[i] = ir_cast(L->a, lw_operand_type(L, b, i, t, args->items[i]), x);
     }
-    L->fn->uses_shuffle |= b->sig == BS_SHUFFLE;
-    L->fn->uses_atomic |= b->sig == BS_ATOMIC;
+    L->fn->uses_shuffle |= builtin_is_exchange(b);
+    L->fn->uses_atomic |= builtin_is_atomic(b);
     return e;
   }
   return ir_const_int(L->a, i32(), 0); /* unreachable after sema */

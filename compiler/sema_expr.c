@@ -7,6 +7,7 @@
 
 #include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -547,22 +548,52 @@ static type *sema_mapping_call(sema *s, ast_node *n, builtin_id id, const char *
   return sema_set(n, type_scalar(TY_MAPPING));
 }
 
-/* exp, log, sqrt, rsqrt, tanh: one floating-point argument. */
-static type *sema_math1(sema *s, ast_node *n, const char *fname, type *expect) {
+/* The maths (BS_MATH1, BS_MATH2, BS_MATH3, BS_PREDICATE): nargs
+ * floating-point arguments of a common type; a literal is f32, and f16 and
+ * bf16 are computed in f32 (they convert to it implicitly). The result has
+ * that type, or is bool for a predicate (isnan, isinf). */
+static type *sema_math(sema *s, ast_node *n, const char *fname, int nargs, bool predicate, type *expect) {
   call_args ca = sema_split_args(s, n, fname, false);
-  if (!ca.ok || !sema_arity(s, n, fname, ca.npos, 1, 1))
+  if (!ca.ok || !sema_arity(s, n, fname, ca.npos, nargs, nargs))
     return sema_set(n, sema_error_type());
-  type *t = sema_expr(s, ca.pos[0], expect && type_is_float(expect) ? expect : NULL);
-  if (sema_is_error(t))
-    return sema_set(n, t);
-  if (t->kind == TY_INT_LIT || t->kind == TY_FLOAT_LIT)
-    sema_coerce(s, ca.pos[0], type_scalar(TY_F32), "argument");
-  t = ca.pos[0]->ty;
-  if (t->kind != TY_F32 && t->kind != TY_F64) {
-    diag_error(s->d, ca.pos[0]->span, "%s() takes f32 or f64, not %s", fname, type_name(s->a, t));
+  type *want = !predicate && expect && type_is_float(expect) ? expect : NULL;
+  type *common = NULL;
+  for (int i = 0; i < nargs; i++) {
+    type *t = sema_expr(s, ca.pos[i], want);
+    if (sema_is_error(t))
+      return sema_set(n, t);
+    common = i ? type_common(common, t) : t;
+    if (!common) {
+      diag_error(s->d, n->span, "%s() takes arguments of one float type, not %s and %s", fname,
+                 type_name(s->a, ca.pos[0]->ty), type_name(s->a, t));
+      return sema_set(n, sema_error_type());
+    }
+  }
+  if (common->kind == TY_INT_LIT || common->kind == TY_FLOAT_LIT || common->kind == TY_F16 ||
+      common->kind == TY_BF16)
+    common = type_scalar(TY_F32);
+  if (common->kind != TY_F32 && common->kind != TY_F64) {
+    ast_node *bad = ca.pos[0];
+    for (int i = 0; i < nargs; i++)
+      if (!type_is_float(ca.pos[i]->ty) && ca.pos[i]->ty->kind != TY_INT_LIT && ca.pos[i]->ty->kind != TY_FLOAT_LIT)
+        bad = ca.pos[i];
+    diag_error(s->d, bad->span, "%s() takes f32 or f64 (f16 and bf16 are computed in f32), not %s", fname,
+               type_name(s->a, bad->ty));
     return sema_set(n, sema_error_type());
   }
-  return sema_set(n, t);
+  for (int i = 0; i < nargs; i++)
+    if (!sema_coerce(s, ca.pos[i], common, "argument"))
+      return sema_set(n, sema_error_type());
+  return sema_set(n, predicate ? type_scalar(TY_BOOL) : common);
+}
+
+/* inf and nan: constants typed from context, as a float literal is. */
+static type *sema_float_const(sema *s, ast_node *n, builtin_id id, type *expect) {
+  n->cval = value_float(s, id == BI_INF_CONST ? INFINITY : NAN);
+  sema_set(n, type_scalar(TY_FLOAT_LIT));
+  if (expect && type_is_float(expect))
+    sema_coerce(s, n, expect, "constant");
+  return n->ty;
 }
 
 /* min, max, abs, cdiv: numeric, folded when constant. */
@@ -621,8 +652,9 @@ static type *sema_shuffle(sema *s, ast_node *n, const char *fname) {
   if (sema_is_error(t) || sema_is_error(l))
     return sema_set(n, sema_error_type());
   t = sema_settle(s, ca.pos[0]);
-  if (!type_is_numeric(t) || type_bits(t) < 32) {
-    diag_error(s->d, ca.pos[0]->span, "%s() moves a 32- or 64-bit number, not %s", fname, type_name(s->a, t));
+  if (!type_is_numeric(t) || (type_bits(t) < 32 && t->kind != TY_F16 && t->kind != TY_BF16)) {
+    diag_error(s->d, ca.pos[0]->span, "%s() moves a 32- or 64-bit number, f16 or bf16, not %s", fname,
+               type_name(s->a, t));
     return sema_set(n, sema_error_type());
   }
   if (!type_is_int(l)) {
@@ -639,9 +671,28 @@ static type *sema_shuffle(sema *s, ast_node *n, const char *fname) {
 }
 
 
-static type *sema_atomic_add(sema *s, ast_node *n, const char *fname) {
+/* ballot, warp_any, warp_all: one bool, every lane of the warp. */
+static type *sema_vote(sema *s, ast_node *n, builtin_id id, const char *fname) {
   call_args ca = sema_split_args(s, n, fname, false);
-  if (!ca.ok || !sema_arity(s, n, fname, ca.npos, 2, 2))
+  if (!ca.ok || !sema_arity(s, n, fname, ca.npos, 1, 1) || !sema_in_kernel(s, n, fname))
+    return sema_set(n, sema_error_type());
+  type *t = sema_expr(s, ca.pos[0], type_scalar(TY_BOOL));
+  if (sema_is_error(t))
+    return sema_set(n, t);
+  if (t->kind != TY_BOOL) {
+    diag_error(s->d, ca.pos[0]->span, "%s() takes a bool, not %s", fname, type_name(s->a, t));
+    return sema_set(n, sema_error_type());
+  }
+  return sema_set(n, type_scalar(id == BI_BALLOT ? TY_U32 : TY_BOOL));
+}
+
+/* atomic_add/max/min/exch(t[i...], v) and atomic_cas(t[i...], compare, v):
+ * an element of a global or shared tensor, updated in place; the old value.
+ * atomic_cas compares bits, so it takes integers only. */
+static type *sema_atomic(sema *s, ast_node *n, const char *fname, bool cas) {
+  call_args ca = sema_split_args(s, n, fname, false);
+  int nargs = cas ? 3 : 2;
+  if (!ca.ok || !sema_arity(s, n, fname, ca.npos, nargs, nargs))
     return sema_set(n, sema_error_type());
   ast_node *target = ca.pos[0];
   type *t = sema_expr(s, target, NULL);
@@ -649,22 +700,29 @@ static type *sema_atomic_add(sema *s, ast_node *n, const char *fname) {
     return sema_set(n, t);
   const type *bt = target->kind == AST_INDEX ? target->index.base->ty : NULL;
   if (!bt || bt->kind != TY_TENSOR || bt->space == SPACE_LOCAL) {
-    diag_error(s->d, target->span, "atomic_add() updates an element of a global or shared tensor");
+    diag_error(s->d, target->span, "%s() updates an element of a global or shared tensor", fname);
     return sema_set(n, sema_error_type());
   }
-  if (t->kind != TY_F32 && t->kind != TY_F64 && t->kind != TY_I32 && t->kind != TY_U32 &&
-      t->kind != TY_I64 && t->kind != TY_U64) {
-    diag_error(s->d, target->span, "atomic_add() works on i32, u32, i64, u64, f32 and f64, not %s",
+  bool is_int = t->kind == TY_I32 || t->kind == TY_U32 || t->kind == TY_I64 || t->kind == TY_U64;
+  if (cas && !is_int) {
+    diag_error(s->d, target->span, "%s() works on i32, u32, i64 and u64, not %s", fname, type_name(s->a, t));
+    return sema_set(n, sema_error_type());
+  }
+  if (!is_int && t->kind != TY_F32 && t->kind != TY_F64) {
+    diag_error(s->d, target->span, "%s() works on i32, u32, i64, u64, f32 and f64, not %s", fname,
                type_name(s->a, t));
     return sema_set(n, sema_error_type());
   }
-  type *v = sema_expr(s, ca.pos[1], t);
-  if (!sema_is_error(v))
-    sema_coerce(s, ca.pos[1], t, "atomic_add() value");
+  char what[64];
+  for (int i = 1; i < nargs; i++) {
+    snprintf(what, sizeof what, "%s() %s", fname, cas && i == 1 ? "compare value" : "value");
+    type *v = sema_expr(s, ca.pos[i], t);
+    if (!sema_is_error(v))
+      sema_coerce(s, ca.pos[i], t, what);
+  }
   sema_mark_written(target);
   return sema_set(n, t);
 }
-
 
 /* Checks a function declared later in its module before a call to it, so
  * that its signature is known (callees are checked before callers). */
@@ -758,10 +816,20 @@ static type *sema_call(sema *s, ast_node *n, type *expect) {
     if (!sema_in_kernel(s, n, fname) || !sema_arity(s, n, fname, n->call.args.len, 0, 0))
       return sema_set(n, sema_error_type());
     return sema_set(n, type_scalar(TY_VOID));
+  case BS_FENCE:
+    if (!sema_arity(s, n, fname, n->call.args.len, 0, 0))
+      return sema_set(n, sema_error_type());
+    return sema_set(n, type_scalar(TY_VOID));
   case BS_SHUFFLE: return sema_shuffle(s, n, fname);
-  case BS_ATOMIC: return sema_atomic_add(s, n, fname);
+  case BS_VOTE: return sema_vote(s, n, id, fname);
+  case BS_ATOMIC: return sema_atomic(s, n, fname, false);
+  case BS_ATOMIC_CAS: return sema_atomic(s, n, fname, true);
   case BS_ARITH: return sema_arith_call(s, n, id, fname, expect);
-  case BS_MATH1: return sema_math1(s, n, fname, expect);
+  case BS_MATH1: return sema_math(s, n, fname, 1, false, expect);
+  case BS_MATH2: return sema_math(s, n, fname, 2, false, expect);
+  case BS_MATH3: return sema_math(s, n, fname, 3, false, expect);
+  case BS_PREDICATE: return sema_math(s, n, fname, 1, true, expect);
+  case BS_FLOAT_CONST: break;
   case BS_RANGE:
     diag_error(s->d, n->span, "range() can only be iterated by a for loop");
     return sema_set(n, sema_error_type());
@@ -785,7 +853,12 @@ type *sema_expr(sema *s, ast_node *n, type *expect) {
     n->cval = value_bool(s, n->bool_.value);
     return sema_set(n, type_scalar(TY_BOOL));
   case AST_STRING: return sema_set(n, type_scalar(TY_STRING));
-  case AST_NAME: return sema_name(s, n);
+  case AST_NAME: {
+    type *t = sema_name(s, n);
+    if (n->sym && n->sym->kind == SYM_BUILTIN && builtin_get((builtin_id)n->sym->builtin)->sig == BS_FLOAT_CONST)
+      return sema_float_const(s, n, (builtin_id)n->sym->builtin, expect);
+    return t;
+  }
   case AST_UNARY: return sema_unary(s, n, expect);
   case AST_BINARY: return sema_binary(s, n, expect);
   case AST_CAST: return sema_cast(s, n);

@@ -3,11 +3,20 @@
  * Small helpers over CUDA's intrinsics, overloaded on every scalar type hdt
  * has, so that the generated code can call one name whatever the type:
  *   hdt_exp hdt_log hdt_sqrt hdt_rsqrt hdt_tanh   f32 and f64 (the accurate
- *                                                 functions: expf, not __expf)
+ *   hdt_exp2 hdt_log2 hdt_sin hdt_cos hdt_erf     functions: expf, not __expf)
+ *   hdt_floor hdt_ceil hdt_round hdt_trunc
+ *   hdt_pow hdt_fma hdt_isnan hdt_isinf
+ *   hdt_fast_exp                                  f32: __expf (hardware ex2, a few
+ *                                                 ulp); f64: exp
  *   hdt_min hdt_max hdt_abs                       every numeric type
- *   hdt_shfl_xor hdt_shfl_down                    32- and 64-bit numbers, full warp
- *   hdt_atomic_add                                i32 u32 i64 u64 f32 f64; returns
- *                                                 the old value
+ *   hdt_shfl_xor hdt_shfl_down hdt_shfl_up        32- and 64-bit numbers, f16 and
+ *   hdt_shfl_idx                                  bf16, full warp
+ *   hdt_ballot hdt_warp_any hdt_warp_all          votes over the full warp
+ *   hdt_atomic_add hdt_atomic_max hdt_atomic_min  i32 u32 i64 u64 f32 f64; return
+ *   hdt_atomic_exch                               the old value (float max/min: a
+ *                                                 compare-and-swap loop, fmaxf's NaN rule)
+ *   hdt_atomic_cas                                i32 u32 i64 u64
+ *   hdt_threadfence                               __threadfence()
  *   hdt_to_f16 hdt_to_bf16                        conversions to the 16-bit
  *                                                 floats from every scalar type,
  *                                                 rounded once, to nearest even
@@ -56,6 +65,43 @@ HDT_HD float hdt_sqrt(float x) { return sqrtf(x); }
 HDT_HD double hdt_sqrt(double x) { return sqrt(x); }
 HDT_HD float hdt_tanh(float x) { return tanhf(x); }
 HDT_HD double hdt_tanh(double x) { return tanh(x); }
+HDT_HD float hdt_exp2(float x) { return exp2f(x); }
+HDT_HD double hdt_exp2(double x) { return exp2(x); }
+HDT_HD float hdt_log2(float x) { return log2f(x); }
+HDT_HD double hdt_log2(double x) { return log2(x); }
+HDT_HD float hdt_sin(float x) { return sinf(x); }
+HDT_HD double hdt_sin(double x) { return sin(x); }
+HDT_HD float hdt_cos(float x) { return cosf(x); }
+HDT_HD double hdt_cos(double x) { return cos(x); }
+HDT_HD float hdt_erf(float x) { return erff(x); }
+HDT_HD double hdt_erf(double x) { return erf(x); }
+HDT_HD float hdt_floor(float x) { return floorf(x); }
+HDT_HD double hdt_floor(double x) { return floor(x); }
+HDT_HD float hdt_ceil(float x) { return ceilf(x); }
+HDT_HD double hdt_ceil(double x) { return ceil(x); }
+/* C's round: halfway cases away from zero (CUDA's roundf is the same). */
+HDT_HD float hdt_round(float x) { return roundf(x); }
+HDT_HD double hdt_round(double x) { return round(x); }
+HDT_HD float hdt_trunc(float x) { return truncf(x); }
+HDT_HD double hdt_trunc(double x) { return trunc(x); }
+HDT_HD float hdt_pow(float x, float y) { return powf(x, y); }
+HDT_HD double hdt_pow(double x, double y) { return pow(x, y); }
+HDT_HD float hdt_fma(float x, float y, float z) { return fmaf(x, y, z); }
+HDT_HD double hdt_fma(double x, double y, double z) { return fma(x, y, z); }
+HDT_HD bool hdt_isnan(float x) { return x != x; }
+HDT_HD bool hdt_isnan(double x) { return x != x; }
+HDT_HD bool hdt_isinf(float x) { return fabsf(x) == hdt_inf_f32(); }
+HDT_HD bool hdt_isinf(double x) { return fabs(x) == hdt_inf_f64(); }
+/* Opt-in speed over accuracy: __expf's error grows with |x| (CUDA's
+ * programming guide: 2 + floor(|1.173 x|) ulp); the host computes exp. */
+HDT_HD float hdt_fast_exp(float x) {
+#ifdef __CUDA_ARCH__
+  return __expf(x);
+#else
+  return expf(x);
+#endif
+}
+HDT_HD double hdt_fast_exp(double x) { return exp(x); }
 HDT_HD float hdt_rsqrt(float x) {
 #ifdef __CUDA_ARCH__
   return rsqrtf(x);
@@ -181,24 +227,31 @@ HDT_HD __nv_bfloat16 hdt_to_bf16(__nv_bfloat16 x) { return x; }
 
 #define HDT_SHFL(T)                                                                                \
   HDT_D T hdt_shfl_xor(T v, int32_t lane_mask) { return __shfl_xor_sync(0xffffffffu, v, lane_mask); } \
-  HDT_D T hdt_shfl_down(T v, int32_t delta) { return __shfl_down_sync(0xffffffffu, v, (unsigned)delta); }
+  HDT_D T hdt_shfl_down(T v, int32_t delta) { return __shfl_down_sync(0xffffffffu, v, (unsigned)delta); } \
+  HDT_D T hdt_shfl_up(T v, int32_t delta) { return __shfl_up_sync(0xffffffffu, v, (unsigned)delta); } \
+  HDT_D T hdt_shfl_idx(T v, int32_t lane) { return __shfl_sync(0xffffffffu, v, lane); }
 HDT_SHFL(int32_t)
 HDT_SHFL(uint32_t)
 HDT_SHFL(float)
 HDT_SHFL(double)
+HDT_SHFL(__half)
+HDT_SHFL(__nv_bfloat16)
 #undef HDT_SHFL
-HDT_D int64_t hdt_shfl_xor(int64_t v, int32_t lane_mask) {
-  return (int64_t)__shfl_xor_sync(0xffffffffu, (long long)v, lane_mask);
-}
-HDT_D int64_t hdt_shfl_down(int64_t v, int32_t delta) {
-  return (int64_t)__shfl_down_sync(0xffffffffu, (long long)v, (unsigned)delta);
-}
-HDT_D uint64_t hdt_shfl_xor(uint64_t v, int32_t lane_mask) {
-  return (uint64_t)__shfl_xor_sync(0xffffffffu, (unsigned long long)v, lane_mask);
-}
-HDT_D uint64_t hdt_shfl_down(uint64_t v, int32_t delta) {
-  return (uint64_t)__shfl_down_sync(0xffffffffu, (unsigned long long)v, (unsigned)delta);
-}
+/* 64-bit integers: CUDA's overloads are long long and unsigned long long. */
+#define HDT_SHFL64(T, C)                                                                           \
+  HDT_D T hdt_shfl_xor(T v, int32_t lane_mask) { return (T)__shfl_xor_sync(0xffffffffu, (C)v, lane_mask); } \
+  HDT_D T hdt_shfl_down(T v, int32_t delta) { return (T)__shfl_down_sync(0xffffffffu, (C)v, (unsigned)delta); } \
+  HDT_D T hdt_shfl_up(T v, int32_t delta) { return (T)__shfl_up_sync(0xffffffffu, (C)v, (unsigned)delta); } \
+  HDT_D T hdt_shfl_idx(T v, int32_t lane) { return (T)__shfl_sync(0xffffffffu, (C)v, lane); }
+HDT_SHFL64(int64_t, long long)
+HDT_SHFL64(uint64_t, unsigned long long)
+#undef HDT_SHFL64
+
+/* ---- warp votes over the full warp; the condition is 0 or 1 ---- */
+
+HDT_D uint32_t hdt_ballot(uint32_t pred) { return __ballot_sync(0xffffffffu, pred != 0u); }
+HDT_D bool hdt_warp_any(uint32_t pred) { return __any_sync(0xffffffffu, pred != 0u) != 0; }
+HDT_D bool hdt_warp_all(uint32_t pred) { return __all_sync(0xffffffffu, pred != 0u) != 0; }
 
 /* ---- atomic add on global or shared memory; returns the old value ---- */
 
@@ -213,6 +266,66 @@ HDT_D uint64_t hdt_atomic_add(uint64_t *p, uint64_t v) {
 HDT_D int64_t hdt_atomic_add(int64_t *p, int64_t v) {
   return (int64_t)atomicAdd((unsigned long long *)p, (unsigned long long)v);
 }
+
+/* ---- atomic max, min, exchange, compare-and-swap; return the old value ---- */
+
+HDT_D int32_t hdt_atomic_max(int32_t *p, int32_t v) { return atomicMax(p, v); }
+HDT_D uint32_t hdt_atomic_max(uint32_t *p, uint32_t v) { return atomicMax(p, v); }
+HDT_D int64_t hdt_atomic_max(int64_t *p, int64_t v) { return (int64_t)atomicMax((long long *)p, (long long)v); }
+HDT_D uint64_t hdt_atomic_max(uint64_t *p, uint64_t v) {
+  return (uint64_t)atomicMax((unsigned long long *)p, (unsigned long long)v);
+}
+HDT_D int32_t hdt_atomic_min(int32_t *p, int32_t v) { return atomicMin(p, v); }
+HDT_D uint32_t hdt_atomic_min(uint32_t *p, uint32_t v) { return atomicMin(p, v); }
+HDT_D int64_t hdt_atomic_min(int64_t *p, int64_t v) { return (int64_t)atomicMin((long long *)p, (long long)v); }
+HDT_D uint64_t hdt_atomic_min(uint64_t *p, uint64_t v) {
+  return (uint64_t)atomicMin((unsigned long long *)p, (unsigned long long)v);
+}
+/* CUDA has no float atomicMax/atomicMin: a compare-and-swap loop on the
+ * bits, with fmaxf/fminf's rule (a NaN operand gives the other one), as the
+ * host target computes it. The loop ends once no other thread changed the
+ * element between the read and the swap. */
+#define HDT_ATOMIC_FLOAT_OP(NAME, T, U, C, TO_BITS, FROM_BITS, OP)                                 \
+  HDT_D T NAME(T *p, T v) {                                                                        \
+    C *u = (C *)p;                                                                                 \
+    C old = *(volatile C *)u, assumed;                                                             \
+    do {                                                                                           \
+      assumed = old;                                                                               \
+      old = atomicCAS(u, assumed, (C)TO_BITS(OP(FROM_BITS((U)assumed), v)));                       \
+    } while (old != assumed);                                                                      \
+    return FROM_BITS((U)old);                                                                      \
+  }
+HDT_ATOMIC_FLOAT_OP(hdt_atomic_max, float, unsigned, unsigned, __float_as_uint, __uint_as_float, fmaxf)
+HDT_ATOMIC_FLOAT_OP(hdt_atomic_min, float, unsigned, unsigned, __float_as_uint, __uint_as_float, fminf)
+HDT_ATOMIC_FLOAT_OP(hdt_atomic_max, double, long long, unsigned long long, __double_as_longlong, __longlong_as_double, fmax)
+HDT_ATOMIC_FLOAT_OP(hdt_atomic_min, double, long long, unsigned long long, __double_as_longlong, __longlong_as_double, fmin)
+#undef HDT_ATOMIC_FLOAT_OP
+
+HDT_D int32_t hdt_atomic_exch(int32_t *p, int32_t v) { return atomicExch(p, v); }
+HDT_D uint32_t hdt_atomic_exch(uint32_t *p, uint32_t v) { return atomicExch(p, v); }
+HDT_D float hdt_atomic_exch(float *p, float v) { return atomicExch(p, v); }
+HDT_D uint64_t hdt_atomic_exch(uint64_t *p, uint64_t v) {
+  return (uint64_t)atomicExch((unsigned long long *)p, (unsigned long long)v);
+}
+HDT_D int64_t hdt_atomic_exch(int64_t *p, int64_t v) {
+  return (int64_t)atomicExch((unsigned long long *)p, (unsigned long long)v);
+}
+HDT_D double hdt_atomic_exch(double *p, double v) {
+  return __longlong_as_double(
+      (long long)atomicExch((unsigned long long *)p, (unsigned long long)__double_as_longlong(v)));
+}
+
+HDT_D int32_t hdt_atomic_cas(int32_t *p, int32_t cmp, int32_t v) { return atomicCAS(p, cmp, v); }
+HDT_D uint32_t hdt_atomic_cas(uint32_t *p, uint32_t cmp, uint32_t v) { return atomicCAS(p, cmp, v); }
+HDT_D uint64_t hdt_atomic_cas(uint64_t *p, uint64_t cmp, uint64_t v) {
+  return (uint64_t)atomicCAS((unsigned long long *)p, (unsigned long long)cmp, (unsigned long long)v);
+}
+HDT_D int64_t hdt_atomic_cas(int64_t *p, int64_t cmp, int64_t v) {
+  return (int64_t)atomicCAS((unsigned long long *)p, (unsigned long long)cmp, (unsigned long long)v);
+}
+
+/* Orders this thread's memory accesses for every thread of the device. */
+HDT_D void hdt_threadfence(void) { __threadfence(); }
 
 #undef HDT_HD
 #undef HDT_D

@@ -22,9 +22,16 @@
  *   hdt_min_T hdt_max_T hdt_abs_T   every numeric type T (hdt names: i32, f16...)
  *   hdt_exp_f32 ... hdt_rsqrt_f64   math, through the compiler's builtins: the
  *                                   generated file includes no <math.h> (fewer
- *                                   names to clash with the program's)
- *   hdt_atomic_add_T                i32 u32 i64 u64 f32 f64, returns the old value
+ *                                   names to clash with the program's);
+ *                                   hdt_fast_exp_T is exp (the host is the
+ *                                   reference); hdt_isnan_T hdt_isinf_T
+ *   hdt_atomic_add_T ...            add max min exch: i32 u32 i64 u64 f32 f64;
+ *   hdt_atomic_cas_T                cas: i32 u32 i64 u64; return the old value
+ *   hdt_threadfence_void            a sequentially consistent fence
  *   hdt_lane_xor hdt_lane_down      the thread a warp shuffle reads from
+ *   hdt_lane_up hdt_lane_idx
+ *   hdt_warp_ballot hdt_warp_any    votes: fold the exchange slots of a warp
+ *   hdt_warp_all
  *   hdt_host_launch                 runs a grid of blocks
  *
  * Every function is static inline, so several generated files (and this
@@ -295,6 +302,37 @@ static inline float hdt_rsqrt_f32(float x) { return 1.0f / __builtin_sqrtf(x); }
 static inline double hdt_rsqrt_f64(double x) { return 1.0 / __builtin_sqrt(x); }
 static inline float hdt_tanh_f32(float x) { return __builtin_tanhf(x); }
 static inline double hdt_tanh_f64(double x) { return __builtin_tanh(x); }
+/* fast_exp: on the host, exp itself (the host target is the reference the
+ * GPU's __expf is measured against). */
+static inline float hdt_fast_exp_f32(float x) { return __builtin_expf(x); }
+static inline double hdt_fast_exp_f64(double x) { return __builtin_exp(x); }
+static inline float hdt_exp2_f32(float x) { return __builtin_exp2f(x); }
+static inline double hdt_exp2_f64(double x) { return __builtin_exp2(x); }
+static inline float hdt_log2_f32(float x) { return __builtin_log2f(x); }
+static inline double hdt_log2_f64(double x) { return __builtin_log2(x); }
+static inline float hdt_sin_f32(float x) { return __builtin_sinf(x); }
+static inline double hdt_sin_f64(double x) { return __builtin_sin(x); }
+static inline float hdt_cos_f32(float x) { return __builtin_cosf(x); }
+static inline double hdt_cos_f64(double x) { return __builtin_cos(x); }
+static inline float hdt_erf_f32(float x) { return __builtin_erff(x); }
+static inline double hdt_erf_f64(double x) { return __builtin_erf(x); }
+static inline float hdt_floor_f32(float x) { return __builtin_floorf(x); }
+static inline double hdt_floor_f64(double x) { return __builtin_floor(x); }
+static inline float hdt_ceil_f32(float x) { return __builtin_ceilf(x); }
+static inline double hdt_ceil_f64(double x) { return __builtin_ceil(x); }
+/* Halfway cases away from zero, as CUDA's roundf. */
+static inline float hdt_round_f32(float x) { return __builtin_roundf(x); }
+static inline double hdt_round_f64(double x) { return __builtin_round(x); }
+static inline float hdt_trunc_f32(float x) { return __builtin_truncf(x); }
+static inline double hdt_trunc_f64(double x) { return __builtin_trunc(x); }
+static inline float hdt_pow_f32(float x, float y) { return __builtin_powf(x, y); }
+static inline double hdt_pow_f64(double x, double y) { return __builtin_pow(x, y); }
+static inline float hdt_fma_f32(float x, float y, float z) { return __builtin_fmaf(x, y, z); }
+static inline double hdt_fma_f64(double x, double y, double z) { return __builtin_fma(x, y, z); }
+static inline bool hdt_isnan_f32(float x) { return x != x; }
+static inline bool hdt_isnan_f64(double x) { return x != x; }
+static inline bool hdt_isinf_f32(float x) { return __builtin_fabsf(x) == __builtin_inff(); }
+static inline bool hdt_isinf_f64(double x) { return __builtin_fabs(x) == __builtin_inf(); }
 
 /* ---- atomics: blocks may run on several OS threads at once ----
  * Relaxed, as CUDA's atomicAdd. Integers wrap (GCC and Clang define the
@@ -324,6 +362,63 @@ static inline double hdt_atomic_add_f64(double *p, double v) {
   return old;
 }
 
+/* max, min, exchange: integers with the builtins; floats with a
+ * compare-exchange loop and fmax's NaN rule (the CUDA header does the same). */
+#define HDT_ATOMIC_INT(T, NAME)                                                                   \
+  static inline T hdt_atomic_max_##NAME(T *p, T v) {                                             \
+    T old;                                                                                       \
+    __atomic_load(p, &old, __ATOMIC_RELAXED);                                                    \
+    while (old < v && !__atomic_compare_exchange(p, &old, &v, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) \
+      ;                                                                                          \
+    return old;                                                                                  \
+  }                                                                                              \
+  static inline T hdt_atomic_min_##NAME(T *p, T v) {                                             \
+    T old;                                                                                       \
+    __atomic_load(p, &old, __ATOMIC_RELAXED);                                                    \
+    while (v < old && !__atomic_compare_exchange(p, &old, &v, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) \
+      ;                                                                                          \
+    return old;                                                                                  \
+  }                                                                                              \
+  static inline T hdt_atomic_exch_##NAME(T *p, T v) { return __atomic_exchange_n(p, v, __ATOMIC_RELAXED); } \
+  static inline T hdt_atomic_cas_##NAME(T *p, T cmp, T v) {                                      \
+    __atomic_compare_exchange(p, &cmp, &v, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);           \
+    return cmp; /* the old value, whether or not it was swapped */                               \
+  }
+HDT_ATOMIC_INT(int32_t, i32)
+HDT_ATOMIC_INT(uint32_t, u32)
+HDT_ATOMIC_INT(int64_t, i64)
+HDT_ATOMIC_INT(uint64_t, u64)
+#undef HDT_ATOMIC_INT
+
+#define HDT_ATOMIC_FLOAT(T, NAME, MAX, MIN)                                                       \
+  static inline T hdt_atomic_max_##NAME(T *p, T v) {                                             \
+    T old, r;                                                                                    \
+    __atomic_load(p, &old, __ATOMIC_RELAXED);                                                    \
+    do                                                                                           \
+      r = MAX(old, v);                                                                           \
+    while (!__atomic_compare_exchange(p, &old, &r, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED));   \
+    return old;                                                                                  \
+  }                                                                                              \
+  static inline T hdt_atomic_min_##NAME(T *p, T v) {                                             \
+    T old, r;                                                                                    \
+    __atomic_load(p, &old, __ATOMIC_RELAXED);                                                    \
+    do                                                                                           \
+      r = MIN(old, v);                                                                           \
+    while (!__atomic_compare_exchange(p, &old, &r, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED));   \
+    return old;                                                                                  \
+  }                                                                                              \
+  static inline T hdt_atomic_exch_##NAME(T *p, T v) {                                            \
+    T old;                                                                                       \
+    __atomic_exchange(p, &v, &old, __ATOMIC_RELAXED);                                            \
+    return old;                                                                                  \
+  }
+HDT_ATOMIC_FLOAT(float, f32, __builtin_fmaxf, __builtin_fminf)
+HDT_ATOMIC_FLOAT(double, f64, __builtin_fmax, __builtin_fmin)
+#undef HDT_ATOMIC_FLOAT
+
+/* threadfence(): blocks run on several OS threads under OpenMP. */
+static inline void hdt_threadfence_void(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
+
 /* ---- warp shuffles ----
  * The generated code runs a shuffle in two phases: every thread stores its
  * value in an exchange buffer, then every thread reads the slot of the
@@ -339,6 +434,8 @@ typedef union hdt_xchg {
   uint64_t u64;
   float f32;
   double f64;
+  hdt_f16 f16;
+  hdt_bf16 bf16;
 } hdt_xchg;
 
 static inline int hdt_lane_xor(int tid, int32_t lane_mask, int threads) {
@@ -349,6 +446,40 @@ static inline int hdt_lane_xor(int tid, int32_t lane_mask, int threads) {
 static inline int hdt_lane_down(int tid, int32_t delta, int threads) {
   int d = (int)((uint32_t)delta & 31u);
   return (tid & 31) + d < 32 && tid + d < threads ? tid + d : tid;
+}
+
+static inline int hdt_lane_up(int tid, int32_t delta, int threads) {
+  (void)threads; /* a source below the thread is in the block */
+  int d = (int)((uint32_t)delta & 31u);
+  return (tid & 31) >= d ? tid - d : tid;
+}
+
+static inline int hdt_lane_idx(int tid, int32_t lane, int threads) {
+  int src = (tid & ~31) | (int)((uint32_t)lane & 31u);
+  return src < threads ? src : tid;
+}
+
+/* ---- warp votes ----
+ * Every thread offers its condition (0 or 1) as .u32; these fold the slots
+ * of the thread's warp, the lanes the block has (a partial last warp votes
+ * with the lanes it has, as the GPU's active mask). */
+
+static inline uint32_t hdt_warp_ballot(const hdt_xchg *slots, int tid, int threads) {
+  int base = tid & ~31;
+  uint32_t bits = 0;
+  for (int l = 0; l < 32 && base + l < threads; l++)
+    bits |= (slots[base + l].u32 != 0u ? 1u : 0u) << l;
+  return bits;
+}
+
+static inline bool hdt_warp_any(const hdt_xchg *slots, int tid, int threads) {
+  return hdt_warp_ballot(slots, tid, threads) != 0u;
+}
+
+static inline bool hdt_warp_all(const hdt_xchg *slots, int tid, int threads) {
+  int base = tid & ~31, n = threads - base < 32 ? threads - base : 32;
+  uint32_t lanes = n == 32 ? 0xffffffffu : (1u << n) - 1u;
+  return hdt_warp_ballot(slots, tid, threads) == lanes;
 }
 
 /* ---- blocks ---- */
