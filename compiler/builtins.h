@@ -33,7 +33,6 @@ typedef enum {
 } builtin_sig;
 
 enum {
-  BF_KERNEL_ONLY = 1 << 0, /* only in kernels: device functions may run in any block */
   BF_COLLECTIVE = 1 << 1,  /* every thread of the block (or warp) must reach it together */
   BF_PURE = 1 << 2,        /* no side effect: a use may be dropped or repeated */
   BF_VARYING = 1 << 3,     /* its value may differ between the threads of a block */

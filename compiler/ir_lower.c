@@ -15,6 +15,13 @@
  *   - when m has fewer workers than w can take values, the body is guarded
  *     by `w < workers` (the simplifier drops the guard when the ranges show
  *     it always holds).
+ * Collective functions (they call syncthreads() or a shuffle, uniform.c)
+ * are inlined at their calls, which sema allows only as a statement's whole
+ * value (`f(...);`, `let x = f(...);`, `x = f(...);`): the host target's
+ * thread-loop fission then sees their barriers and shuffles in the kernel
+ * body, and both targets get the same code. They are not emitted as
+ * functions.
+ *
  * The position of the current task in the thread's list is the repeat
  * counters in mixed radix; a local tensor distributed by m is stored as an
  * array of that many elements and indexed by that position, a constant once
@@ -53,6 +60,8 @@ typedef struct lower {
   func_binding *funcs;
   int nfuncs;
   const hdt_target *target;
+  const ast_node *inline_call; /* the collective call just inlined */
+  ir_expr *inline_result;      /* and its value (NULL: void) */
 } lower;
 
 static void *lw_grow(void *p, int *cap, size_t elem) {
@@ -282,6 +291,8 @@ static ir_expr *lw_call(lower *L, const ast_node *n) {
   const symbol *callee = n->call.callee->sym;
   const ast_list *args = &n->call.args;
   type *t = lw_type(n);
+  if (callee->kind == SYM_FUNC && n == L->inline_call)
+    return L->inline_result;
   if (callee->kind == SYM_FUNC) {
     ir_expr *e = lw_call_node(L, IR_FN_USER, t, args->len);
     e->call.callee = lw_func_of(L, callee->decl);
@@ -577,7 +588,78 @@ static void lw_for_mapping(lower *L, const ast_node *n, ir_block *out) {
   L->nloops--;
 }
 
+/* ---- collective functions, inlined ---- */
+
+static bool lw_is_collective(const symbol *fn) {
+  return fn->kind == SYM_FUNC && fn->decl && !fn->decl->func.is_kernel && (fn->barrier_site || fn->shuffle_site);
+}
+
+/* e, when it calls a collective function, else NULL. */
+static const ast_node *lw_collective_call(const ast_node *e) {
+  return e && e->kind == AST_CALL && e->call.callee->sym && lw_is_collective(e->call.callee->sym) ? e : NULL;
+}
+
+/* Inlines the collective call n into out, in a block of its own: scalar
+ * parameters become variables set to the arguments, tensor parameters name
+ * the argument's tensor, and the final `return v` (its only return,
+ * uniform.c) sets a result variable declared before the block, which the
+ * statement then reads in place of the call (lw_call). */
+static void lw_inline(lower *L, const ast_node *n, ir_block *out) {
+  const ast_node *decl = n->call.callee->sym->decl;
+  type *rt = decl->func.ret ? decl->func.ret->ty : NULL;
+  ir_var *result = NULL;
+  if (rt && rt->kind != TY_VOID) {
+    result = lw_new_var(L, "ret", IR_VAR_SCALAR, rt);
+    result->mutable_ = true;
+    lw_decl(L, out, result, NULL, n->span);
+  }
+  ir_stmt *blk = lw_new_stmt(L, IR_BLOCK, n->span);
+  int nsyms = L->nsyms;
+  for (int i = 0; i < decl->func.params.len; i++) {
+    const ast_node *p = decl->func.params.items[i], *arg = n->call.args.items[i];
+    if (p->sym->ty->kind == TY_TENSOR) {
+      lw_bind(L, p->sym, lw_var_of(L, arg->sym));
+      continue;
+    }
+    ir_var *v = lw_new_var(L, p->param.name, IR_VAR_SCALAR, p->sym->ty);
+    v->mutable_ = true;
+    ir_expr *x = ir_cast(L->a, p->sym->ty, lw_expr(L, arg));
+    lw_bind(L, p->sym, v);
+    lw_decl(L, &blk->block, v, x, p->span);
+  }
+  const ast_list *st = &decl->func.body->block.stmts;
+  for (int i = 0; i < st->len; i++) {
+    const ast_node *x = st->items[i];
+    if (x->kind != AST_RETURN) {
+      lw_stmt(L, x, &blk->block);
+    } else if (result && x->ret.value) {
+      ir_stmt *s = lw_new_stmt(L, IR_ASSIGN, x->span);
+      s->assign.var = result;
+      s->assign.value = ir_cast(L->a, rt, lw_expr(L, x->ret.value));
+      ir_block_push(L->a, &blk->block, s);
+    }
+  }
+  L->nsyms = nsyms;
+  ir_block_push(L->a, out, blk);
+  L->inline_call = n;
+  L->inline_result = result ? ir_varref(L->a, result) : NULL;
+}
+
+/* A statement whose whole value is a call of a collective function has
+ * that call inlined first (lw_call then reads its result). */
+static bool lw_inline_statement(lower *L, const ast_node *n, ir_block *out) {
+  const ast_node *call = n->kind == AST_VAR ? lw_collective_call(n->var.init)
+                         : n->kind == AST_ASSIGN ? lw_collective_call(n->assign.value)
+                         : n->kind == AST_EXPR_STMT ? lw_collective_call(n->expr_stmt.expr) : NULL;
+  if (!call)
+    return false;
+  lw_inline(L, call, out);
+  return n->kind == AST_EXPR_STMT; /* the call was the whole statement */
+}
+
 static void lw_stmt(lower *L, const ast_node *n, ir_block *out) {
+  if (lw_inline_statement(L, n, out))
+    return;
   switch (n->kind) {
   case AST_VAR: lw_var(L, n, out); return;
   case AST_ASSIGN: lw_assign(L, n, out); return;
@@ -751,7 +833,8 @@ static void lw_order(lower *L, const ast_node *decl, bool *visiting, ir_program 
     return; /* recursion: CUDA allows it, the emitters' order just follows the source */
   visiting[i] = true;
   lw_order_calls(L, decl->func.body, visiting, out, p);
-  out->funcs[out->nfuncs++] = L->funcs[i].fn;
+  if (!lw_is_collective(decl->sym))
+    out->funcs[out->nfuncs++] = L->funcs[i].fn;
 }
 
 ir_program *ir_lower(arena *a, const program *p, const hdt_target *target) {
@@ -769,7 +852,8 @@ ir_program *ir_lower(arena *a, const program *p, const hdt_target *target) {
     L.nfuncs = i + 1;
   }
   for (int i = 0; i < p->nfuncs; i++)
-    lw_func(&L, p->funcs[i], L.funcs[i].fn);
+    if (!lw_is_collective(p->funcs[i]->sym)) /* inlined where called */
+      lw_func(&L, p->funcs[i], L.funcs[i].fn);
   bool *visiting = calloc(p->nfuncs > 0 ? (size_t)p->nfuncs : 1, sizeof *visiting);
   for (int i = 0; i < p->nfuncs && visiting; i++)
     lw_order(&L, p->funcs[i], visiting, out, p);

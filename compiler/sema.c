@@ -282,6 +282,8 @@ static void sema_fini(sema *s) {
     free(s->mods[i].scope->syms);
   free(s->mods);
   free(s->funcs);
+  free(s->blocks);
+  free(s->edges);
 }
 
 program *sema_check(arena *a, diag_ctx *d, const sema_options *opt, const loaded_program *lp) {
@@ -302,6 +304,11 @@ program *sema_check(arena *a, diag_ctx *d, const sema_options *opt, const loaded
     if (!used)
       diag_warning(d, nowhere, "-D %s names no generic parameter", lp->defines[i].name);
   }
+  /* Uniformity needs to know which functions are collective. */
+  uniform_collectives(d, s.edges, s.nedges);
+  const hdt_target *tg = opt && opt->target ? opt->target : target_default();
+  for (int i = 0; i < s.nfuncs; i++)
+    uniform_check_func(d, tg, s.funcs[i], s.blocks[i]);
   program *p = s.prog;
   p->nmodules = s.nmods;
   p->modules = arena_alloc(a, (size_t)s.nmods * sizeof *p->modules);

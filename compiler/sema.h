@@ -39,7 +39,17 @@ typedef struct symbol {
   const char *module;    /* the file that declared it */
   void *home;            /* SYM_FUNC: the scope of its module */
   bool checking, checked; /* SYM_FUNC: where sema is with its body */
+  /* SYM_FUNC: the call in its body through which it reaches syncthreads()
+   * or a shuffle (directly or through a callee), NULL when it does not: a
+   * function with either is collective (uniform.c). */
+  ast_node *barrier_site, *shuffle_site;
 } symbol;
+
+/* A call of one function by another, recorded by sema for uniform.c. */
+typedef struct uni_edge {
+  symbol *caller, *callee;
+  ast_node *call;
+} uni_edge;
 
 typedef struct sema_options {
   int64_t shared_budget;     /* bytes of static shared memory per block */
@@ -68,8 +78,14 @@ value *sema_eval_standalone(arena *a, diag_ctx *d, ast_node *expr);
 /* --emit=sema: the tree with types and constant values. */
 void sema_dump(FILE *out, const diag_ctx *d, const program *p);
 
-/* uniform.c: reports barriers (syncthreads, shuffles) under control flow
- * that depends on the thread index. */
-void uniform_check_kernel(diag_ctx *d, ast_node *kernel, const int64_t block[3]);
+/* uniform.c: makes every caller of a collective function collective (to a
+ * fixed point over the call edges) and rejects recursion among them. */
+void uniform_collectives(diag_ctx *d, const uni_edge *edges, int n);
+
+/* uniform.c: reports barriers (syncthreads, shuffles, calls of collective
+ * functions) under control flow that depends on the thread index, and
+ * mapping loops that cannot reach their tasks. block: the kernel's block
+ * dimensions (-1 unknown: a device function). */
+void uniform_check_func(diag_ctx *d, const hdt_target *tg, ast_node *f, const int64_t block[3]);
 
 #endif

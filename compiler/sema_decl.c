@@ -307,12 +307,11 @@ void sema_func(sema *s, ast_node *f) {
   else
     s->block_threads = -1;
   sema_block(s, f->func.body, false);
+  int64_t dims[3] = {-1, -1, -1};
   if (f->func.is_kernel) {
     sema_check_shared_budget(s, f);
-    int64_t dims[3];
     for (int i = 0; i < 3; i++)
       dims[i] = s->block_threads > 0 ? s->block_dims[i] : -1;
-    uniform_check_kernel(s->d, f, dims);
   } else if (f->func.ret && f->func.ret->ty->kind != TY_ERROR) {
     const ast_list *st = &f->func.body->block.stmts;
     if (st->len == 0 || st->items[st->len - 1]->kind != AST_RETURN)
@@ -322,7 +321,14 @@ void sema_func(sema *s, ast_node *f) {
   s->func = NULL;
   f->sym->checking = false;
   f->sym->checked = true;
-  if (s->nfuncs == s->capfuncs)
+  if (s->nfuncs == s->capfuncs) {
     s->funcs = sema_grow(s->funcs, &s->capfuncs, sizeof *s->funcs);
+    int cap = s->capblocks;
+    s->blocks = sema_grow(s->blocks, &cap, sizeof *s->blocks);
+    s->capblocks = cap;
+  }
+  /* uniformity is checked once every function is known to be collective
+   * or not (sema_check) */
+  memcpy(s->blocks[s->nfuncs], dims, sizeof dims);
   s->funcs[s->nfuncs++] = f;
 }

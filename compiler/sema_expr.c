@@ -636,16 +636,9 @@ static type *sema_arith_call(sema *s, ast_node *n, builtin_id id, const char *fn
   return sema_set(n, common);
 }
 
-static bool sema_in_kernel(sema *s, ast_node *n, const char *fname) {
-  if (s->func && s->func->func.is_kernel)
-    return true;
-  diag_error(s->d, n->span, "%s() may be called only in a kernel", fname);
-  return false;
-}
-
 static type *sema_shuffle(sema *s, ast_node *n, const char *fname) {
   call_args ca = sema_split_args(s, n, fname, false);
-  if (!ca.ok || !sema_arity(s, n, fname, ca.npos, 2, 2) || !sema_in_kernel(s, n, fname))
+  if (!ca.ok || !sema_arity(s, n, fname, ca.npos, 2, 2))
     return sema_set(n, sema_error_type());
   type *t = sema_expr(s, ca.pos[0], NULL);
   type *l = sema_expr(s, ca.pos[1], type_scalar(TY_I32));
@@ -674,7 +667,7 @@ static type *sema_shuffle(sema *s, ast_node *n, const char *fname) {
 /* ballot, warp_any, warp_all: one bool, every lane of the warp. */
 static type *sema_vote(sema *s, ast_node *n, builtin_id id, const char *fname) {
   call_args ca = sema_split_args(s, n, fname, false);
-  if (!ca.ok || !sema_arity(s, n, fname, ca.npos, 1, 1) || !sema_in_kernel(s, n, fname))
+  if (!ca.ok || !sema_arity(s, n, fname, ca.npos, 1, 1))
     return sema_set(n, sema_error_type());
   type *t = sema_expr(s, ca.pos[0], type_scalar(TY_BOOL));
   if (sema_is_error(t))
@@ -730,10 +723,31 @@ static void sema_check_callee(sema *s, symbol *fn) {
   sema saved = *s;
   s->cur = fn->home;
   sema_func(s, fn->decl);
-  ast_node **funcs = s->funcs;
-  int nfuncs = s->nfuncs, capfuncs = s->capfuncs;
+  sema checked = *s;
   *s = saved;
-  s->funcs = funcs, s->nfuncs = nfuncs, s->capfuncs = capfuncs;
+  /* the lists grown while checking it are the program's */
+  s->funcs = checked.funcs, s->nfuncs = checked.nfuncs, s->capfuncs = checked.capfuncs;
+  s->blocks = checked.blocks, s->capblocks = checked.capblocks;
+  s->edges = checked.edges, s->nedges = checked.nedges, s->capedges = checked.capedges;
+}
+
+/* Records that the function being checked calls fn (uniform.c makes the
+ * callers of collective functions collective). */
+static void sema_record_call(sema *s, symbol *fn, ast_node *call) {
+  if (!s->func || !s->func->sym)
+    return;
+  if (s->nedges == s->capedges)
+    s->edges = sema_grow(s->edges, &s->capedges, sizeof *s->edges);
+  s->edges[s->nedges++] = (uni_edge){s->func->sym, fn, call};
+}
+
+/* The function being checked calls syncthreads() or a shuffle at call. */
+static void sema_mark_collective(sema *s, ast_node *call, bool shuffle) {
+  if (!s->func || !s->func->sym)
+    return;
+  ast_node **site = shuffle ? &s->func->sym->shuffle_site : &s->func->sym->barrier_site;
+  if (!*site)
+    *site = call;
 }
 
 static type *sema_user_call(sema *s, ast_node *n, symbol *fn) {
@@ -744,6 +758,7 @@ static type *sema_user_call(sema *s, ast_node *n, symbol *fn) {
     diag_error(s->d, n->span, "kernel '%s' cannot be called from device code", fn->name);
     return sema_set(n, sema_error_type());
   }
+  sema_record_call(s, fn, n);
   const ast_list *params = &decl->func.params, *args = &n->call.args;
   if (params->len != args->len) {
     diag_error(s->d, n->span, "'%s' takes %d argument%s, not %d", fn->name, params->len,
@@ -813,15 +828,16 @@ static type *sema_call(sema *s, ast_node *n, type *expect) {
    * existing class needs no code here. */
   switch (builtin_get(id)->sig) {
   case BS_BARRIER:
-    if (!sema_in_kernel(s, n, fname) || !sema_arity(s, n, fname, n->call.args.len, 0, 0))
+    sema_mark_collective(s, n, false);
+    if (!sema_arity(s, n, fname, n->call.args.len, 0, 0))
       return sema_set(n, sema_error_type());
     return sema_set(n, type_scalar(TY_VOID));
   case BS_FENCE:
     if (!sema_arity(s, n, fname, n->call.args.len, 0, 0))
       return sema_set(n, sema_error_type());
     return sema_set(n, type_scalar(TY_VOID));
-  case BS_SHUFFLE: return sema_shuffle(s, n, fname);
-  case BS_VOTE: return sema_vote(s, n, id, fname);
+  case BS_SHUFFLE: sema_mark_collective(s, n, true); return sema_shuffle(s, n, fname);
+  case BS_VOTE: sema_mark_collective(s, n, true); return sema_vote(s, n, id, fname);
   case BS_ATOMIC: return sema_atomic(s, n, fname, false);
   case BS_ATOMIC_CAS: return sema_atomic(s, n, fname, true);
   case BS_ARITH: return sema_arith_call(s, n, id, fname, expect);

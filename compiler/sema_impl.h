@@ -47,6 +47,10 @@ typedef struct sema {
   int64_t shared_bytes;
   ast_node **funcs;
   int nfuncs, capfuncs;
+  int64_t (*blocks)[3]; /* the block dimensions of funcs[i], -1 unknown (uniform.c) */
+  int capblocks;
+  uni_edge *edges; /* which function calls which (uniform.c) */
+  int nedges, capedges;
 } sema;
 
 /* Positional arguments of a call and its keyword arguments, separated. */

@@ -6,7 +6,7 @@
 #include "host_check.h"
 #include "hdt_host.h"
 
-enum { T = 48 };
+enum { T = 96 };
 
 int scan(int32_t n, const int32_t *x, int32_t *o);
 int broadcast(int32_t n, int32_t src, const float *x, float *a, double *b);

@@ -1,7 +1,7 @@
 /* warp_main.c: drives test/lit/host/warp.hdt. The reference runs the
  * kernels' shuffles lane by lane with the host target's rules: the low 5
  * bits of the mask or delta count; a source lane past the end of the warp
- * (shfl_down) or of the block (a partial warp) gives the lane its own value. */
+ * (shfl_down) or of the block gives the lane its own value. */
 #include "host_check.h"
 
 int warp_sums(int32_t n, const float *x, float *a, float *b);
@@ -19,7 +19,7 @@ static int src_down(int t, int delta, int threads) {
 }
 
 static void run_warp_sums(int32_t n) {
-  enum { T = 48 };
+  enum { T = 96 };
   float *x = chk_random_floats((size_t)n, -1, 1);
   float *a = chk_poisoned_floats((size_t)n), *b = chk_poisoned_floats((size_t)n);
   chk_status("warp_sums", warp_sums(n, x, a, b), 0);
@@ -101,7 +101,7 @@ static void run_nested(int32_t n) {
 int main(int argc, char **argv) {
   (void)argc;
   chk_seed(argv[0]);
-  const int32_t sizes[] = {1, 47, 48, 100, 101, 1000, 4099};
+  const int32_t sizes[] = {1, 47, 96, 100, 193, 1000, 4099};
   for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
     run_warp_sums(sizes[i]);
     run_shuffle_mix(sizes[i] * 2 / 3 + 1);
