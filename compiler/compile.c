@@ -67,7 +67,7 @@ struct hdtc_compilation {
   int ninclude, capinclude;
   loader_define *defines;
   int ndefines, capdefines;
-  long long shared_budget; /* -1: the target's static limit */
+  long long shared_budget; /* -1: the target's (hdt_target.shared_budget) */
   const char *path;        /* the source: a file, or name + text */
   const char *text;
   size_t text_len;
@@ -306,7 +306,7 @@ static program *compile_check(hdtc_compilation *c, ast_node *module, const loade
   };
   loaded_program *loaded = loader_load_program(c->a, &c->d, &lo, module);
   sema_options so = {
-      .shared_budget = c->shared_budget >= 0 ? c->shared_budget : c->target->static_shared,
+      .shared_budget = c->shared_budget >= 0 ? c->shared_budget : c->target->shared_budget,
       .target = c->target,
   };
   return sema_check(c->a, &c->d, &so, loaded);

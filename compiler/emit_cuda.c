@@ -758,6 +758,24 @@ static bool cu_grid_const_ok(const cu_emitter *E, const ir_expr *g, int d) {
   return g->kind == IR_CONST && type_is_int(g->ty) && g->cst.i >= 1 && g->cst.i <= E->p->target->max_grid[d];
 }
 
+/* The argument checks that lowering made (ir_func.bad_size, .nonnull). */
+static void cu_arg_checks(cu_emitter *E, const ir_func *f) {
+  FILE *out = E->out;
+  if (f->bad_size) {
+    fputs("  if (", out);
+    cu_expr(E, f->bad_size, 0);
+    fputs(")\n    return HDT_ERR_NEGATIVE_SIZE;\n", out);
+  }
+  for (int i = 0; i < f->nnonnull; i++) {
+    fprintf(out, "  if (!%s", f->nonnull[i]->name);
+    if (f->nonnull_when[i]) {
+      fputs(" && ", out);
+      cu_expr(E, f->nonnull_when[i], 5); /* the precedence of && */
+    }
+    fputs(")\n    return HDT_ERR_NULL_POINTER;\n", out);
+  }
+}
+
 static void cu_wrappers(cu_emitter *E, int k) {
   const ir_func *f = E->p->funcs[k];
   FILE *out = E->out;
@@ -765,6 +783,7 @@ static void cu_wrappers(cu_emitter *E, int k) {
   cu_params(E, f, false, true);
   fputs(") {\n", out);
   E->host = true;
+  cu_arg_checks(E, f);
   bool any = false;
   for (int d = 0; d < 3; d++) {
     const ir_expr *g = f->grid[d];
@@ -787,7 +806,7 @@ static void cu_wrappers(cu_emitter *E, int k) {
               cu_axes[d], (long long)E->p->target->max_grid[d]);
       first = false;
     }
-    fputs(")\n    return (int)cudaErrorInvalidConfiguration;\n", out);
+    fputs(")\n    return HDT_ERR_GRID_TOO_LARGE;\n", out);
     fputs("  if (", out);
     first = true;
     for (int d = 0; d < 3; d++) {
@@ -824,7 +843,7 @@ static void cu_wrappers(cu_emitter *E, int k) {
           (long long)f->block[2], (long long)smem);
   for (int i = 0; i < f->nparams; i++)
     fprintf(out, "%s%s", i ? ", " : "", f->params[i]->name);
-  fputs(");\n  return (int)cudaGetLastError();\n}\n", out);
+  fputs(");\n  return hdt_launch_status(stream);\n}\n", out);
 
   fprintf(out, "extern \"C\" int %s(", f->name);
   cu_params(E, f, false, false);

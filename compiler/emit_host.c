@@ -1326,18 +1326,38 @@ static void hx_block_function(hx_emitter *E, bool has_frame, const char *body, s
   fputs("}\n\n", out);
 }
 
-/* int NAME(params): the grid, through hdt_host_launch. */
+/* The argument checks that lowering made (ir_func.bad_size, .nonnull). */
+static void hx_arg_checks(hx_emitter *E, const ir_func *f) {
+  FILE *out = E->out;
+  if (f->bad_size) {
+    fputs("  if (", out);
+    hx_expr(E, f->bad_size, 0);
+    fputs(")\n    return HDT_ERR_NEGATIVE_SIZE;\n", out);
+  }
+  for (int i = 0; i < f->nnonnull; i++) {
+    fprintf(out, "  if (!%s", f->nonnull[i]->name);
+    if (f->nonnull_when[i]) {
+      fputs(" && ", out);
+      hx_expr(E, f->nonnull_when[i], 5); /* the precedence of && */
+    }
+    fputs(")\n    return HDT_ERR_NULL_POINTER;\n", out);
+  }
+}
+
+/* int NAME(params): the arguments checked, then the grid, through
+ * hdt_host_launch. */
 static void hx_entry_point(hx_emitter *E, bool has_frame) {
   const ir_func *f = E->f;
   const char *name = f->name;
   FILE *out = E->out;
   E->ctx = HX_IN_ENTRY;
-  fprintf(out, "/* Runs the grid. Returns 0, or %d (cudaErrorInvalidConfiguration) when a grid\n"
-               " * dimension is out of range; an empty grid does nothing. */\n",
-          9);
+  fputs("/* Runs the grid. Returns 0, or an HDT_ERR_ code (hdt_errors.h): a negative\n"
+        " * size, a NULL tensor with elements, a grid dimension out of range; an\n"
+        " * empty grid does nothing. */\n", out);
   fprintf(out, "int %s(", name);
   hx_params(E, f, 0);
   fputs(") {\n", out);
+  hx_arg_checks(E, f);
   if (f->nparams) {
     fprintf(out, "  const struct hdt_%s_args hdt_args = {", name);
     for (int i = 0; i < f->nparams; i++)

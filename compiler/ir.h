@@ -189,11 +189,20 @@ struct ir_func {
   ir_var **params;
   int nparams;
   type *ret;                /* void for kernels */
-  ir_expr *grid[3];         /* over the scalar parameters */
+  ir_expr *grid[3];         /* over the scalar parameters, in i64 (or u64) */
   int grid_rank;
   int64_t block[3];
   int block_rank;
   int64_t threads;          /* block[0] * block[1] * block[2] */
+  /* What a kernel's entry point checks before it launches (lowering):
+   * bad_size is true when a size argument (a signed integer parameter in a
+   * tensor's shape, or a shape expression) is negative, NULL when nothing
+   * can be; tensor nonnull[i] must not be NULL when nonnull_when[i] holds
+   * (its shape has elements; NULL: always). */
+  ir_expr *bad_size;
+  ir_var **nonnull;
+  ir_expr **nonnull_when;
+  int nnonnull;
   ir_block body;
   ir_var **vars;            /* every variable of the function, params first */
   int nvars, capvars;

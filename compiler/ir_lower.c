@@ -190,13 +190,33 @@ static ir_expr *lw_special(lower *L, const ast_node *n) {
   }
 }
 
-/* The element offset of t[i0, i1, ...] in a row-major tensor of dims d. */
-static ir_expr *lw_row_major(lower *L, const type *t, const ast_node *index) {
-  const ast_list *ix = &index->index.indices;
-  type *ot = i32();
+/* The type of element offsets into a tensor. A global tensor (a parameter)
+ * may hold more than 2^31 elements (an H200 has 141 GB), so its offsets are
+ * computed in i64 unless its shape is constant with fewer than 2^31
+ * elements; shared and local tensors have constant, small shapes and keep
+ * i32, so that the hot loops over them stay cheap. An i64 or u64 index
+ * makes the offset i64 anywhere. */
+static type *lw_offset_type(const ir_var *v, const type *t, const ast_list *ix) {
   for (int i = 0; i < ix->len; i++)
     if (lw_type(ix->items[i])->kind == TY_I64 || lw_type(ix->items[i])->kind == TY_U64)
-      ot = type_scalar(TY_I64);
+      return type_scalar(TY_I64);
+  if (v->kind != IR_VAR_PARAM || ix->len == 1)
+    return i32(); /* one index: the offset is the index, which is an i32 */
+  int64_t elems = 1;
+  for (int i = 0; i < t->rank; i++) {
+    if (t->const_dims[i] < 0 || t->const_dims[i] > INT32_MAX)
+      return type_scalar(TY_I64);
+    elems *= t->const_dims[i]; /* < 2^31 * 2^31: no overflow before the test */
+    if (elems > INT32_MAX)
+      return type_scalar(TY_I64);
+  }
+  return i32();
+}
+
+/* The element offset of t[i0, i1, ...] in a row-major tensor of dims d. */
+static ir_expr *lw_row_major(lower *L, const ir_var *v, const type *t, const ast_node *index) {
+  const ast_list *ix = &index->index.indices;
+  type *ot = lw_offset_type(v, t, ix);
   ir_expr *off = NULL;
   for (int i = 0; i < ix->len; i++) {
     ir_expr *iv = ir_cast(L->a, ot, lw_expr(L, ix->items[i]));
@@ -226,7 +246,7 @@ static ir_var *lw_element(lower *L, const ast_node *n, ir_expr **offset) {
   if (sym->kind == SYM_LOCAL && sym->dist)
     *offset = lw_loop_position(L, n);
   else
-    *offset = lw_row_major(L, sym->ty, n);
+    *offset = lw_row_major(L, v, sym->ty, n);
   return v;
 }
 
@@ -301,10 +321,13 @@ static ir_expr *lw_call(lower *L, const ast_node *n) {
     return e;
   }
   const builtin_info *b = builtin_get((builtin_id)callee->builtin);
-  if (b->id == BI_CDIV) { /* (a + b - 1) / b, for the non-negative sizes it is meant for */
+  if (b->id == BI_CDIV) {
+    /* a / b + (a % b > 0): never overflows, unlike (a + b - 1) / b near the
+     * top of the type, and rounds up for negative a too (b > 0) */
     ir_expr *x = ir_cast(L->a, t, lw_expr(L, args->items[0])), *y = ir_cast(L->a, t, lw_expr(L, args->items[1]));
-    ir_expr *num = ir_binary(L->a, IR_OP_SUB, t, ir_binary(L->a, IR_OP_ADD, t, x, y), ir_const_int(L->a, t, 1));
-    return ir_binary(L->a, IR_OP_DIV, t, num, y);
+    ir_expr *rem = ir_binary(L->a, IR_OP_MOD, t, x, y);
+    ir_expr *up = ir_cast(L->a, t, ir_binary(L->a, IR_OP_GT, type_scalar(TY_BOOL), rem, ir_const_int(L->a, t, 0)));
+    return ir_binary(L->a, IR_OP_ADD, t, ir_binary(L->a, IR_OP_DIV, t, x, y), up);
   }
   if (b->lowering == BL_CALL) {
     ir_fn fn = (ir_fn)b->id;
@@ -743,6 +766,35 @@ static void lw_block(lower *L, const ast_node *n, ir_block *out) {
 
 /* ---- functions ---- */
 
+/* Launch arithmetic in 64 bits: the wrappers compute grid(cdiv(n, 256) * 4)
+ * on the host and must see its true value to check it against the target's
+ * limits, not a wrapped 32-bit one. Integer +, -, *, /, %, negation and
+ * selects of narrower integers are recomputed in i64, which is exact unless
+ * an intermediate passes 2^63; anything else is evaluated as written and
+ * then widened. u64 stays u64. */
+static ir_expr *lw_widen(lower *L, ir_expr *e) {
+  type *i64 = type_scalar(TY_I64);
+  if (!type_is_int(e->ty) || e->ty->kind == TY_I64 || e->ty->kind == TY_U64)
+    return e;
+  if (e->kind == IR_BINARY && e->op.op <= IR_OP_MOD)
+    return ir_binary(L->a, e->op.op, i64, lw_widen(L, e->op.a), lw_widen(L, e->op.b));
+  if (e->kind == IR_UNARY && e->op.op == IR_OP_NEG)
+    return ir_unary(L->a, IR_OP_NEG, i64, lw_widen(L, e->op.a));
+  if (e->kind == IR_SELECT)
+    return ir_select(L->a, i64, e->select.c, lw_widen(L, e->select.a), lw_widen(L, e->select.b));
+  if (e->kind == IR_CAST && type_is_int(e->op.a->ty) && type_size_bytes(e->op.a->ty) < type_size_bytes(e->ty))
+    return lw_widen(L, e->op.a); /* a widening cast: the value is the operand's */
+  if (e->kind == IR_CAST && e->op.a->ty->kind == TY_BOOL)
+    return ir_cast(L->a, i64, e->op.a);
+  return ir_cast(L->a, i64, e);
+}
+
+/* A grid dimension: widened, but a constant stays as written (the wrappers
+ * check it at compile time). */
+static ir_expr *lw_grid_dim(lower *L, ir_expr *e) {
+  return e->kind == IR_CONST ? ir_cast(L->a, i32(), e) : lw_widen(L, e);
+}
+
 static void lw_launch(lower *L, const ast_node *decl, ir_func *f) {
   for (int i = 0; i < decl->func.launch.len; i++) {
     const ast_node *l = decl->func.launch.items[i];
@@ -751,7 +803,7 @@ static void lw_launch(lower *L, const ast_node *decl, ir_func *f) {
       if (block)
         f->block[j] = l->launch.args.items[j]->cval->i;
       else
-        f->grid[j] = ir_cast(L->a, i32(), lw_expr(L, l->launch.args.items[j]));
+        f->grid[j] = lw_grid_dim(L, lw_expr(L, l->launch.args.items[j]));
     }
     if (block)
       f->block_rank = l->launch.args.len;
@@ -761,6 +813,68 @@ static void lw_launch(lower *L, const ast_node *decl, ir_func *f) {
   for (int j = f->grid_rank; j < 3; j++)
     f->grid[j] = ir_const_int(L->a, i32(), 1);
   f->threads = f->block[0] * f->block[1] * f->block[2];
+}
+
+/* ---- the entry point's checks of its arguments ---- */
+
+typedef struct size_scan {
+  lower *L;
+  ir_expr *bad; /* the disjunction so far */
+} size_scan;
+
+static void lw_add_bad_size(size_scan *sc, ir_expr *e) {
+  lower *L = sc->L;
+  type *b = type_scalar(TY_BOOL);
+  ir_expr *neg = ir_binary(L->a, IR_OP_LT, b, e, ir_const_int(L->a, e->ty, 0));
+  if (neg->kind == IR_CONST)
+    return; /* the ranges show it cannot be negative */
+  for (ir_expr *d = sc->bad; d; d = d->kind == IR_BINARY && d->op.op == IR_OP_LOR ? d->op.a : NULL)
+    if (ir_same_expr(d->kind == IR_BINARY && d->op.op == IR_OP_LOR ? d->op.b : d, neg))
+      return; /* n in two shapes is checked once */
+  sc->bad = sc->bad ? ir_binary(L->a, IR_OP_LOR, b, sc->bad, neg) : neg;
+}
+
+/* Signed integer parameters named in a shape are sizes. */
+static bool lw_size_param(const ir_expr *e, void *ctx) {
+  if (e->kind == IR_VARREF && e->var->kind == IR_VAR_PARAM && type_is_int(e->ty) && type_is_signed(e->ty))
+    lw_add_bad_size(ctx, (ir_expr *)e);
+  return false;
+}
+
+/* Sizes must not be negative, and a tensor whose shape has elements must
+ * not be NULL: the entry point checks both before it launches, instead of
+ * running an empty or a wrong grid (docs/language.md 10.2). */
+static void lw_arg_checks(lower *L, ir_func *f) {
+  size_scan sc = {L, NULL};
+  type *b = type_scalar(TY_BOOL);
+  f->nonnull = arena_alloc(L->a, (size_t)(f->nparams ? f->nparams : 1) * sizeof *f->nonnull);
+  f->nonnull_when = arena_alloc(L->a, (size_t)(f->nparams ? f->nparams : 1) * sizeof *f->nonnull_when);
+  for (int i = 0; i < f->nparams; i++) {
+    ir_var *v = f->params[i];
+    if (v->ty->kind != TY_TENSOR)
+      continue;
+    ir_expr *when = NULL;
+    bool empty = false;
+    for (int d = 0; d < v->ty->rank; d++) {
+      if (v->ty->const_dims[d] >= 0) {
+        empty |= v->ty->const_dims[d] == 0;
+        continue;
+      }
+      ir_expr *dim = lw_expr(L, v->ty->dims[d]);
+      ir_expr_any(dim, lw_size_param, &sc);
+      if (dim->kind != IR_VARREF) { /* n * 2: computed in 64 bits, checked itself */
+        dim = lw_widen(L, dim);
+        lw_add_bad_size(&sc, dim);
+      }
+      ir_expr *ne = ir_binary(L->a, IR_OP_NE, b, dim, ir_const_int(L->a, dim->ty, 0));
+      when = when ? ir_binary(L->a, IR_OP_LAND, b, when, ne) : ne;
+    }
+    if (empty)
+      continue;
+    f->nonnull[f->nnonnull] = v;
+    f->nonnull_when[f->nnonnull++] = when;
+  }
+  f->bad_size = sc.bad;
 }
 
 static ir_func *lw_func(lower *L, const ast_node *decl, ir_func *f) {
@@ -778,8 +892,10 @@ static ir_func *lw_func(lower *L, const ast_node *decl, ir_func *f) {
     lw_bind(L, p->sym, v);
     f->params[i] = v;
   }
-  if (f->is_kernel)
+  if (f->is_kernel) {
     lw_launch(L, decl, f);
+    lw_arg_checks(L, f);
+  }
   lw_block(L, decl->func.body, &f->body);
   return f;
 }

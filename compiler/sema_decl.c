@@ -253,11 +253,19 @@ static void sema_collect_shared(const ast_node *n, shared_use *top, int ntop) {
   }
 }
 
+/* The budget is --max-shared-memory or the target's default; no option
+ * goes past what a block of the target can have (max_shared, with the
+ * opt-in to dynamic shared memory). */
 static void sema_check_shared_budget(sema *s, ast_node *f) {
-  if (s->shared_bytes <= s->opt->shared_budget)
+  const hdt_target *t = s->opt->target;
+  if (t && s->shared_bytes > t->max_shared && s->opt->shared_budget > t->max_shared)
+    diag_error(s->d, f->span, "kernel '%s' uses %lld bytes of shared memory, over the %lld bytes a block can have on %s",
+               f->func.name, (long long)s->shared_bytes, (long long)t->max_shared, t->name);
+  else if (s->shared_bytes > s->opt->shared_budget)
+    diag_error(s->d, f->span, "kernel '%s' uses %lld bytes of static shared memory, over the budget of %lld bytes",
+               f->func.name, (long long)s->shared_bytes, (long long)s->opt->shared_budget);
+  else
     return;
-  diag_error(s->d, f->span, "kernel '%s' uses %lld bytes of static shared memory, over the budget of %lld bytes",
-             f->func.name, (long long)s->shared_bytes, (long long)s->opt->shared_budget);
   shared_use top[3] = {{NULL, 0}, {NULL, 0}, {NULL, 0}};
   sema_collect_shared(f->func.body, top, 3);
   for (int i = 0; i < 3 && top[i].name; i++)

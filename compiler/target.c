@@ -16,12 +16,12 @@ enum { KIB = 1024 };
 
 static const hdt_target target_table[] = {
     {.name = "cuda:sm_80", .arch = "sm_80", .sm = 80, CUDA_COMMON, .max_shared = 163 * KIB,
-     .caps = TCAP_MMA | TCAP_LDMATRIX | TCAP_CP_ASYNC},
+     .shared_budget = 48 * KIB, .caps = TCAP_MMA | TCAP_LDMATRIX | TCAP_CP_ASYNC},
     {.name = "cuda:sm_90a", .arch = "sm_90a", .sm = 90, CUDA_COMMON, .max_shared = 227 * KIB,
-     .caps = TCAP_MMA | TCAP_LDMATRIX | TCAP_CP_ASYNC | TCAP_WGMMA | TCAP_TMA},
+     .shared_budget = 227 * KIB, .caps = TCAP_MMA | TCAP_LDMATRIX | TCAP_CP_ASYNC | TCAP_WGMMA | TCAP_TMA},
     {.name = "host", .arch = "host", .lang = TGT_HOST, .sm = 0, .max_threads = 1024,
      .max_block = {1024, 1024, 64}, .max_grid = {2147483647, 65535, 65535}, .warp_size = 32,
-     .static_shared = 48 * KIB, .max_shared = 227 * KIB, .caps = TCAP_NONE},
+     .static_shared = 48 * KIB, .max_shared = 227 * KIB, .shared_budget = 48 * KIB, .caps = TCAP_NONE},
 };
 
 enum { TARGET_COUNT = sizeof target_table / sizeof *target_table };

@@ -36,6 +36,11 @@ typedef struct hdt_target {
   int warp_size;
   int64_t static_shared;   /* bytes of static shared memory per block */
   int64_t max_shared;      /* bytes of shared memory per block with the opt-in */
+  int64_t shared_budget;   /* what sema allows a kernel without --max-shared-memory:
+                              static_shared on sm_80 and host (compatibility:
+                              a kernel compiled for `cuda` launches anywhere),
+                              max_shared on sm_90a; beyond static_shared the
+                              arrays go to dynamic shared memory (ir_smem.c) */
   unsigned caps;           /* target_cap bits */
 } hdt_target;
 

@@ -22,6 +22,10 @@
  *                                                 rounded once, to nearest even
  *   hdt_inf_f32 hdt_nan_f32 hdt_inf_f64 hdt_nan_f64
  *   hdt_cdiv                                      ceiling division of sizes
+ *   hdt_launch_status                             what an entry point returns
+ *                                                 after its launch
+ *   HDT_ERR_...                                   the entry points' error codes
+ *                                                 (hdt_errors.h)
  * Every helper is `static` and inline, so several generated .cu files link
  * into one program without clashing symbols. Those that launch code may also
  * evaluate (grid sizes, which are computed on the host) are __host__
@@ -36,6 +40,8 @@
 #include <cuda_fp16.h>
 #include <cuda_bf16.h>
 #include <stdint.h>
+
+#include "hdt_errors.h"
 
 #define HDT_HD static __host__ __device__ __forceinline__
 #define HDT_D static __device__ __forceinline__
@@ -54,6 +60,23 @@ HDT_HD int32_t hdt_cdiv(int32_t a, int32_t b) { return a / b + (a % b != 0); }
 HDT_HD int64_t hdt_cdiv(int64_t a, int64_t b) { return a / b + (a % b != 0); }
 HDT_HD uint32_t hdt_cdiv(uint32_t a, uint32_t b) { return a / b + (a % b != 0); }
 HDT_HD uint64_t hdt_cdiv(uint64_t a, uint64_t b) { return a / b + (a % b != 0); }
+
+/* ---- launches ---- */
+
+/* The error of the launch just made on stream. A launch is asynchronous,
+ * so an error of the kernel itself (an illegal address, a trap) shows up
+ * only at a later synchronization; compiled with -DHDT_DEBUG_SYNC, every
+ * entry point synchronizes its stream and returns that error too. */
+static inline int hdt_launch_status(cudaStream_t stream) {
+  cudaError_t err = cudaGetLastError();
+#ifdef HDT_DEBUG_SYNC
+  if (err == cudaSuccess)
+    err = cudaStreamSynchronize(stream);
+#else
+  (void)stream;
+#endif
+  return (int)err;
+}
 
 /* ---- math: f32 and f64 ---- */
 

@@ -33,6 +33,7 @@
  *   hdt_warp_ballot hdt_warp_any    votes: fold the exchange slots of a warp
  *   hdt_warp_all
  *   hdt_host_launch                 runs a grid of blocks
+ *   HDT_ERR_...                     what entry points return (hdt_errors.h)
  *
  * Every function is static inline, so several generated files (and this
  * header in several translation units) link into one program. Only
@@ -44,14 +45,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hdt_errors.h"
 #include "hdtrt.h"
 
-/* The error codes a kernel entry point returns; the numbers are CUDA's, so
- * that both targets report a failed launch the same way. */
+/* The error codes of hdt_host_launch: hdt_errors.h's, whose numbers below
+ * 1000 are CUDA's, so that both targets report a failed launch the same way. */
 enum {
-  HDT_HOST_SUCCESS = 0,
-  HDT_HOST_ERROR_MEMORY_ALLOCATION = 2,      /* cudaErrorMemoryAllocation */
-  HDT_HOST_ERROR_INVALID_CONFIGURATION = 9,  /* cudaErrorInvalidConfiguration */
+  HDT_HOST_SUCCESS = HDT_OK,
+  HDT_HOST_ERROR_MEMORY_ALLOCATION = HDT_ERR_OUT_OF_MEMORY,
+  HDT_HOST_ERROR_INVALID_CONFIGURATION = HDT_ERR_GRID_TOO_LARGE,
 };
 
 typedef uint16_t hdt_f16;  /* IEEE binary16, as its bits */

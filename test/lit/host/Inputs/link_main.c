@@ -23,10 +23,13 @@ int main(int argc, char **argv) {
   chk_close("triple (its own helper triples)", b, wb, (size_t)n, 0);
 
   /* Grid dimensions: x up to 2^31 - 1, y and z up to 65535, as CUDA. */
-  chk_status("fill_rows(-1): negative grid", fill_rows(-1, a), 9);
+  /* A negative size is an error (HDT_ERR_NEGATIVE_SIZE, 2001), not an empty grid. */
+  chk_status("fill_rows(-1): negative size", fill_rows(-1, a), 2001);
   chk_status("fill_rows(0): empty grid", fill_rows(0, a), 0);
-  chk_status("scale_cols(65536): grid y too large", scale_cols(65536, NULL), 9);
+  chk_status("fill_rows(0, NULL): empty tensor may be NULL", fill_rows(0, NULL), 0);
+  chk_status("fill_rows(1, NULL): NULL tensor (HDT_ERR_NULL_POINTER)", fill_rows(1, NULL), 2002);
   float *c = chk_poisoned_floats(65535);
+  chk_status("scale_cols(65536): grid y too large", scale_cols(65536, c), 9);
   double *wc = chk_alloc(65535, sizeof *wc);
   for (int32_t i = 0; i < 65535; i++)
     wc[i] = 2.0 * i;
