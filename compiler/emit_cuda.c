@@ -12,21 +12,13 @@
  *     computes the grid, launches, and returns a cudaError_t as int;
  *     extern "C" int NAME(params) launches on the default stream.
  *
- * Spelling rules that matter for correctness:
- *   - integer arithmetic narrower than 32 bits is cast back to its type
- *     ((int8_t)(a + b)): C would compute it in int, hdt in the type;
- *   - constants carry their exact C type (5u, INT64_C(5), (int8_t)5) so
- *     that overloaded helpers resolve without ambiguity;
- *   - f16 and bf16 constants are rounded here, once, to the format, and
- *     written as the float of the same value; conversions to them go
- *     through hdt_to_f16/hdt_to_bf16, which round once;
- *   - parentheses follow C precedence, with a right operand of the same
- *     precedence always parenthesized (a - (b - c), a / (b * c)), and a few
- *     more for readability (&& inside ||, mixed bitwise operators);
- *   - declarations that nothing reads are [[maybe_unused]], so that nvcc's
- *     -Werror all-warnings has nothing to report. */
+ * Expressions and statements are spelled by c_print.c (row CP_CUDA of its
+ * dialect table: cuda_fp16.h's operators for f16 and bf16, hdt_cuda.h's
+ * overloaded helpers, declarations nothing reads [[maybe_unused]], so that
+ * nvcc's -Werror all-warnings has nothing to report). What is CUDA's own
+ * is here, as c_print.h's hooks: device functions in namespace hdt_gen
+ * (qualified in host code), and shared arrays in dynamic shared memory. */
 #include <inttypes.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -62,10 +62,12 @@
  * Arithmetic follows the GPU where C would differ: 16-bit floats compute in
  * float and round once, float -> integer conversions saturate, shifts by
  * the width or more shift everything out, and narrow integer arithmetic is
- * cast back to its type (see hdt_host.h). */
+ * cast back to its type (see hdt_host.h). Expressions and statements are
+ * spelled by c_print.c (row CP_HOST of its dialect table); what only the
+ * host has (frame variables, threadIdx from tid, dim3 arguments, shuffle
+ * exchanges, returns and barriers around thread loops) are its hooks, here. */
 #define _POSIX_C_SOURCE 200809L
 #include <inttypes.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
