@@ -347,8 +347,9 @@ static void cp_cast(c_printer *P, const ir_expr *e) {
   }
 }
 
+/* CUDA spells them as hdt does, threadIdx.x, an unsigned read as int32_t. */
 static void cp_special(c_printer *P, ir_special s) {
-  if (P->h->special) /* CUDA spells them as hdt does: threadIdx.x */
+  if (P->h->special)
     P->h->special(P, s);
   else
     fprintf(P->out, "(int32_t)%s.%c", ir_special_builtin(s)->name, "xyz"[s % 3]);
@@ -526,7 +527,8 @@ static bool cp_step_negative(const ir_expr *step) {
           (step->ty->kind == TY_I64 && step->cst.i != INT64_MIN));
 }
 
-void cp_for_header(c_printer *P, const ir_stmt *s) {
+/* The header of a C for loop, `for (T v = start; cond; step)`. */
+static void cp_for_header(c_printer *P, const ir_stmt *s) {
   FILE *out = P->out;
   const ir_var *v = s->for_.var;
   const ir_expr *step = s->for_.step;

@@ -108,7 +108,5 @@ void cp_zero(c_printer *P, const type *t);
 void cp_indent(c_printer *P, int depth);
 void cp_stmt(c_printer *P, const ir_stmt *s, int depth);
 void cp_block(c_printer *P, const ir_block *b, int depth);
-/* The header of a C for loop, `for (T v = start; cond; step)`. */
-void cp_for_header(c_printer *P, const ir_stmt *s);
 
 #endif
