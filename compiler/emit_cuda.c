@@ -12,44 +12,31 @@
  *     computes the grid, launches, and returns a cudaError_t as int;
  *     extern "C" int NAME(params) launches on the default stream.
  *
- * Spelling rules that matter for correctness:
- *   - integer arithmetic narrower than 32 bits is cast back to its type
- *     ((int8_t)(a + b)): C would compute it in int, hdt in the type;
- *   - constants carry their exact C type (5u, INT64_C(5), (int8_t)5) so
- *     that overloaded helpers resolve without ambiguity;
- *   - f16 and bf16 constants are rounded here, once, to the format, and
- *     written as the float of the same value; conversions to them go
- *     through hdt_to_f16/hdt_to_bf16, which round once;
- *   - parentheses follow C precedence, with a right operand of the same
- *     precedence always parenthesized (a - (b - c), a / (b * c)), and a few
- *     more for readability (&& inside ||, mixed bitwise operators);
- *   - declarations that nothing reads are [[maybe_unused]], so that nvcc's
- *     -Werror all-warnings has nothing to report. */
+ * Expressions and statements are spelled by c_print.c (row CP_CUDA of its
+ * dialect table: cuda_fp16.h's operators for f16 and bf16, hdt_cuda.h's
+ * overloaded helpers, declarations nothing reads [[maybe_unused]], so that
+ * nvcc's -Werror all-warnings has nothing to report). What is CUDA's own
+ * is here, as c_print.h's hooks: device functions in namespace hdt_gen
+ * (qualified in host code), and shared arrays in dynamic shared memory. */
 #include <inttypes.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "c_print.h"
 #include "emit.h"
 #include "reserved.h"
 
-enum {
-  CU_PREC_SELECT = 3,
-  CU_PREC_UNARY = 14, /* also casts */
-  CU_PREC_PRIMARY = 16,
-};
-
 typedef struct cu_emitter {
   FILE *out;
+  c_printer P;              /* expressions and statements (c_print.c) */
   const ir_program *p;
   const char **fn_name;     /* per p->funcs[i]: the device function's C++ name */
   const char **kernel_name; /* per p->funcs[i]: NAME_kernel (kernels only) */
   bool *host_callable;      /* device functions called from a grid expression */
   bool *called;             /* referenced by a call or a grid expression */
-  int *reads;               /* per variable id of the current function */
+  int *reads;               /* per variable id of the current function: reads */
   bool host;                /* printing host code: calls are namespace-qualified */
   bool dynamic_smem;        /* the kernel being printed has its shared arrays in hdt_smem */
-  int *assigns;             /* per variable id of the current function: IR_ASSIGNs to it */
   int scanning;             /* index of the function cu_scan_program is in */
   bool forward_calls;       /* a function calls one emitted after it: prototypes first */
 } cu_emitter;
@@ -183,15 +170,7 @@ static void cu_scan_expr(cu_emitter *E, const ir_expr *e, bool from_host) {
   if (!e)
     return;
   switch (e->kind) {
-  case IR_VARREF:
-    if (E->reads)
-      E->reads[e->var->id]++;
-    return;
-  case IR_LOAD:
-    if (E->reads)
-      E->reads[e->load.var->id]++;
-    cu_scan_expr(E, e->load.offset, from_host);
-    return;
+  case IR_LOAD: cu_scan_expr(E, e->load.offset, from_host); return;
   case IR_UNARY:
   case IR_CAST: cu_scan_expr(E, e->op.a, from_host); return;
   case IR_BINARY:
@@ -218,11 +197,7 @@ static void cu_scan_block(cu_emitter *E, const ir_block *b, bool from_host);
 static void cu_scan_stmt(cu_emitter *E, const ir_stmt *s, bool from_host) {
   switch (s->kind) {
   case IR_DECL: cu_scan_expr(E, s->decl.init, from_host); return;
-  case IR_ASSIGN:
-    if (E->assigns)
-      E->assigns[s->assign.var->id]++;
-    cu_scan_expr(E, s->assign.value, from_host);
-    return;
+  case IR_ASSIGN: cu_scan_expr(E, s->assign.value, from_host); return;
   case IR_STORE:
     cu_scan_expr(E, s->store.offset, from_host);
     cu_scan_expr(E, s->store.value, from_host);
@@ -286,416 +261,58 @@ static void cu_scan_program(cu_emitter *E) {
   free(scanned);
 }
 
-/* Reads of every variable of f (declarations nothing reads are
- * [[maybe_unused]]) and assignments (a scalar never assigned after its
- * declaration is const). Calls were marked by cu_scan_program already. */
-static void cu_count_reads(cu_emitter *E, const ir_func *f) {
-  free(E->reads);
-  free(E->assigns);
-  E->reads = calloc((size_t)(f->nvars ? f->nvars : 1), sizeof *E->reads);
-  E->assigns = calloc((size_t)(f->nvars ? f->nvars : 1), sizeof *E->assigns);
-  if (!E->reads || !E->assigns) {
-    fputs("hdtc: fatal: out of memory\n", stderr);
-    abort();
-  }
-  cu_scan_block(E, &f->body, false);
+/* ---- the C printer's hooks (c_print.c) ---- */
+
+/* A device function by its C++ name; in host code (the wrappers' grid
+ * expressions), qualified by the namespace. */
+static bool cu_hook_callee(c_printer *P, const ir_expr *call) {
+  const cu_emitter *E = P->target;
+  int i = cu_func_index(E, call->call.callee);
+  fprintf(P->out, "%s%s(", E->host ? "hdt_gen::" : "", i >= 0 ? E->fn_name[i] : call->call.callee->name);
+  return false;
 }
 
-/* ---- types ---- */
+/* A shared array laid out by ir_smem.c: a typed pointer into hdt_smem. */
+static bool cu_hook_stmt(c_printer *P, const ir_stmt *s, int depth) {
+  const cu_emitter *E = P->target;
+  if (s->kind != IR_DECL || s->decl.var->kind != IR_VAR_SHARED || !E->dynamic_smem)
+    return false;
+  const ir_var *v = s->decl.var;
+  cp_indent(P, depth);
+  if (P->reads[v->id] == 0)
+    fputs(P->d->unused_attr, P->out);
+  const char *t = cp_type(P->d, v->elem);
+  fprintf(P->out, "%s *const %s = reinterpret_cast<%s *>(hdt_smem + %lld);\n", t, v->name, t,
+          (long long)v->smem_offset);
+  return true;
+}
 
-static bool cu_is_half(const type *t) { return t->kind == TY_F16 || t->kind == TY_BF16; }
+static const c_hooks cu_hooks = {.callee = cu_hook_callee, .stmt = cu_hook_stmt};
 
 static bool cu_is_tensor(const ir_var *v) { return v->ty->kind == TY_TENSOR; }
 
-/* ---- constants ---- */
+static void cu_expr(cu_emitter *E, const ir_expr *e, int min_prec) { cp_expr(&E->P, e, min_prec); }
 
-static int cu_const_prec(const ir_expr *e) {
-  switch (e->ty->kind) {
-  case TY_I8: case TY_I16: case TY_U8: case TY_U16: return CU_PREC_UNARY; /* (int8_t)5 */
-  case TY_F16: case TY_BF16: return CU_PREC_PRIMARY;
-  case TY_I32:
-    if (e->cst.i == INT32_MIN)
-      return CU_PREC_PRIMARY; /* parenthesized */
-    break;
-  case TY_I64:
-    if (e->cst.i == INT64_MIN)
-      return CU_PREC_PRIMARY;
-    break;
-  default: break;
+/* Reads of every variable of f: declarations nothing reads are
+ * [[maybe_unused]]. */
+static void cu_count_reads(cu_emitter *E, const ir_func *f) {
+  free(E->reads);
+  E->reads = calloc((size_t)(f->nvars ? f->nvars : 1), sizeof *E->reads);
+  if (!E->reads) {
+    fputs("hdtc: fatal: out of memory\n", stderr);
+    abort();
   }
-  return ir_const_negative(e) ? CU_PREC_UNARY : CU_PREC_PRIMARY;
+  cp_count_reads(E->reads, &f->body);
+  E->P.reads = E->reads;
 }
 
-/* ---- expressions ---- */
-
-static void cu_expr(cu_emitter *E, const ir_expr *e, int min_prec);
-
-static bool cu_is_bitwise_or_logical(ir_op op) {
-  return op == IR_OP_BAND || op == IR_OP_BOR || op == IR_OP_BXOR || op == IR_OP_LAND ||
-         op == IR_OP_LOR || op == IR_OP_SHL || op == IR_OP_SHR;
-}
-
-static bool cu_is_comparison(ir_op op) { return op >= IR_OP_EQ && op <= IR_OP_GE; }
-
-/* The precedence of e as printed. */
-static int cu_prec(const ir_expr *e) {
-  switch (e->kind) {
-  case IR_CONST: return cu_const_prec(e);
-  case IR_SPECIAL: return CU_PREC_UNARY; /* (int32_t)threadIdx.x */
-  case IR_UNARY: return CU_PREC_UNARY;
-  case IR_CAST:
-    return cu_is_half(e->ty) || (cu_is_half(e->op.a->ty) && e->ty->kind == TY_F32) ? CU_PREC_PRIMARY
-                                                                                   : CU_PREC_UNARY;
-  case IR_BINARY:
-    return ir_is_narrow_int(e->ty) ? CU_PREC_UNARY : ir_op_precedence(e->op.op);
-  default: return CU_PREC_PRIMARY; /* loads, calls, variables, (c ? a : b) */
-  }
-}
-
-/* An operand of a binary operator `op`: parenthesized when C would bind it
- * otherwise, and where readers would have to think (a && b || c). */
-static void cu_operand(cu_emitter *E, ir_op op, const ir_expr *x, bool right) {
-  int p = ir_op_precedence(op), xp = cu_prec(x);
-  bool paren = right ? xp <= p : xp < p;
-  if (!paren && x->kind == IR_BINARY && !ir_is_narrow_int(x->ty) && x->op.op != op) {
-    ir_op xo = x->op.op;
-    if (cu_is_bitwise_or_logical(op) && (cu_is_bitwise_or_logical(xo) || op == IR_OP_SHL || op == IR_OP_SHR))
-      paren = true;
-    if (cu_is_comparison(op) && cu_is_comparison(xo))
-      paren = true;
-  }
-  if (paren)
-    fputc('(', E->out);
-  cu_expr(E, x, paren ? 0 : right ? p + 1 : p);
-  if (paren)
-    fputc(')', E->out);
-}
-
-static void cu_unary_operand(cu_emitter *E, const ir_expr *x, char op_char) {
-  /* -(-x), not --x; -(-5), not --5 */
-  bool paren = cu_prec(x) < CU_PREC_UNARY ||
-               (op_char && ((x->kind == IR_UNARY && (x->op.op == IR_OP_NEG) && op_char == '-') ||
-                            (x->kind == IR_CONST && ir_const_negative(x) && op_char == '-')));
-  if (paren)
-    fputc('(', E->out);
-  cu_expr(E, x, paren ? 0 : CU_PREC_UNARY);
-  if (paren)
-    fputc(')', E->out);
-}
-
-static void cu_binary(cu_emitter *E, const ir_expr *e) {
-  const ir_expr *x = e->op.a, *y = e->op.b;
-  bool narrow = ir_is_narrow_int(e->ty);
-  if (narrow)
-    fprintf(E->out, "(%s)(", ir_c_type(e->ty));
-  /* u8 * u8 and u16 * u16 would overflow int (undefined): multiply as u32. */
-  if (narrow && !type_is_signed(e->ty) && e->op.op == IR_OP_MUL) {
-    fputs("(uint32_t)", E->out);
-    cu_unary_operand(E, x, 0);
-  } else {
-    cu_operand(E, e->op.op, x, false);
-  }
-  fprintf(E->out, " %s ", ir_op_text(e->op.op));
-  cu_operand(E, e->op.op, y, true);
-  if (narrow)
-    fputc(')', E->out);
-}
-
-static void cu_cast(cu_emitter *E, const ir_expr *e) {
-  const type *to = e->ty, *from = e->op.a->ty;
-  FILE *out = E->out;
-  if (to == from) {
-    cu_expr(E, e->op.a, CU_PREC_UNARY);
-    return;
-  }
-  if (cu_is_half(to)) {
-    fputs(to->kind == TY_F16 ? "hdt_to_f16(" : "hdt_to_bf16(", out);
-    cu_expr(E, e->op.a, 0);
-    fputc(')', out);
-    return;
-  }
-  if (cu_is_half(from)) {
-    /* Exact: every f16 and bf16 value is a float. */
-    if (to->kind != TY_F32)
-      fprintf(out, "(%s)", ir_c_type(to));
-    fputs(from->kind == TY_F16 ? "__half2float(" : "__bfloat162float(", out);
-    cu_expr(E, e->op.a, 0);
-    fputc(')', out);
-    return;
-  }
-  fprintf(out, "(%s)", ir_c_type(to));
-  cu_unary_operand(E, e->op.a, 0);
-}
-
-
-static void cu_load(cu_emitter *E, const ir_var *v, const ir_expr *offset) {
-  fprintf(E->out, "%s[", v->name);
-  cu_expr(E, offset, 0);
-  fputc(']', E->out);
-}
-
-static void cu_call(cu_emitter *E, const ir_expr *e) {
-  FILE *out = E->out;
-  if (e->call.fn == IR_FN_USER) {
-    int i = cu_func_index(E, e->call.callee);
-    fprintf(out, "%s%s(", E->host ? "hdt_gen::" : "", i >= 0 ? E->fn_name[i] : e->call.callee->name);
-  } else {
-    fprintf(out, "%s(", ir_fn_builtin(e->call.fn)->cuda);
-  }
-  for (int i = 0; i < e->call.nargs; i++) {
-    if (i)
-      fputs(", ", out);
-    const ir_expr *a = e->call.args[i];
-    /* atomic_add's target; a tensor argument given as an element (the
-     * lowering writes a shared tensor s as s[0]): its address. */
-    bool tensor_param = e->call.fn == IR_FN_USER && i < e->call.callee->nparams &&
-                        cu_is_tensor(e->call.callee->params[i]);
-    bool atomic_target = e->call.fn != IR_FN_USER && builtin_is_atomic(ir_fn_builtin(e->call.fn)) && i == 0;
-    if ((atomic_target || tensor_param) && a->kind == IR_LOAD) {
-      fputc('&', out);
-      cu_load(E, a->load.var, a->load.offset);
-      continue;
-    }
-    cu_expr(E, a, 0);
-  }
-  fputc(')', out);
-}
-
-static void cu_expr(cu_emitter *E, const ir_expr *e, int min_prec) {
-  FILE *out = E->out;
-  bool paren = cu_prec(e) < min_prec;
-  if (paren)
-    fputc('(', out);
-  switch (e->kind) {
-  case IR_CONST: ir_print_c_const(E->out, e, "__float2half_rn", "__float2bfloat16_rn"); break;
-  case IR_VARREF: fputs(e->var->name, out); break;
-  case IR_LOAD: cu_load(E, e->load.var, e->load.offset); break;
-  case IR_SPECIAL: /* CUDA spells them as hdt does: threadIdx.x */
-    fprintf(out, "(int32_t)%s.%c", ir_special_builtin(e->special)->name, "xyz"[e->special % 3]);
-    break;
-  case IR_UNARY: {
-    bool narrow = ir_is_narrow_int(e->ty) && e->op.op != IR_OP_NOT;
-    const char *op = ir_op_text(e->op.op);
-    if (narrow)
-      fprintf(out, "(%s)(", ir_c_type(e->ty));
-    fputs(op, out);
-    cu_unary_operand(E, e->op.a, op[0]);
-    if (narrow)
-      fputc(')', out);
-    break;
-  }
-  case IR_BINARY: cu_binary(E, e); break;
-  case IR_CAST: cu_cast(E, e); break;
-  case IR_SELECT:
-    fputc('(', out);
-    cu_expr(E, e->select.c, CU_PREC_SELECT + 1);
-    fputs(" ? ", out);
-    cu_expr(E, e->select.a, CU_PREC_SELECT + 1);
-    fputs(" : ", out);
-    cu_expr(E, e->select.b, CU_PREC_SELECT);
-    fputc(')', out);
-    break;
-  case IR_CALL: cu_call(E, e); break;
-  case IR_XCHG_READ: break; /* host forms (pass `fission`) do not reach CUDA */
-  }
-  if (paren)
-    fputc(')', out);
-}
-
-/* ---- statements ---- */
-
-static void cu_indent(cu_emitter *E, int depth) { fprintf(E->out, "%*s", 2 * depth, ""); }
-
-/* `x = x op y` can be written `x op= y`: same value, also for the narrow
- * integers (compound assignment converts back), except u8/u16 products,
- * which must be computed in u32. */
-static bool cu_compound(const ir_expr *value, const ir_expr *target) {
-  if (value->kind != IR_BINARY || cu_is_comparison(value->op.op) || value->op.op == IR_OP_LAND ||
-      value->op.op == IR_OP_LOR)
-    return false;
-  if (ir_is_narrow_int(value->ty) && !type_is_signed(value->ty) && value->op.op == IR_OP_MUL)
-    return false;
-  return ir_same_expr(value->op.a, target);
-}
-
-static void cu_block(cu_emitter *E, const ir_block *b, int depth);
-
-static void cu_zero(cu_emitter *E, const type *t) {
-  ir_expr z = {.kind = IR_CONST, .ty = (type *)t};
-  ir_print_c_const(E->out, &z, "__float2half_rn", "__float2bfloat16_rn");
-}
-
-static void cu_decl(cu_emitter *E, const ir_stmt *s, int depth) {
-  const ir_var *v = s->decl.var;
-  FILE *out = E->out;
-  cu_indent(E, depth);
-  if (E->reads[v->id] == 0)
-    fputs("[[maybe_unused]] ", out);
-  if (v->kind == IR_VAR_SHARED && E->dynamic_smem) { /* laid out by ir_smem.c */
-    const char *t = ir_c_type(v->elem);
-    fprintf(out, "%s *const %s = reinterpret_cast<%s *>(hdt_smem + %lld);\n", t, v->name, t,
-            (long long)v->smem_offset);
-    return;
-  }
-  if (v->kind == IR_VAR_SHARED || v->kind == IR_VAR_LOCAL) {
-    fprintf(out, "%s%s %s[%lld];\n", v->kind == IR_VAR_SHARED ? "__shared__ " : "", ir_c_type(v->elem),
-            v->name, (long long)(v->array_len > 0 ? v->array_len : 1));
-    return;
-  }
-  const type *t = v->ty;
-  bool is_const = !v->mutable_ && s->decl.init && E->assigns[v->id] == 0;
-  fprintf(out, "%s%s %s = ", is_const ? "const " : "", ir_c_type(t), v->name);
-  if (s->decl.init)
-    cu_expr(E, s->decl.init, 0);
-  else
-    cu_zero(E, t); /* hdt has no indeterminate values; nvcc warns about reading one */
-  fputs(";\n", out);
-}
-
-static void cu_for(cu_emitter *E, const ir_stmt *s, int depth) {
-  FILE *out = E->out;
-  const ir_var *v = s->for_.var;
-  const ir_expr *step = s->for_.step;
-  if (s->for_.unroll) {
-    cu_indent(E, depth);
-    fputs("#pragma unroll\n", out);
-  }
-  cu_indent(E, depth);
-  fprintf(out, "for (%s %s = ", ir_c_type(v->ty), v->name);
-  cu_expr(E, s->for_.start, 0);
-  fputs("; ", out);
-  cu_expr(E, s->for_.cond, 0);
-  fputs("; ", out);
-  if (step->kind == IR_CONST && type_is_int(step->ty) && step->cst.i == 1)
-    fprintf(out, "++%s", v->name);
-  else if (step->kind == IR_CONST && type_is_int(step->ty) && type_is_signed(step->ty) && step->cst.i == -1)
-    fprintf(out, "--%s", v->name);
-  else if (step->kind == IR_CONST && type_is_int(step->ty) && type_is_signed(step->ty) && step->cst.i < 0 &&
-           ((step->ty->kind == TY_I32 && step->cst.i != INT32_MIN) ||
-            (step->ty->kind == TY_I64 && step->cst.i != INT64_MIN))) {
-    ir_expr minus = *step;
-    minus.cst.i = -step->cst.i;
-    fprintf(out, "%s -= ", v->name);
-    cu_expr(E, &minus, 0);
-  } else {
-    fprintf(out, "%s += ", v->name);
-    cu_expr(E, step, 0);
-  }
-  fputs(") {\n", out);
-  cu_block(E, &s->for_.body, depth + 1);
-  cu_indent(E, depth);
-  fputs("}\n", out);
-}
-
-static void cu_if(cu_emitter *E, const ir_stmt *s, int depth, bool chained) {
-  FILE *out = E->out;
-  if (!chained)
-    cu_indent(E, depth);
-  fputs("if (", out);
-  cu_expr(E, s->if_.cond, 0);
-  fputs(") {\n", out);
-  cu_block(E, &s->if_.then, depth + 1);
-  cu_indent(E, depth);
-  if (s->if_.els.len == 1 && s->if_.els.stmts[0]->kind == IR_IF) {
-    fputs("} else ", out);
-    cu_if(E, s->if_.els.stmts[0], depth, true);
-    return;
-  }
-  if (s->if_.els.len) {
-    fputs("} else {\n", out);
-    cu_block(E, &s->if_.els, depth + 1);
-    cu_indent(E, depth);
-  }
-  fputs("}\n", out);
-}
-
-static void cu_stmt(cu_emitter *E, const ir_stmt *s, int depth) {
-  FILE *out = E->out;
-  switch (s->kind) {
-  case IR_DECL: cu_decl(E, s, depth); return;
-  case IR_ASSIGN: {
-    const ir_expr *value = s->assign.value;
-    ir_expr target = {.kind = IR_VARREF, .ty = s->assign.var->ty, .var = s->assign.var};
-    cu_indent(E, depth);
-    if (cu_compound(value, &target)) {
-      fprintf(out, "%s %s= ", s->assign.var->name, ir_op_text(value->op.op));
-      cu_expr(E, value->op.b, 0);
-    } else {
-      fprintf(out, "%s = ", s->assign.var->name);
-      cu_expr(E, value, 0);
-    }
-    fputs(";\n", out);
-    return;
-  }
-  case IR_STORE: {
-    const ir_expr *value = s->store.value;
-    ir_expr target = {.kind = IR_LOAD, .ty = s->store.var->elem};
-    target.load.var = s->store.var;
-    target.load.offset = s->store.offset;
-    cu_indent(E, depth);
-    cu_load(E, s->store.var, s->store.offset);
-    if (cu_compound(value, &target)) {
-      fprintf(out, " %s= ", ir_op_text(value->op.op));
-      cu_expr(E, value->op.b, 0);
-    } else {
-      fputs(" = ", out);
-      cu_expr(E, value, 0);
-    }
-    fputs(";\n", out);
-    return;
-  }
-  case IR_IF: cu_if(E, s, depth, false); return;
-  case IR_FOR: cu_for(E, s, depth); return;
-  case IR_WHILE:
-    cu_indent(E, depth);
-    fputs("while (", out);
-    cu_expr(E, s->while_.cond, 0);
-    fputs(") {\n", out);
-    cu_block(E, &s->while_.body, depth + 1);
-    cu_indent(E, depth);
-    fputs("}\n", out);
-    return;
-  case IR_BREAK: cu_indent(E, depth); fputs("break;\n", out); return;
-  case IR_CONTINUE: cu_indent(E, depth); fputs("continue;\n", out); return;
-  case IR_RETURN:
-    cu_indent(E, depth);
-    fputs("return", out);
-    if (s->ret.value) {
-      fputc(' ', out);
-      cu_expr(E, s->ret.value, 0);
-    }
-    fputs(";\n", out);
-    return;
-  case IR_BARRIER: cu_indent(E, depth); fputs("__syncthreads();\n", out); return;
-  case IR_EVAL:
-    cu_indent(E, depth);
-    if (s->eval.expr->ty && s->eval.expr->ty->kind != TY_VOID)
-      fputs("(void)", out);
-    cu_expr(E, s->eval.expr, CU_PREC_UNARY);
-    fputs(";\n", out);
-    return;
-  case IR_BLOCK:
-    cu_indent(E, depth);
-    fputs("{\n", out);
-    cu_block(E, &s->block, depth + 1);
-    cu_indent(E, depth);
-    fputs("}\n", out);
-    return;
-  default: return; /* host forms (pass `fission`) do not reach CUDA */
-  }
-}
-
-static void cu_block(cu_emitter *E, const ir_block *b, int depth) {
-  for (int i = 0; i < b->len; i++)
-    cu_stmt(E, b->stmts[i], depth);
-}
 
 /* ---- functions ---- */
 
 /* One parameter: in the kernel (restrict pointers) or in the host wrapper. */
 static void cu_param(cu_emitter *E, const ir_var *v, bool restrict_) {
   if (cu_is_tensor(v))
-    fprintf(E->out, "%s%s *%s%s", v->written_deep ? "" : "const ", ir_c_type(v->elem),
+    fprintf(E->out, "%s%s *%s%s", cp_tensor_const(E->P.d, v) ? "const " : "", ir_c_type(v->elem),
             restrict_ ? "__restrict__ " : "", v->name);
   else
     fprintf(E->out, "%s %s", ir_c_type(v->ty), v->name);
@@ -728,7 +345,7 @@ static void cu_prototype(cu_emitter *E, int i) {
 static void cu_body(cu_emitter *E, const ir_func *f) {
   cu_count_reads(E, f);
   fputs(" {\n", E->out);
-  cu_block(E, &f->body, 1);
+  cp_block(&E->P, &f->body, 1);
   fputs("}\n", E->out);
 }
 
@@ -746,7 +363,7 @@ static void cu_kernel(cu_emitter *E, int i) {
   fprintf(out, " {\n  extern __shared__ __align__(%d) unsigned char hdt_smem[]; // %lld bytes\n", IR_SMEM_ALIGN,
           (long long)f->smem_dynamic);
   E->dynamic_smem = true;
-  cu_block(E, &f->body, 1);
+  cp_block(&E->P, &f->body, 1);
   E->dynamic_smem = false;
   fputs("}\n", out);
 }
@@ -862,6 +479,7 @@ static void cu_source_comment(FILE *out, const char *source) {
 
 void emit_cuda(FILE *out, const ir_program *p) {
   cu_emitter E = {.out = out, .p = p};
+  E.P = (c_printer){.out = out, .d = &cp_dialects[CP_CUDA], .h = &cu_hooks, .target = &E};
   int n = p->nfuncs ? p->nfuncs : 1;
   E.fn_name = calloc((size_t)n, sizeof *E.fn_name);
   E.kernel_name = calloc((size_t)n, sizeof *E.kernel_name);
@@ -918,5 +536,4 @@ void emit_cuda(FILE *out, const ir_program *p) {
   free(E.host_callable);
   free(E.called);
   free(E.reads);
-  free(E.assigns);
 }

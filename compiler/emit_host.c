@@ -62,21 +62,18 @@
  * Arithmetic follows the GPU where C would differ: 16-bit floats compute in
  * float and round once, float -> integer conversions saturate, shifts by
  * the width or more shift everything out, and narrow integer arithmetic is
- * cast back to its type (see hdt_host.h). */
+ * cast back to its type (see hdt_host.h). Expressions and statements are
+ * spelled by c_print.c (row CP_HOST of its dialect table); what only the
+ * host has (frame variables, threadIdx from tid, dim3 arguments, shuffle
+ * exchanges, returns and barriers around thread loops) are its hooks, here. */
 #define _POSIX_C_SOURCE 200809L
 #include <inttypes.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "c_print.h"
 #include "emit.h"
 #include "reserved.h"
-
-enum {
-  HX_PREC_SELECT = 3,
-  HX_PREC_UNARY = 14, /* also casts */
-  HX_PREC_PRIMARY = 16,
-};
 
 /* Where a variable lives in the generated code. */
 typedef enum {
@@ -101,6 +98,7 @@ enum { HX_DIM_THREAD = 1, HX_DIM_BLOCK = 2, HX_DIM_BLOCKDIM = 4, HX_DIM_GRID = 8
 
 typedef struct hx_emitter {
   FILE *out;
+  c_printer P;          /* expressions and statements (c_print.c); P.out is out */
   const ir_program *p;
   const char **fn_name; /* per p->funcs[i]: the C name of a device function */
   unsigned *fn_dims;    /* per p->funcs[i]: HX_DIM_* it needs as parameters */
@@ -117,7 +115,6 @@ typedef struct hx_emitter {
   bool has_return;     /* some thread may return: done[] exists */
   int xchg_depth;      /* exchange buffers: the most shuffles in one statement (ir_func.xchg_slots) */
   int thread_loops;    /* thread loops so far (labels) */
-  int loop_depth;      /* C loops opened inside the current thread loop */
   bool next_used;      /* the current thread loop's label is jumped to */
   bool uses_block_tid, uses_block_end, uses_blockIdx, uses_gridDim;
 } hx_emitter;
@@ -131,7 +128,7 @@ static void *hx_alloc(size_t n, size_t size) {
   return p;
 }
 
-static void hx_indent(hx_emitter *E, int depth) { fprintf(E->out, "%*s", 2 * depth, ""); }
+static void hx_indent(hx_emitter *E, int depth) { cp_indent(&E->P, depth); }
 
 /* ---- walking the IR ---- */
 
@@ -184,24 +181,6 @@ static int hx_func_index(const hx_emitter *E, const ir_func *f) {
     if (E->p->funcs[i] == f)
       return i;
   return -1;
-}
-
-/* ---- reads, for `(void)x;` after declarations nothing reads ---- */
-
-static void hx_count_block(int *reads, const ir_block *b) {
-  for (int i = 0; i < b->len; i++) {
-    const ir_stmt *s = b->stmts[i];
-    const ir_expr *x[3];
-    int n = ir_stmt_exprs(s, x);
-    for (int k = 0; k < n; k++)
-      ir_count_reads(x[k], reads);
-    if (s->kind == IR_FOR)
-      reads[s->for_.var->id]++; /* the loop's own condition and step read it */
-    const ir_block *nb[2];
-    n = ir_stmt_bodies(s, nb);
-    for (int k = 0; k < n; k++)
-      hx_count_block(reads, nb[k]);
-  }
 }
 
 /* ---- device functions: names, the dim3 values they need, side effects ---- */
@@ -322,263 +301,36 @@ static void hx_scan_program(hx_emitter *E) {
   }
 }
 
-/* ---- types and constants ---- */
+/* ---- spelling: the C printer (c_print.c) and its hooks ---- */
 
-static bool hx_is_half(const type *t) { return t->kind == TY_F16 || t->kind == TY_BF16; }
+static const char *hx_c_type(const type *t) { return cp_type(&cp_dialects[CP_HOST], t); }
 
-static const char *hx_c_type(const type *t) {
-  if (t->kind == TY_TENSOR)
-    t = t->elem;
-  if (t->kind == TY_F16)
-    return "hdt_f16";
-  if (t->kind == TY_BF16)
-    return "hdt_bf16";
-  return ir_c_type(t);
-}
-
-/* The suffix of the hdt_host.h helper for a scalar type. */
-static const char *hx_sfx(const type *t) {
-  switch (t->kind) {
-  case TY_I8: return "i8";
-  case TY_I16: return "i16";
-  case TY_I32: return "i32";
-  case TY_I64: return "i64";
-  case TY_U8: return "u8";
-  case TY_U16: return "u16";
-  case TY_U32: return "u32";
-  case TY_U64: return "u64";
-  case TY_F16: return "f16";
-  case TY_BF16: return "bf16";
-  case TY_F32: return "f32";
-  case TY_F64: return "f64";
-  default: return "bool";
-  }
-}
-
-static int hx_const_prec(const ir_expr *e) {
-  if (ir_is_narrow_int(e->ty))
-    return HX_PREC_UNARY; /* (int8_t)5 */
-  if (hx_is_half(e->ty))
-    return HX_PREC_PRIMARY;
-  if ((e->ty->kind == TY_I32 && e->cst.i == INT32_MIN) || (e->ty->kind == TY_I64 && e->cst.i == INT64_MIN))
-    return HX_PREC_PRIMARY; /* parenthesized */
-  return ir_const_negative(e) ? HX_PREC_UNARY : HX_PREC_PRIMARY;
-}
-
-/* ---- expressions ---- */
-
-static void hx_expr(hx_emitter *E, const ir_expr *e, int min_prec);
-
-static bool hx_is_comparison(ir_op op) { return op >= IR_OP_EQ && op <= IR_OP_GE; }
-
-static bool hx_is_bitwise_or_logical(ir_op op) {
-  return op == IR_OP_BAND || op == IR_OP_BOR || op == IR_OP_BXOR || op == IR_OP_LAND || op == IR_OP_LOR ||
-         op == IR_OP_SHL || op == IR_OP_SHR;
-}
-
-/* Binary operators written as an hdt_host.h call rather than a C operator. */
-static bool hx_binary_is_call(const ir_expr *e) {
-  return e->op.op == IR_OP_SHL || e->op.op == IR_OP_SHR || (hx_is_half(e->ty) && !hx_is_comparison(e->op.op));
-}
-
-/* Casts written as a call. */
-static bool hx_cast_is_call(const ir_expr *e) {
-  const type *to = e->ty, *from = e->op.a->ty;
-  return hx_is_half(to) || hx_is_half(from) || (type_is_float(from) && type_is_int(to));
-}
+static void hx_expr(hx_emitter *E, const ir_expr *e, int min_prec) { cp_expr(&E->P, e, min_prec); }
 
 /* threadIdx in a kernel is arithmetic on tid (tid % 16, tid / 16): how it binds. */
-static int hx_special_prec(const hx_emitter *E, const ir_expr *e) {
-  if (hx_special_dim(e->special) != HX_DIM_THREAD || E->ctx == HX_IN_FUNC || E->ctx == HX_IN_ENTRY)
-    return HX_PREC_PRIMARY;
-  return e->special == IR_THREAD_X && E->f->block[1] * E->f->block[2] == 1 ? HX_PREC_PRIMARY
-                                                                            : ir_op_precedence(IR_OP_MUL);
-}
-
-static int hx_prec(const hx_emitter *E, const ir_expr *e) {
-  switch (e->kind) {
-  case IR_SPECIAL: return hx_special_prec(E, e);
-  case IR_CONST: return hx_const_prec(e);
-  case IR_UNARY: return hx_is_half(e->ty) ? HX_PREC_PRIMARY : HX_PREC_UNARY;
-  case IR_CAST:
-    if (e->ty == e->op.a->ty)
-      return hx_prec(E, e->op.a);
-    return hx_cast_is_call(e) ? HX_PREC_PRIMARY : HX_PREC_UNARY;
-  case IR_BINARY:
-    if (hx_binary_is_call(e))
-      return HX_PREC_PRIMARY;
-    return ir_is_narrow_int(e->ty) ? HX_PREC_UNARY : ir_op_precedence(e->op.op);
-  default: return HX_PREC_PRIMARY; /* loads, calls, variables, (c ? a : b) */
-  }
-}
-
-/* An operand of a binary operator `op`: parenthesized when C would bind it
- * otherwise, and where readers would have to think (a && b || c). */
-static void hx_operand(hx_emitter *E, ir_op op, const ir_expr *x, bool right) {
-  int p = ir_op_precedence(op), xp = hx_prec(E, x);
-  bool paren = right ? xp <= p : xp < p;
-  if (!paren && x->kind == IR_BINARY && xp == ir_op_precedence(x->op.op) && x->op.op != op) {
-    ir_op xo = x->op.op;
-    if (hx_is_bitwise_or_logical(op) && hx_is_bitwise_or_logical(xo))
-      paren = true;
-    if (hx_is_comparison(op) && hx_is_comparison(xo))
-      paren = true;
-  }
-  if (paren)
-    fputc('(', E->out);
-  hx_expr(E, x, paren ? 0 : right ? p + 1 : p);
-  if (paren)
-    fputc(')', E->out);
-}
-
-static void hx_unary_operand(hx_emitter *E, const ir_expr *x, char op_char) {
-  /* -(-x), not --x; -(-5), not --5 */
-  bool double_minus = op_char == '-' &&
-                      ((x->kind == IR_UNARY && x->op.op == IR_OP_NEG && !hx_is_half(x->ty)) ||
-                       (x->kind == IR_CONST && ir_const_negative(x) && hx_const_prec(x) < HX_PREC_PRIMARY));
-  bool paren = hx_prec(E, x) < HX_PREC_UNARY || double_minus;
-  if (paren)
-    fputc('(', E->out);
-  hx_expr(E, x, paren ? 0 : HX_PREC_UNARY);
-  if (paren)
-    fputc(')', E->out);
-}
-
-/* A 16-bit float operand of a comparison, widened to float (exactly). */
-static void hx_widened(hx_emitter *E, const ir_expr *x) {
-  fprintf(E->out, "hdt_%s_to_f32(", hx_sfx(x->ty));
-  hx_expr(E, x, 0);
-  fputc(')', E->out);
-}
-
-static void hx_binary(hx_emitter *E, const ir_expr *e) {
-  FILE *out = E->out;
-  const ir_expr *x = e->op.a, *y = e->op.b;
-  ir_op op = e->op.op;
-  if (hx_binary_is_call(e)) {
-    static const char *const names[] = {[IR_OP_ADD] = "add", [IR_OP_SUB] = "sub", [IR_OP_MUL] = "mul",
-                                        [IR_OP_DIV] = "div", [IR_OP_SHL] = "shl", [IR_OP_SHR] = "shr"};
-    const char *name = (size_t)op < sizeof names / sizeof *names && names[op] ? names[op] : "unsupported";
-    fprintf(out, "hdt_%s_%s(", name, hx_sfx(e->ty));
-    hx_expr(E, x, 0);
-    fputs(", ", out);
-    hx_expr(E, y, 0);
-    fputc(')', out);
-    return;
-  }
-  if (hx_is_comparison(op) && hx_is_half(x->ty)) {
-    hx_widened(E, x);
-    fprintf(out, " %s ", ir_op_text(op));
-    hx_widened(E, y);
-    return;
-  }
-  bool narrow = ir_is_narrow_int(e->ty);
-  if (narrow) /* C computes in int; hdt in the type */
-    fprintf(out, "(%s)(", ir_c_type(e->ty));
-  if (narrow && !type_is_signed(e->ty) && op == IR_OP_MUL) {
-    /* u16 * u16 would overflow int (undefined): multiply as u32 */
-    fputs("(uint32_t)", out);
-    hx_unary_operand(E, x, 0);
-  } else {
-    hx_operand(E, op, x, false);
-  }
-  fprintf(out, " %s ", ir_op_text(op));
-  hx_operand(E, op, y, true);
-  if (narrow)
-    fputc(')', out);
-}
-
-static void hx_unary(hx_emitter *E, const ir_expr *e) {
-  FILE *out = E->out;
-  if (hx_is_half(e->ty)) { /* only negation applies */
-    fprintf(out, "hdt_neg_%s(", hx_sfx(e->ty));
-    hx_expr(E, e->op.a, 0);
-    fputc(')', out);
-    return;
-  }
-  bool narrow = ir_is_narrow_int(e->ty) && e->op.op != IR_OP_NOT;
-  const char *op = ir_op_text(e->op.op);
-  if (narrow)
-    fprintf(out, "(%s)(", ir_c_type(e->ty));
-  fputs(op, out);
-  hx_unary_operand(E, e->op.a, op[0]);
-  if (narrow)
-    fputc(')', out);
-}
-
-static void hx_cast(hx_emitter *E, const ir_expr *e) {
-  FILE *out = E->out;
-  const type *to = e->ty, *from = e->op.a->ty;
-  const ir_expr *a = e->op.a;
-  if (to == from) {
-    hx_expr(E, a, HX_PREC_UNARY);
-    return;
-  }
-  if (hx_is_half(to)) {
-    const char *h = hx_sfx(to);
-    if (from->kind == TY_F32 || hx_is_half(from)) {
-      fprintf(out, "hdt_f32_to_%s(", h);
-      if (hx_is_half(from))
-        hx_widened(E, a); /* exact, then one rounding */
-      else
-        hx_expr(E, a, 0);
-      fputc(')', out);
-    } else if (to->kind == TY_BF16 && (from->kind == TY_I64 || from->kind == TY_U64)) {
-      fprintf(out, "hdt_%s_to_bf16(", hx_sfx(from)); /* rounded to odd first: one rounding */
-      hx_expr(E, a, 0);
-      fputc(')', out);
-    } else {
-      /* f64, and integers (exact in double, or beyond the 16-bit range) */
-      fprintf(out, "hdt_f64_to_%s(", h);
-      hx_expr(E, a, 0);
-      fputc(')', out);
-    }
-    return;
-  }
-  if (hx_is_half(from)) {
-    if (to->kind == TY_F32) {
-      hx_widened(E, a);
-    } else if (type_is_int(to)) {
-      fprintf(out, "hdt_f64_to_%s(", hx_sfx(to));
-      hx_widened(E, a);
-      fputc(')', out);
-    } else { /* f64, bool */
-      fprintf(out, "(%s)", ir_c_type(to));
-      hx_widened(E, a);
-    }
-    return;
-  }
-  if (type_is_float(from) && type_is_int(to)) { /* saturating, NaN -> 0 */
-    fprintf(out, "hdt_f64_to_%s(", hx_sfx(to));
-    hx_expr(E, a, 0);
-    fputc(')', out);
-    return;
-  }
-  fprintf(out, "(%s)", ir_c_type(to));
-  hx_unary_operand(E, a, 0);
+static int hx_hook_special_prec(c_printer *P, ir_special s) {
+  const hx_emitter *E = P->target;
+  if (hx_special_dim(s) != HX_DIM_THREAD || E->ctx == HX_IN_FUNC || E->ctx == HX_IN_ENTRY)
+    return CP_PREC_PRIMARY;
+  return s == IR_THREAD_X && E->f->block[1] * E->f->block[2] == 1 ? CP_PREC_PRIMARY : ir_op_precedence(IR_OP_MUL);
 }
 
 /* A variable as a value: per-thread ones are indexed by the thread. */
-static void hx_var(hx_emitter *E, const ir_var *v) {
-  fputs(v->name, E->out);
+static void hx_hook_var(c_printer *P, const ir_var *v) {
+  hx_emitter *E = P->target;
+  fputs(v->name, P->out);
   if (E->storage[v->id] == HX_THREAD) {
-    fputs("[tid]", E->out);
+    fputs("[tid]", P->out);
     if (E->ctx == HX_IN_BLOCK)
       E->uses_block_tid = true;
   }
 }
 
-static void hx_load(hx_emitter *E, const ir_var *v, const ir_expr *offset) {
-  hx_var(E, v);
-  fputc('[', E->out);
-  hx_expr(E, offset, 0);
-  fputc(']', E->out);
-}
-
 static const char *const hx_axes = "xyz";
 
-static void hx_special(hx_emitter *E, ir_special s) {
-  FILE *out = E->out;
+static void hx_hook_special(c_printer *P, ir_special s) {
+  hx_emitter *E = P->target;
+  FILE *out = P->out;
   int axis = (int)(s - IR_THREAD_X) % 3;
   unsigned dim = hx_special_dim(s);
   if (E->ctx == HX_IN_FUNC || E->ctx == HX_IN_ENTRY || dim == HX_DIM_GRID || dim == HX_DIM_BLOCK) {
@@ -614,7 +366,7 @@ static void hx_special(hx_emitter *E, ir_special s) {
 
 /* The dim3 arguments a device function takes first. */
 static void hx_dim_args(hx_emitter *E, unsigned dims) {
-  FILE *out = E->out;
+  FILE *out = E->P.out;
   const char *sep = "";
   const ir_func *f = E->f;
   if (dims & HX_DIM_THREAD) {
@@ -649,37 +401,62 @@ static void hx_dim_args(hx_emitter *E, unsigned dims) {
   }
 }
 
+/* A device function by its C name, with the dim3 values it reads first. */
+static bool hx_hook_callee(c_printer *P, const ir_expr *call) {
+  hx_emitter *E = P->target;
+  int fi = hx_func_index(E, call->call.callee);
+  fprintf(P->out, "%s(", fi >= 0 ? E->fn_name[fi] : call->call.callee->name);
+  unsigned dims = fi >= 0 ? E->fn_dims[fi] : 0;
+  hx_dim_args(E, dims);
+  return dims != 0;
+}
+
 /* The exchange buffer slot of shuffle j. */
 static void hx_xchg_slot(hx_emitter *E, int j) {
   if (E->xchg_depth > 1)
-    fprintf(E->out, "xchg[%d]", j);
+    fprintf(E->P.out, "xchg[%d]", j);
   else
-    fputs("xchg", E->out);
+    fputs("xchg", E->P.out);
 }
 
 /* A shuffle, in the phase after its operands were exchanged: the value
  * the source lane stored. */
 static void hx_xchg_read(hx_emitter *E, const ir_expr *e) {
+  FILE *out = E->P.out;
   if (E->ctx != HX_IN_THREAD) {
-    fputs("HDT_UNSUPPORTED_SHUFFLE_PLACEMENT", E->out); /* not reached for checked kernels */
+    fputs("HDT_UNSUPPORTED_SHUFFLE_PLACEMENT", out); /* not reached for checked kernels */
     return;
   }
   const char *helper = ir_fn_builtin(e->xchg.fn)->host; /* hdt_host.h: hdt_lane_xor..., hdt_warp_ballot... */
   if (!e->xchg.lane) { /* a vote: the helper folds the slots of the thread's warp */
-    fprintf(E->out, "hdt_%s(", helper);
+    fprintf(out, "hdt_%s(", helper);
     hx_xchg_slot(E, e->xchg.slot);
-    fprintf(E->out, ", tid, %lld)", (long long)E->f->threads);
+    fprintf(out, ", tid, %lld)", (long long)E->f->threads);
     return;
   }
   hx_xchg_slot(E, e->xchg.slot);
-  fprintf(E->out, "[hdt_%s(tid, ", helper);
+  fprintf(out, "[hdt_%s(tid, ", helper);
   hx_expr(E, e->xchg.lane, 0);
-  fprintf(E->out, ", %lld)].%s", (long long)E->f->threads, hx_sfx(e->ty));
+  fprintf(out, ", %lld)].%s", (long long)E->f->threads, cp_suffix(e->ty));
+}
+
+/* Shuffles: reads of the exchange (fission made every shuffle of a checked
+ * kernel one). */
+static bool hx_hook_expr(c_printer *P, const ir_expr *e) {
+  if (e->kind == IR_XCHG_READ) {
+    hx_xchg_read(P->target, e);
+    return true;
+  }
+  if (e->kind == IR_CALL && e->call.fn != IR_FN_USER && ir_fn_builtin(e->call.fn)->sig == BS_SHUFFLE) {
+    fputs("HDT_UNSUPPORTED_SHUFFLE_PLACEMENT", P->out); /* not reached for checked kernels */
+    return true;
+  }
+  return false;
 }
 
 /* xchg[j][tid].T = operand, where C would evaluate the shuffle at all. */
 static void hx_offer(hx_emitter *E, const ir_stmt *s, int depth) {
-  FILE *out = E->out;
+  FILE *out = E->P.out;
   if (s->offer.nterms) {
     hx_indent(E, depth);
     fputs("if (", out);
@@ -690,7 +467,7 @@ static void hx_offer(hx_emitter *E, const ir_stmt *s, int depth) {
         hx_expr(E, s->offer.terms[g], ir_op_precedence(IR_OP_LAND) + 1);
       } else {
         fputc('!', out);
-        hx_unary_operand(E, s->offer.terms[g], '!');
+        cp_unary_operand(&E->P, s->offer.terms[g], '!');
       }
     }
     fputs(")\n", out);
@@ -698,243 +475,47 @@ static void hx_offer(hx_emitter *E, const ir_stmt *s, int depth) {
   }
   hx_indent(E, depth);
   hx_xchg_slot(E, s->offer.slot);
-  fprintf(out, "[tid].%s = ", hx_sfx(s->offer.ty));
+  fprintf(out, "[tid].%s = ", cp_suffix(s->offer.ty));
   hx_expr(E, s->offer.value, 0);
   fputs(";\n", out);
 }
 
 static bool hx_is_tensor(const ir_var *v) { return v->ty->kind == TY_TENSOR; }
 
-static void hx_call(hx_emitter *E, const ir_expr *e) {
-  FILE *out = E->out;
-  const builtin_info *b = e->call.fn == IR_FN_USER ? NULL : ir_fn_builtin(e->call.fn);
-  if (b && builtin_is_exchange(b)) { /* not reached for checked kernels: fission made them reads */
-    fputs("HDT_UNSUPPORTED_SHUFFLE_PLACEMENT", out);
-    return;
-  }
-  if (b && builtin_is_atomic(b)) {
-    const ir_expr *target = e->call.args[0];
-    fprintf(out, "hdt_%s_%s(&", b->host, hx_sfx(e->ty));
-    if (target->kind == IR_LOAD)
-      hx_load(E, target->load.var, target->load.offset);
-    else
-      hx_expr(E, target, HX_PREC_UNARY);
-    for (int i = 1; i < e->call.nargs; i++) {
-      fputs(", ", out);
-      hx_expr(E, e->call.args[i], 0);
-    }
-    fputc(')', out);
-    return;
-  }
-  switch (e->call.fn) {
-  case IR_FN_USER: {
-    int fi = hx_func_index(E, e->call.callee);
-    const ir_func *callee = e->call.callee;
-    fprintf(out, "%s(", fi >= 0 ? E->fn_name[fi] : callee->name);
-    unsigned dims = fi >= 0 ? E->fn_dims[fi] : 0;
-    hx_dim_args(E, dims);
-    for (int i = 0; i < e->call.nargs; i++) {
-      if (i || dims)
-        fputs(", ", out);
-      const ir_expr *a = e->call.args[i];
-      const ir_var *param = i < callee->nparams ? callee->params[i] : NULL;
-      if (param && hx_is_tensor(param) && a->kind == IR_LOAD) {
-        fputc('&', out); /* the lowering writes a shared tensor argument s as s[0] */
-        hx_load(E, a->load.var, a->load.offset);
-        continue;
-      }
-      if (param && hx_is_tensor(param) && param->written && a->kind == IR_VARREF &&
-          a->var->kind == IR_VAR_PARAM && !a->var->written)
-        fprintf(out, "(%s *)", hx_c_type(param->elem)); /* the caller's parameter is const */
-      hx_expr(E, a, 0);
-    }
-    fputc(')', out);
-    return;
-  }
-  default: break;
-  }
-  const char *name = b->host; /* suffixed with the first operand's type (isnan: not the result's) */
-  fprintf(out, "hdt_%s_%s(", name ? name : "unsupported", e->call.nargs ? hx_sfx(e->call.args[0]->ty) : "void");
-  for (int i = 0; i < e->call.nargs; i++) {
-    if (i)
-      fputs(", ", out);
-    hx_expr(E, e->call.args[i], 0);
-  }
-  fputc(')', out);
-}
+/* ---- statements of the host's own ---- */
 
-static void hx_expr(hx_emitter *E, const ir_expr *e, int min_prec) {
-  FILE *out = E->out;
-  bool paren = hx_prec(E, e) < min_prec;
-  if (paren)
-    fputc('(', out);
-  switch (e->kind) {
-  case IR_CONST: ir_print_c_const(E->out, e, "hdt_f32_to_f16", "hdt_f32_to_bf16"); break;
-  case IR_VARREF: hx_var(E, e->var); break;
-  case IR_LOAD: hx_load(E, e->load.var, e->load.offset); break;
-  case IR_SPECIAL: hx_special(E, e->special); break;
-  case IR_UNARY: hx_unary(E, e); break;
-  case IR_BINARY: hx_binary(E, e); break;
-  case IR_CAST: hx_cast(E, e); break;
-  case IR_SELECT:
-    fputc('(', out);
-    hx_expr(E, e->select.c, HX_PREC_SELECT + 1);
-    fputs(" ? ", out);
-    hx_expr(E, e->select.a, HX_PREC_SELECT + 1);
-    fputs(" : ", out);
-    hx_expr(E, e->select.b, HX_PREC_SELECT);
-    fputc(')', out);
-    break;
-  case IR_CALL: hx_call(E, e); break;
-  case IR_XCHG_READ: hx_xchg_read(E, e); break;
-  }
-  if (paren)
-    fputc(')', out);
-}
-
-/* ---- statements inside a thread loop, and device functions ---- */
-
-/* `x = x op y` can be written `x op= y` when op is a C operator: same value,
- * also for the narrow integers (compound assignment converts back), except
- * u8/u16 products, which must be computed in u32. */
-static bool hx_compound(const ir_expr *value, const ir_expr *target) {
-  if (value->kind != IR_BINARY || hx_is_comparison(value->op.op) || value->op.op == IR_OP_LAND ||
-      value->op.op == IR_OP_LOR || hx_binary_is_call(value))
-    return false;
-  if (ir_is_narrow_int(value->ty) && !type_is_signed(value->ty) && value->op.op == IR_OP_MUL)
-    return false;
-  return ir_same_expr(value->op.a, target);
-}
-
-static void hx_zero(hx_emitter *E, type *t) {
-  ir_expr z = {.kind = IR_CONST, .ty = t};
-  ir_print_c_const(E->out, &z, "hdt_f32_to_f16", "hdt_f32_to_bf16");
-}
-
-/* `= value`, or `op= y` when the value is `target op y`. */
-static void hx_assigned_value(hx_emitter *E, const ir_expr *value, const ir_expr *target) {
-  if (hx_compound(value, target)) {
-    fprintf(E->out, " %s= ", ir_op_text(value->op.op));
-    hx_expr(E, value->op.b, 0);
-  } else {
-    fputs(" = ", E->out);
-    hx_expr(E, value, 0);
-  }
-  fputs(";\n", E->out);
-}
-
-static void hx_stmt(hx_emitter *E, const ir_stmt *s, int depth);
-static void hx_block_stmt(hx_emitter *E, const ir_stmt *s, int depth);
-
-static void hx_block(hx_emitter *E, const ir_block *b, int depth) {
-  for (int i = 0; i < b->len; i++)
-    hx_stmt(E, b->stmts[i], depth);
-}
-
-static void hx_decl(hx_emitter *E, const ir_stmt *s, int depth) {
+/* A declaration of a frame variable: a shared array is in the frame
+ * already; a per-thread value is set, a per-thread array zeroed (a fresh
+ * array, as in a C block: no values left from before). Others: false. */
+static bool hx_frame_decl(hx_emitter *E, const ir_stmt *s, int depth) {
   const ir_var *v = s->decl.var;
-  FILE *out = E->out;
-  bool array = v->kind == IR_VAR_LOCAL;
-  switch (E->storage[v->id]) {
-  case HX_SHARED: return; /* in the frame */
-  case HX_THREAD:
-    hx_indent(E, depth);
-    if (array) { /* a fresh array, as in a C block: no values left from before */
-      fprintf(out, "hdt_zero(%s[tid], sizeof %s[tid]);\n", v->name, v->name);
-      return;
-    }
-    fprintf(out, "%s[tid] = ", v->name);
-    break;
-  default:
-    hx_indent(E, depth);
-    if (array) {
-      fprintf(out, "%s %s[%lld] = {0};\n", hx_c_type(v->elem), v->name,
-              (long long)(v->array_len > 0 ? v->array_len : 1));
-    } else {
-      fprintf(out, "%s%s %s = ", !v->mutable_ && s->decl.init ? "const " : "", hx_c_type(v->ty), v->name);
-      break;
-    }
-    if (E->reads[v->id] == 0) {
-      hx_indent(E, depth);
-      fprintf(out, "(void)%s;\n", v->name);
-    }
-    return;
+  FILE *out = E->P.out;
+  if (E->storage[v->id] == HX_SHARED)
+    return true;
+  if (E->storage[v->id] != HX_THREAD)
+    return false;
+  hx_indent(E, depth);
+  if (v->kind == IR_VAR_LOCAL) {
+    fprintf(out, "hdt_zero(%s[tid], sizeof %s[tid]);\n", v->name, v->name);
+    return true;
   }
+  fprintf(out, "%s[tid] = ", v->name);
   if (s->decl.init)
     hx_expr(E, s->decl.init, 0);
   else
-    hx_zero(E, v->ty); /* hdt has no indeterminate values */
+    cp_zero(&E->P, v->ty); /* hdt has no indeterminate values */
   fputs(";\n", out);
-  if (E->storage[v->id] == HX_LOCAL && E->reads[v->id] == 0) {
-    hx_indent(E, depth);
-    fprintf(out, "(void)%s;\n", v->name); /* assigned, never read */
-  }
-}
-
-/* The header of a C for loop: `T v = start; cond; step`. */
-static void hx_for_header(hx_emitter *E, const ir_stmt *s) {
-  FILE *out = E->out;
-  const ir_var *v = s->for_.var;
-  const ir_expr *step = s->for_.step;
-  fprintf(out, "for (%s %s = ", hx_c_type(v->ty), v->name);
-  hx_expr(E, s->for_.start, 0);
-  fputs("; ", out);
-  hx_expr(E, s->for_.cond, 0);
-  fputs("; ", out);
-  if (step->kind == IR_CONST && type_is_int(step->ty) && step->cst.i == 1) {
-    fprintf(out, "++%s", v->name);
-  } else if (step->kind == IR_CONST && type_is_int(step->ty) && type_is_signed(step->ty) && step->cst.i == -1) {
-    fprintf(out, "--%s", v->name);
-  } else if (hx_is_half(v->ty)) {
-    fprintf(out, "%s = hdt_add_%s(%s, ", v->name, hx_sfx(v->ty), v->name);
-    hx_expr(E, step, 0);
-    fputc(')', out);
-  } else {
-    fprintf(out, "%s += ", v->name);
-    hx_expr(E, step, 0);
-  }
-  fputc(')', out);
-}
-
-static void hx_if(hx_emitter *E, const ir_stmt *s, int depth, bool chained) {
-  FILE *out = E->out;
-  if (!chained)
-    hx_indent(E, depth);
-  fputs("if (", out);
-  hx_expr(E, s->if_.cond, 0);
-  fputs(") {\n", out);
-  hx_block(E, &s->if_.then, depth + 1);
-  hx_indent(E, depth);
-  if (s->if_.els.len == 1 && s->if_.els.stmts[0]->kind == IR_IF) {
-    fputs("} else ", out);
-    hx_if(E, s->if_.els.stmts[0], depth, true);
-    return;
-  }
-  if (s->if_.els.len) {
-    fputs("} else {\n", out);
-    hx_block(E, &s->if_.els, depth + 1);
-    hx_indent(E, depth);
-  }
-  fputs("}\n", out);
+  return true;
 }
 
 /* In a kernel, a returning thread is done for the rest of the block: it is
  * marked and leaves its thread loop. */
-static void hx_return(hx_emitter *E, const ir_stmt *s, int depth) {
-  FILE *out = E->out;
+static void hx_return(hx_emitter *E, int depth) {
+  FILE *out = E->P.out;
   hx_indent(E, depth);
-  if (E->ctx != HX_IN_THREAD) {
-    fputs("return", out);
-    if (s->ret.value) {
-      fputc(' ', out);
-      hx_expr(E, s->ret.value, 0);
-    }
-    fputs(";\n", out);
-    return;
-  }
   fputs("done[tid] = true; /* return */\n", out);
   hx_indent(E, depth);
-  if (E->loop_depth == 0) {
+  if (E->P.loops == 0) {
     fputs("continue;\n", out);
   } else {
     fprintf(out, "goto hdt_next_%d;\n", E->thread_loops);
@@ -942,75 +523,10 @@ static void hx_return(hx_emitter *E, const ir_stmt *s, int depth) {
   }
 }
 
-static void hx_stmt(hx_emitter *E, const ir_stmt *s, int depth) {
-  FILE *out = E->out;
-  switch (s->kind) {
-  case IR_DECL: hx_decl(E, s, depth); return;
-  case IR_ASSIGN: {
-    ir_expr target = {.kind = IR_VARREF, .ty = s->assign.var->ty, .var = s->assign.var};
-    hx_indent(E, depth);
-    hx_var(E, s->assign.var);
-    hx_assigned_value(E, s->assign.value, &target);
-    return;
-  }
-  case IR_STORE: {
-    ir_expr target = {.kind = IR_LOAD, .ty = s->store.var->elem};
-    target.load.var = s->store.var;
-    target.load.offset = s->store.offset;
-    hx_indent(E, depth);
-    hx_load(E, s->store.var, s->store.offset);
-    hx_assigned_value(E, s->store.value, &target);
-    return;
-  }
-  case IR_IF: hx_if(E, s, depth, false); return;
-  case IR_FOR:
-  case IR_WHILE:
-    hx_indent(E, depth);
-    if (s->kind == IR_FOR) {
-      hx_for_header(E, s);
-    } else {
-      fputs("while (", out);
-      hx_expr(E, s->while_.cond, 0);
-      fputc(')', out);
-    }
-    fputs(" {\n", out);
-    E->loop_depth++;
-    hx_block(E, s->kind == IR_FOR ? &s->for_.body : &s->while_.body, depth + 1);
-    E->loop_depth--;
-    hx_indent(E, depth);
-    fputs("}\n", out);
-    return;
-  case IR_BREAK: hx_indent(E, depth); fputs("break;\n", out); return;
-  case IR_CONTINUE: hx_indent(E, depth); fputs("continue;\n", out); return;
-  case IR_RETURN: hx_return(E, s, depth); return;
-  case IR_BARRIER: /* not reached for a kernel that passed the uniformity check */
-    fputs("#error \"hdtc: syncthreads() under control flow that differs between threads\"\n", out);
-    return;
-  case IR_EVAL:
-    hx_indent(E, depth);
-    if (s->eval.expr->ty && s->eval.expr->ty->kind != TY_VOID)
-      fputs("(void)", out);
-    hx_expr(E, s->eval.expr, HX_PREC_UNARY);
-    fputs(";\n", out);
-    return;
-  case IR_BLOCK:
-    hx_indent(E, depth);
-    fputs("{\n", out);
-    hx_block(E, &s->block, depth + 1);
-    hx_indent(E, depth);
-    fputs("}\n", out);
-    return;
-  case IR_XCHG_OFFER: hx_offer(E, s, depth); return;
-  case IR_THREAD_LOOP:
-  case IR_NOTE:
-  case IR_ERROR: hx_block_stmt(E, s, depth); return; /* block-level forms (not nested in thread loops) */
-  }
-}
-
 /* ---- the block form that the fission pass made (ir_fission.c) ---- */
 
 static void hx_thread_loop_open(hx_emitter *E, const ir_stmt *s, int depth) {
-  FILE *out = E->out;
+  FILE *out = E->P.out;
   hx_indent(E, depth);
   if (s->thread_loop.note)
     fprintf(out, "/* phase %d: %s */\n", s->thread_loop.phase, s->thread_loop.note);
@@ -1025,7 +541,7 @@ static void hx_thread_loop_open(hx_emitter *E, const ir_stmt *s, int depth) {
     fputs("continue;\n", out);
   }
   E->ctx = HX_IN_THREAD;
-  E->loop_depth = 0;
+  E->P.loops = 0; /* C loops inside this thread loop */
   E->next_used = false;
   E->thread_loops++;
 }
@@ -1033,18 +549,20 @@ static void hx_thread_loop_open(hx_emitter *E, const ir_stmt *s, int depth) {
 static void hx_thread_loop_close(hx_emitter *E, int depth) {
   if (E->next_used) {
     hx_indent(E, depth);
-    fprintf(E->out, "hdt_next_%d:;\n", E->thread_loops);
+    fprintf(E->P.out, "hdt_next_%d:;\n", E->thread_loops);
   }
   hx_indent(E, depth);
-  fputs("}\n", E->out);
+  fputs("}\n", E->P.out);
   E->ctx = HX_IN_BLOCK;
 }
 
 static void hx_thread_loop(hx_emitter *E, const ir_stmt *s, int depth) {
-  FILE *out = E->out;
+  FILE *out = E->P.out;
+  int loops = E->P.loops;
   hx_thread_loop_open(E, s, depth);
-  hx_block(E, &s->thread_loop.body, depth + 1);
+  cp_block(&E->P, &s->thread_loop.body, depth + 1);
   hx_thread_loop_close(E, depth);
+  E->P.loops = loops;
   if (s->thread_loop.ends_block) { /* every thread returned: a uniform return ends the block */
     hx_indent(E, depth);
     fprintf(out, "if (hdt_all_true(done, %lld))\n", (long long)E->f->threads);
@@ -1054,78 +572,42 @@ static void hx_thread_loop(hx_emitter *E, const ir_stmt *s, int depth) {
   }
 }
 
-static void hx_block_list(hx_emitter *E, const ir_block *b, int depth);
-
-/* A declaration outside thread loops: a block value (a uniform let, or a
- * hoisted condition), or a shared array (in the frame: nothing). */
-static void hx_block_decl(hx_emitter *E, const ir_stmt *s, int depth) {
-  const ir_var *v = s->decl.var;
-  FILE *out = E->out;
-  if (v->kind == IR_VAR_SHARED)
-    return;
-  hx_indent(E, depth);
-  fprintf(out, "%s%s %s = ", v->mutable_ ? "" : "const ", hx_c_type(v->ty), v->name);
-  hx_expr(E, s->decl.init, 0);
-  fputs(";\n", out);
-  if (E->reads[v->id] == 0) {
-    hx_indent(E, depth);
-    fprintf(out, "(void)%s;\n", v->name);
-  }
-}
-
-/* A statement run once for the whole block. */
-static void hx_block_stmt(hx_emitter *E, const ir_stmt *s, int depth) {
-  FILE *out = E->out;
+/* What the host spells itself: frame variables, returns inside thread
+ * loops, barriers (the end of a phase: outside thread loops a comment),
+ * shuffle offers, and the block form. */
+static bool hx_hook_stmt(c_printer *P, const ir_stmt *s, int depth) {
+  hx_emitter *E = P->target;
   switch (s->kind) {
-  case IR_THREAD_LOOP: hx_thread_loop(E, s, depth); return;
-  case IR_NOTE: hx_indent(E, depth); fprintf(out, "/* %s */\n", s->text); return;
-  case IR_ERROR: fprintf(out, "#error \"hdtc: %s\"\n", s->text); return;
-  case IR_BARRIER: hx_indent(E, depth); fputs("/* syncthreads() */\n", out); return;
-  case IR_DECL: hx_block_decl(E, s, depth); return;
-  case IR_BLOCK:
-    hx_indent(E, depth);
-    fputs("{\n", out);
-    hx_block_list(E, &s->block, depth + 1);
-    hx_indent(E, depth);
-    fputs("}\n", out);
-    return;
-  case IR_IF:
-    hx_indent(E, depth);
-    fputs("if (", out);
-    hx_expr(E, s->if_.cond, 0);
-    fputs(") {\n", out);
-    hx_block_list(E, &s->if_.then, depth + 1);
-    if (s->if_.els.len) {
+  case IR_DECL: return hx_frame_decl(E, s, depth);
+  case IR_RETURN:
+    if (E->ctx != HX_IN_THREAD)
+      return false;
+    hx_return(E, depth);
+    return true;
+  case IR_BARRIER:
+    if (E->ctx == HX_IN_BLOCK) {
       hx_indent(E, depth);
-      fputs("} else {\n", out);
-      hx_block_list(E, &s->if_.els, depth + 1);
+      fputs("/* syncthreads() */\n", P->out);
+    } else { /* not reached for a kernel that passed the uniformity check */
+      fputs("#error \"hdtc: syncthreads() under control flow that differs between threads\"\n", P->out);
     }
-    hx_indent(E, depth);
-    fputs("}\n", out);
-    return;
-  case IR_FOR:
-  case IR_WHILE:
-    hx_indent(E, depth);
-    if (s->kind == IR_FOR) {
-      hx_for_header(E, s);
-    } else {
-      fputs("while (", out);
-      hx_expr(E, s->while_.cond, 0);
-      fputc(')', out);
-    }
-    fputs(" {\n", out);
-    hx_block_list(E, s->kind == IR_FOR ? &s->for_.body : &s->while_.body, depth + 1);
-    hx_indent(E, depth);
-    fputs("}\n", out);
-    return;
-  default: hx_stmt(E, s, depth); return;
+    return true;
+  case IR_XCHG_OFFER: hx_offer(E, s, depth); return true;
+  case IR_THREAD_LOOP: hx_thread_loop(E, s, depth); return true;
+  case IR_NOTE: hx_indent(E, depth); fprintf(P->out, "/* %s */\n", s->text); return true;
+  case IR_ERROR: fprintf(P->out, "#error \"hdtc: %s\"\n", s->text); return true;
+  default: return false;
   }
 }
 
-static void hx_block_list(hx_emitter *E, const ir_block *b, int depth) {
-  for (int i = 0; i < b->len; i++)
-    hx_block_stmt(E, b->stmts[i], depth);
-}
+static const c_hooks hx_hooks = {
+    .expr = hx_hook_expr,
+    .var = hx_hook_var,
+    .special = hx_hook_special,
+    .special_prec = hx_hook_special_prec,
+    .callee = hx_hook_callee,
+    .stmt = hx_hook_stmt,
+};
 
 /* ---- kernels ---- */
 
@@ -1145,7 +627,8 @@ static void hx_reset_function(hx_emitter *E, const ir_func *f, hx_context ctx) {
                     : v->home == IR_HOME_THREAD ? HX_THREAD
                                                 : HX_LOCAL;
   }
-  hx_count_block(E->reads, &f->body);
+  cp_count_reads(E->reads, &f->body);
+  E->P.reads = E->reads;
 }
 
 static void hx_params(hx_emitter *E, const ir_func *f, unsigned dims) {
@@ -1159,7 +642,7 @@ static void hx_params(hx_emitter *E, const ir_func *f, unsigned dims) {
   for (int i = 0; i < f->nparams; i++) {
     const ir_var *v = f->params[i];
     if (hx_is_tensor(v))
-      fprintf(out, "%s%s%s *%s", sep, v->written ? "" : "const ", hx_c_type(v->elem), v->name);
+      fprintf(out, "%s%s%s *%s", sep, cp_tensor_const(E->P.d, v) ? "const " : "", hx_c_type(v->elem), v->name);
     else
       fprintf(out, "%s%s %s", sep, hx_c_type(v->ty), v->name);
     sep = ", ";
@@ -1277,10 +760,10 @@ static char *hx_kernel_body(hx_emitter *E, size_t *len) {
     abort();
   }
   FILE *out = E->out;
-  E->out = mem;
-  hx_block_list(E, &E->f->body, 1);
+  E->out = E->P.out = mem;
+  cp_block(&E->P, &E->f->body, 1);
   fclose(mem);
-  E->out = out;
+  E->out = E->P.out = out;
   return body;
 }
 
@@ -1423,12 +906,12 @@ static void hx_function(hx_emitter *E, int fi) {
   for (int i = 0; i < f->nparams; i++)
     if (!hx_mentioned(&f->body, f->params[i]))
       fprintf(out, "  (void)%s;\n", f->params[i]->name);
-  hx_block(E, &f->body, 1);
+  cp_block(&E->P, &f->body, 1);
   /* Every path returns (sema); C compilers cannot always see it. */
   bool value = f->ret && f->ret->kind != TY_VOID;
   if (value && (!f->body.len || f->body.stmts[f->body.len - 1]->kind != IR_RETURN)) {
     fputs("  return ", out);
-    hx_zero(E, f->ret);
+    cp_zero(&E->P, f->ret);
     fputs(";\n", out);
   }
   fputs("}\n\n", out);
@@ -1495,6 +978,7 @@ static void hx_source_comment(FILE *out, const char *source) {
 
 void emit_host(FILE *out, const ir_program *p) {
   hx_emitter E = {.out = out, .p = p};
+  E.P = (c_printer){.out = out, .d = &cp_dialects[CP_HOST], .h = &hx_hooks, .target = &E};
   int n = p->nfuncs;
   E.fn_name = hx_alloc((size_t)n, sizeof *E.fn_name);
   E.fn_dims = hx_alloc((size_t)n, sizeof *E.fn_dims);
