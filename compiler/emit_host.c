@@ -587,9 +587,10 @@ static bool hx_hook_stmt(c_printer *P, const ir_stmt *s, int depth) {
   case IR_BARRIER:
     if (E->ctx == HX_IN_BLOCK) {
       hx_indent(E, depth);
-      fputs("/* syncthreads() */\n", P->out);
+      fprintf(P->out, "/* %s() */\n", builtin_get(BI_SYNCTHREADS)->name);
     } else { /* not reached for a kernel that passed the uniformity check */
-      fputs("#error \"hdtc: syncthreads() under control flow that differs between threads\"\n", P->out);
+      fprintf(P->out, "#error \"hdtc: %s() under control flow that differs between threads\"\n",
+              builtin_get(BI_SYNCTHREADS)->name);
     }
     return true;
   case IR_XCHG_OFFER: hx_offer(E, s, depth); return true;

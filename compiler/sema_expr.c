@@ -620,7 +620,7 @@ static type *sema_arith_call(sema *s, ast_node *n, builtin_id id, const char *fn
     if (a->kind == VAL_INT && b->kind == VAL_INT) {
       if (id == BI_CDIV) {
         if (b->i <= 0)
-          diag_error(s->d, ca.pos[1]->span, "cdiv() by %lld", (long long)b->i);
+          diag_error(s->d, ca.pos[1]->span, "%s() by %lld", fname, (long long)b->i);
         else if (a->i >= 0)
           n->cval = value_int(s, a->i / b->i + (a->i % b->i != 0));
       } else if (id == BI_ABS) {
@@ -847,7 +847,7 @@ static type *sema_call(sema *s, ast_node *n, type *expect) {
   case BS_PREDICATE: return sema_math(s, n, fname, 1, true, expect);
   case BS_FLOAT_CONST: break;
   case BS_RANGE:
-    diag_error(s->d, n->span, "range() can only be iterated by a for loop");
+    diag_error(s->d, n->span, "%s() can only be iterated by a for loop", fname);
     return sema_set(n, sema_error_type());
   case BS_MAPPING: return sema_mapping_call(s, n, id, fname);
   case BS_INDEX: break;

@@ -169,8 +169,9 @@ static void sema_condition(sema *s, ast_node *cond, const char *what) {
 
 /* for i in range(stop) / range(start, stop) / range(start, stop, step) */
 static bool sema_for_range(sema *s, ast_node *n, ast_node *call) {
-  call_args ca = sema_split_args(s, call, "range", false);
-  if (!ca.ok || !sema_arity(s, call, "range", ca.npos, 1, 3))
+  const char *range = builtin_get(BI_RANGE)->name;
+  call_args ca = sema_split_args(s, call, range, false);
+  if (!ca.ok || !sema_arity(s, call, range, ca.npos, 1, 3))
     return false;
   type *types[3];
   for (int i = 0; i < ca.npos; i++) {
@@ -178,7 +179,7 @@ static bool sema_for_range(sema *s, ast_node *n, ast_node *call) {
     if (sema_is_error(types[i]))
       return false;
     if (!type_is_int(types[i])) {
-      diag_error(s->d, ca.pos[i]->span, "range() takes integers, not %s", type_name(s->a, types[i]));
+      diag_error(s->d, ca.pos[i]->span, "%s() takes integers, not %s", range, type_name(s->a, types[i]));
       return false;
     }
   }
@@ -186,17 +187,17 @@ static bool sema_for_range(sema *s, ast_node *n, ast_node *call) {
   for (int i = 1; i < ca.npos && common; i++)
     common = type_common(common, types[i]);
   if (!common) {
-    diag_error(s->d, call->span, "the arguments of range() have different integer types");
+    diag_error(s->d, call->span, "the arguments of %s() have different integer types", range);
     return false;
   }
   common = type_default(common, 0);
   for (int i = 0; i < ca.npos; i++)
-    sema_coerce(s, ca.pos[i], common, "range() argument");
+    sema_coerce(s, ca.pos[i], common, arena_printf(s->a, "%s() argument", range));
   n->for_.start = ca.npos > 1 ? ca.pos[0] : NULL;
   n->for_.stop = ca.npos > 1 ? ca.pos[1] : ca.pos[0];
   n->for_.step = ca.npos > 2 ? ca.pos[2] : NULL;
   if (n->for_.step && n->for_.step->cval && n->for_.step->cval->i == 0) {
-    diag_error(s->d, n->for_.step->span, "range() step must not be zero");
+    diag_error(s->d, n->for_.step->span, "%s() step must not be zero", range);
     return false;
   }
   if (n->for_.vars.len != 1) {
