@@ -88,13 +88,19 @@ static const char *const lw_reserved[] = {
     "__half", "__nv_bfloat16", "std",
 };
 
+/* Names reserved by their shape rather than listed: "__" anywhere, or "_"
+ * and a capital first, are reserved in C and C++; "hdt_" is the runtime
+ * headers' prefix. No suffix can make such a name free again. */
+static bool lw_reserved_shape(const char *name) {
+  return strncmp(name, "hdt_", 4) == 0 || strstr(name, "__") ||
+         (name[0] == '_' && name[1] >= 'A' && name[1] <= 'Z');
+}
+
 static bool lw_name_taken(const lower *L, const char *name) {
   for (size_t i = 0; i < sizeof lw_reserved / sizeof *lw_reserved; i++)
     if (strcmp(lw_reserved[i], name) == 0)
       return true;
-  /* Names with "__" anywhere, or "_" and a capital first, are reserved in
-   * C and C++; "hdt_" is the runtime headers' prefix. */
-  if (strncmp(name, "hdt_", 4) == 0 || strstr(name, "__") || (name[0] == '_' && name[1] >= 'A' && name[1] <= 'Z'))
+  if (lw_reserved_shape(name))
     return true;
   for (int i = 0; i < L->fn->nvars; i++)
     if (strcmp(L->fn->vars[i]->name, name) == 0)
@@ -105,11 +111,38 @@ static bool lw_name_taken(const lower *L, const char *name) {
   return false;
 }
 
+/* A base that suffixes can free: runs of '_' become one '_' (no "__"), and a
+ * name that starts with "hdt_" or "_X" gets a "v" in front ("vhdt_x",
+ * "v_X"). The result never has a reserved shape, and neither has base + a
+ * digit suffix ("_N", or "N" after a final '_', so no "__" appears). */
+static bool lw_unsafe_base(const char *base) {
+  return lw_reserved_shape(base) || strcmp(base, "hdt") == 0; /* hdt_1 */
+}
+
+static const char *lw_safe_base(lower *L, const char *base) {
+  if (!lw_unsafe_base(base))
+    return base;
+  size_t len = strlen(base);
+  char *out = arena_alloc(L->a, len + 2), *o = out;
+  *o++ = 'v';
+  for (const char *c = base; *c; c++)
+    if (*c != '_' || c[1] != '_')
+      *o++ = *c;
+  *o = '\0';
+  return lw_unsafe_base(out + 1) ? out : out + 1;
+}
+
+/* A fresh C name for a variable. Every suffix gives a different name of a
+ * safe shape (see lw_safe_base), so at most (listed words + variables +
+ * functions) suffixes are taken and the loop ends by then. */
 static ir_var *lw_new_var(lower *L, const char *base, ir_var_kind kind, type *t) {
   ir_var *v = arena_alloc(L->a, sizeof *v);
+  base = lw_safe_base(L, base);
+  size_t len = strlen(base);
+  const char *sep = len && base[len - 1] == '_' ? "" : "_";
   const char *name = base;
   for (int n = 1; lw_name_taken(L, name); n++)
-    name = arena_printf(L->a, "%s_%d", base, n);
+    name = arena_printf(L->a, "%s%s%d", base, sep, n);
   v->name = name;
   v->kind = kind;
   v->ty = t;
