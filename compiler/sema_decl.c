@@ -51,6 +51,21 @@ static mem_space sema_space(ast_space sp, mem_space dflt) {
   return dflt;
 }
 
+/* The constant extents of a tensor, times its element size, must fit in
+ * i64: then every in-range element offset and byte offset fits the i64
+ * arithmetic the generated code indexes with (x[4294967295, 4294967295] of
+ * an f32[4294967296, 4294967296] used to wrap to x[-1]). */
+static bool sema_shape_fits(sema *s, ast_node *t, type *elem, int rank, const int64_t *cd) {
+  int64_t bytes = type_bits(elem) / 8 ? type_bits(elem) / 8 : 1;
+  for (int i = 0; i < rank; i++)
+    if (cd[i] > 0 && __builtin_mul_overflow(bytes, cd[i], &bytes)) {
+      diag_error(s->d, t->span, "tensor shape too large: its elements take more than 2^63-1 bytes, "
+                 "so element offsets would not fit in i64");
+      return false;
+    }
+  return true;
+}
+
 type *sema_type(sema *s, ast_node *t, mem_space dflt_space) {
   type *base = type_by_name(t->type.name);
   if (!base) {
@@ -78,7 +93,7 @@ type *sema_type(sema *s, ast_node *t, mem_space dflt_space) {
     cd[i] = sema_dim(s, t->type.dims.items[i], space != SPACE_GLOBAL);
     bad |= cd[i] < 0 && space != SPACE_GLOBAL;
   }
-  if (bad)
+  if (bad || !sema_shape_fits(s, t, base, rank, cd))
     return sema_error_type();
   return type_tensor(s->a, base, rank, t->type.dims.items, cd, space);
 }
