@@ -304,6 +304,7 @@ void sema_func(sema *s, ast_node *f) {
   f->sym->checking = true;
   s->func = f;
   s->shared_bytes = 0;
+  s->local_bytes = 0;
   s->loop_depth = 0;
   scope_push(s, true);
   sema_generics(s, f);

@@ -45,6 +45,7 @@ typedef struct sema {
   int64_t block_dims[3];  /* each block dimension, -1 if unknown */
   int loop_depth;
   int64_t shared_bytes;
+  int64_t local_bytes; /* per-thread bytes of the function's local tensors */
   ast_node **funcs;
   int nfuncs, capfuncs;
 } sema;

@@ -36,6 +36,7 @@ typedef struct hdt_target {
   int warp_size;
   int64_t static_shared;   /* bytes of static shared memory per block */
   int64_t max_shared;      /* bytes of shared memory per block with the opt-in */
+  int64_t max_local_bytes; /* bytes of local tensors per thread (see target.c) */
   unsigned caps;           /* target_cap bits */
 } hdt_target;
 
