@@ -279,23 +279,138 @@ static void sema_check_shared_budget(sema *s, ast_node *f) {
     diag_note(s->d, f->span, "'%s' takes %lld bytes", top[i].name, (long long)top[i].bytes);
 }
 
-/* A kernel NAME is the C entry point NAME (and NAME_async): a name that the
- * C library or CUDA already defines with C linkage would not link. */
-static void sema_check_kernel_name(sema *s, ast_node *f) {
-  static const char *const taken[] = {
-      "abs", "acos", "asin", "atan", "atan2", "ceil", "cos", "cosh", "erf", "erfc", "exp", "exp2",
-      "exit", "fabs", "floor", "fma", "fmax", "fmin", "fmod", "free", "frexp", "labs", "ldexp",
-      "log", "log10", "log2", "main", "malloc", "calloc", "realloc", "max", "memcpy", "memset", "min",
-      "modf", "pow", "printf", "rint", "round", "rsqrt", "sin", "sinh", "sqrt", "tan", "tanh",
-      "trunc", "abort", "puts", "strlen",
-  };
+/* ---- kernel names ---- */
+
+/* A kernel NAME is the C entry point NAME (and NAME_async), declared at file
+ * scope of the generated C and CUDA, next to the C library, <math.h>,
+ * <stdint.h>, CUDA's headers and C++ keywords. Such a name must be free in
+ * all of them: the rule is by shape first (sema_kernel_name_shape), then by
+ * word (the tables below). */
+static const char *const sema_c_words[] = {
+    /* C and C++ keywords, alternative tokens and the CUDA/C++ words that
+     * parse as keywords */
+    "alignas", "alignof", "and", "and_eq", "asm", "auto", "bitand", "bitor", "bool", "break",
+    "case", "catch", "char", "char8_t", "char16_t", "char32_t", "class", "compl", "concept",
+    "const", "consteval", "constexpr", "constinit", "const_cast", "continue", "co_await",
+    "co_return", "co_yield", "decltype", "default", "delete", "do", "double", "dynamic_cast",
+    "else", "enum", "explicit", "export", "extern", "false", "float", "for", "friend", "goto",
+    "if", "inline", "int", "long", "mutable", "namespace", "new", "noexcept", "not", "not_eq",
+    "nullptr", "operator", "or", "or_eq", "private", "protected", "public", "register",
+    "reinterpret_cast", "requires", "restrict", "return", "short", "signed", "sizeof", "static",
+    "static_assert", "static_cast", "struct", "switch", "template", "this", "thread_local",
+    "throw", "true", "try", "typedef", "typeid", "typename", "typeof", "union", "unsigned",
+    "using", "virtual", "void", "volatile", "wchar_t", "while", "xor", "xor_eq", "std", "main",
+    /* macros of the C and CUDA headers the generated code includes */
+    "NULL", "EOF", "INFINITY", "NAN", "HUGE_VAL", "INT64_C", "UINT64_C", "INT32_C", "UINT32_C",
+    "INT32_MAX", "INT32_MIN", "INT64_MAX", "INT64_MIN", "UINT32_MAX", "UINT64_MAX", "M_PI",
+    "assert", "errno", "offsetof", "CHAR_BIT",
+    /* CUDA's built-in variables, types and device functions */
+    "threadIdx", "blockIdx", "blockDim", "gridDim", "warpSize", "dim3", "half", "nv_bfloat16",
+    "nv_bfloat162", "rsqrt", "rcbrt", "saturate", "sincospi", "sinpi", "cospi", "normcdf",
+    "normcdfinv", "erfinv", "erfcinv", "erfcx", "norm", "rnorm", "norm3d", "norm4d", "rhypot",
+    "clock", "clock64", "atomicAdd", "atomicSub", "atomicExch", "atomicMin", "atomicMax",
+    "atomicCAS", "atomicAnd", "atomicOr", "atomicXor", "printf", "malloc", "free", "memcpy",
+    "memset",
+    /* the C library functions the headers declare */
+    "abs", "labs", "llabs", "div", "calloc", "realloc", "exit", "abort", "atoi", "atol",
+    "strtol", "qsort", "bsearch", "memmove", "memcmp", "memchr", "strlen", "strcpy", "strncpy",
+    "strcat", "strncat", "strcmp", "strncmp", "strchr", "strrchr", "strstr", "strdup",
+    "fprintf", "sprintf", "snprintf", "puts", "putchar", "fputs", "fputc", "scanf", "sscanf",
+    "isalpha", "isdigit", "isspace", "toupper", "tolower", "alloca", "signbit", "isnan",
+    "isinf", "isfinite", "fpclassify", "gamma", "j0", "j1", "jn", "y0", "y1", "yn", "exp10",
+    "pow10", "sincos", "significand", "drem", "finite", "scalb", "min", "max", "umin", "umax",
+    "llmin", "llmax", "ullmin", "ullmax", "fdividef",
+};
+
+/* <math.h> functions: each also taken with an f or l suffix (expf, sqrtl). */
+static const char *const sema_c_math[] = {
+    "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "cbrt", "ceil", "copysign",
+    "cos", "cosh", "erf", "erfc", "exp", "exp2", "expm1", "fabs", "fdim", "floor", "fma",
+    "fmax", "fmin", "fmod", "frexp", "hypot", "ilogb", "ldexp", "lgamma", "llrint", "llround",
+    "log", "log10", "log1p", "log2", "logb", "lrint", "lround", "modf", "nan", "nearbyint",
+    "nextafter", "nexttoward", "pow", "remainder", "remquo", "rint", "round", "scalbln",
+    "scalbn", "sin", "sinh", "sqrt", "tan", "tanh", "tgamma", "trunc", "rsqrt", "rcbrt",
+    "exp10", "sincos", "erfinv", "erfcinv", "normcdf", "normcdfinv", "sinpi", "cospi",
+};
+
+/* CUDA's vector types: char1..char4, uint2, float4, longlong2, half2... */
+static bool sema_cuda_vector_type(const char *name) {
+  static const char *const bases[] = {"char", "uchar", "short", "ushort", "int", "uint",
+                                      "long", "ulong", "longlong", "ulonglong", "float",
+                                      "double", "half", "bfloat16", "nv_bfloat16"};
+  size_t len = strlen(name);
+  if (len < 2 || name[len - 1] < '1' || name[len - 1] > '4')
+    return false;
+  for (size_t i = 0; i < sizeof bases / sizeof *bases; i++)
+    if (strlen(bases[i]) == len - 1 && strncmp(bases[i], name, len - 1) == 0)
+      return true;
+  return false;
+}
+
+/* Why a name cannot be a C symbol at file scope, or NULL. */
+static const char *sema_kernel_name_shape(const char *name) {
+  size_t len = strlen(name);
+  if (name[0] == '_')
+    return "C reserves names that start with '_' at file scope";
+  if (strstr(name, "__"))
+    return "C++ reserves names that contain '__'";
+  if (strncmp(name, "hdt_", 4) == 0)
+    return "names that start with 'hdt_' belong to the hdt runtime";
+  if (strncmp(name, "cuda", 4) == 0)
+    return "names that start with 'cuda' belong to the CUDA runtime";
+  if (len > 2 && strcmp(name + len - 2, "_t") == 0)
+    return "names that end in '_t' are C and POSIX type names (int32_t, size_t)";
+  if (sema_cuda_vector_type(name))
+    return "it is a CUDA vector type";
+  return NULL;
+}
+
+static const char *sema_kernel_name_word(const char *name) {
+  for (size_t i = 0; i < sizeof sema_c_words / sizeof *sema_c_words; i++)
+    if (strcmp(name, sema_c_words[i]) == 0)
+      return "it is a C or C++ keyword, or a name the C, CUDA or hdt headers declare";
+  size_t len = strlen(name);
+  for (size_t i = 0; i < sizeof sema_c_math / sizeof *sema_c_math; i++) {
+    size_t m = strlen(sema_c_math[i]);
+    if (strncmp(sema_c_math[i], name, m) == 0 &&
+        (len == m || (len == m + 1 && (name[m] == 'f' || name[m] == 'l'))))
+      return "it is a <math.h> or CUDA math function";
+  }
+  return NULL;
+}
+
+static bool sema_is_kernel_sym(const symbol *sym) {
+  return sym && sym->kind == SYM_FUNC && sym->decl && sym->decl->kind == AST_FUNC &&
+         sym->decl->func.is_kernel;
+}
+
+/* Kernel foo defines foo and foo_async: another kernel foo_async, or a
+ * function foo_async, would define one of them twice. */
+static void sema_check_async_twin(sema *s, ast_node *f) {
   const char *name = f->func.name;
-  bool bad = strncmp(name, "hdt_", 4) == 0 || strncmp(name, "cuda", 4) == 0;
-  for (size_t i = 0; i < sizeof taken / sizeof *taken && !bad; i++)
-    bad = strcmp(name, taken[i]) == 0;
-  if (bad)
-    diag_error(s->d, f->span, "kernel name '%s' would clash with a C or CUDA function of the same name "
-               "in the generated entry point; rename the kernel", name);
+  size_t len = strlen(name);
+  if (len > 6 && strcmp(name + len - 6, "_async") == 0) {
+    symbol *twin = sema_lookup(s, arena_printf(s->a, "%.*s", (int)(len - 6), name));
+    if (sema_is_kernel_sym(twin))
+      diag_error(s->d, f->span, "kernel name '%s' is not allowed: kernel '%s' already defines the C "
+                 "entry point '%s'", name, twin->name, name);
+  }
+  symbol *other = sema_lookup(s, arena_printf(s->a, "%s_async", name));
+  if (other && other->kind == SYM_FUNC && !sema_is_kernel_sym(other))
+    diag_error(s->d, f->span, "kernel name '%s' is not allowed: its C entry point '%s_async' would "
+               "clash with function '%s_async'", name, name, name);
+}
+
+static void sema_check_kernel_name(sema *s, ast_node *f) {
+  const char *name = f->func.name;
+  const char *why = sema_kernel_name_shape(name);
+  if (!why)
+    why = sema_kernel_name_word(name);
+  if (why)
+    diag_error(s->d, f->span, "kernel name '%s' is not allowed: the kernel's C entry point is named '%s', "
+               "and %s; rename the kernel", name, name, why);
+  else
+    sema_check_async_twin(s, f);
 }
 
 void sema_func(sema *s, ast_node *f) {
