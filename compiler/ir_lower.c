@@ -24,6 +24,7 @@
 
 #include "lower.h"
 #include "mapping.h"
+#include "symtab.h"
 
 enum { IR_UNROLL_LIMIT = 64 };
 
@@ -51,6 +52,11 @@ typedef struct lower {
   int nloops, caploops;
   func_binding *funcs;
   int nfuncs;
+  /* The names lw_name_taken checks, hashed: every function's, and the
+   * current function's variables' (a scan made lowering quadratic in the
+   * number of kernels). */
+  symtab *func_names;
+  symtab *var_names;
   const hdt_target *target;
 } lower;
 
@@ -102,13 +108,7 @@ static bool lw_name_taken(const lower *L, const char *name) {
       return true;
   if (lw_reserved_shape(name))
     return true;
-  for (int i = 0; i < L->fn->nvars; i++)
-    if (strcmp(L->fn->vars[i]->name, name) == 0)
-      return true;
-  for (int i = 0; i < L->nfuncs; i++)
-    if (L->funcs[i].fn && strcmp(L->funcs[i].fn->name, name) == 0)
-      return true;
-  return false;
+  return symtab_get(L->var_names, name) || symtab_get(L->func_names, name);
 }
 
 /* A base that suffixes can free: runs of '_' become one '_' (no "__"), and a
@@ -157,6 +157,7 @@ static ir_var *lw_new_var(lower *L, const char *base, ir_var_kind kind, type *t)
     L->fn->capvars = cap;
   }
   L->fn->vars[L->fn->nvars++] = v;
+  symtab_put(L->var_names, v->name, v);
   return v;
 }
 
@@ -725,6 +726,7 @@ static void lw_launch(lower *L, const ast_node *decl, ir_func *f) {
 
 static ir_func *lw_func(lower *L, const ast_node *decl, ir_func *f) {
   L->fn = f;
+  L->var_names = symtab_new(L->a);
   L->nsyms = 0;
   f->is_kernel = decl->func.is_kernel;
   f->ret = decl->func.ret ? decl->func.ret->ty : type_scalar(TY_VOID);
@@ -810,6 +812,9 @@ ir_program *ir_lower(arena *a, const program *p, const hdt_target *target) {
     L.funcs[i] = (func_binding){p->funcs[i], f};
     L.nfuncs = i + 1;
   }
+  L.func_names = symtab_new(a);
+  for (int i = 0; i < p->nfuncs; i++)
+    symtab_put(L.func_names, L.funcs[i].fn->name, L.funcs[i].fn);
   for (int i = 0; i < p->nfuncs; i++)
     lw_func(&L, p->funcs[i], L.funcs[i].fn);
   bool *visiting = calloc(p->nfuncs > 0 ? (size_t)p->nfuncs : 1, sizeof *visiting);

@@ -12,11 +12,13 @@
 
 #include "builtins.h"
 #include "mapping.h"
+#include "symtab.h"
 
 typedef struct scope {
   struct scope *parent;
   symbol **syms;
   int len, cap;
+  symtab *index; /* name -> latest symbol, once the scope is large */
   bool is_function; /* the outermost scope of a function body */
   bool is_module;
 } scope;
