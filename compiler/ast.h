@@ -71,9 +71,14 @@ struct mapping;
 /* How a for loop iterates, decided by sema. */
 typedef enum { AST_ITER_UNCHECKED, AST_ITER_RANGE, AST_ITER_MAPPING, AST_ITER_LIST } ast_iter_kind;
 
+/* The deepest expression the parser builds (see parse_deep in
+ * grammar/parser.y): the stages after it recurse on the C stack. */
+enum { AST_MAX_EXPR_DEPTH = 1000 };
+
 struct ast_node {
   ast_kind kind;
   span span;
+  int depth; /* expressions: levels of the AST below and at this node */
   /* Filled in by sema: the expression's type, the symbol a name or
    * declaration refers to, and the value of a compile-time constant. */
   struct type *ty;

@@ -32,6 +32,7 @@
 #include "lower.h"
 #include "mapping.h"
 #include "reserved.h"
+#include "symtab.h"
 
 enum { IR_UNROLL_LIMIT = 64 };
 
@@ -59,6 +60,11 @@ typedef struct lower {
   int nloops, caploops;
   func_binding *funcs;
   int nfuncs;
+  /* The names lw_name_taken checks, hashed: every function's, and the
+   * current function's variables' (a scan made lowering quadratic in the
+   * number of kernels). */
+  symtab *func_names;
+  symtab *var_names;
   const hdt_target *target;
   const ast_node *inline_call; /* the collective call just inlined */
   ir_expr *inline_result;      /* and its value (NULL: void) */
@@ -77,23 +83,46 @@ static void *lw_grow(void *p, int *cap, size_t elem) {
 /* ---- names and variables ---- */
 
 static bool lw_name_taken(const lower *L, const char *name) {
-  /* Keywords, the names both outputs spell, and the builtins (reserved.c). */
+  /* Keywords, the names both outputs spell, the builtins and the names C
+   * reserves by their shape (reserved.c). */
   if (reserved_var_name(name))
     return true;
-  for (int i = 0; i < L->fn->nvars; i++)
-    if (strcmp(L->fn->vars[i]->name, name) == 0)
-      return true;
-  for (int i = 0; i < L->nfuncs; i++)
-    if (L->funcs[i].fn && strcmp(L->funcs[i].fn->name, name) == 0)
-      return true;
-  return false;
+  return symtab_get(L->var_names, name) || symtab_get(L->func_names, name);
 }
 
+/* A base that suffixes can free: runs of '_' become one '_' (no "__"), and a
+ * name that starts with "hdt_" or "_X" gets a "v" in front ("vhdt_x",
+ * "v_X"). The result never has a reserved shape, and neither has base + a
+ * digit suffix ("_N", or "N" after a final '_', so no "__" appears). */
+static bool lw_unsafe_base(const char *base) {
+  /* "__" anywhere, "_" and a capital, "hdt_": no suffix can free them. */
+  return reserved_by_c(base) || strcmp(base, "hdt") == 0; /* hdt_1 */
+}
+
+static const char *lw_safe_base(lower *L, const char *base) {
+  if (!lw_unsafe_base(base))
+    return base;
+  size_t len = strlen(base);
+  char *out = arena_alloc(L->a, len + 2), *o = out;
+  *o++ = 'v';
+  for (const char *c = base; *c; c++)
+    if (*c != '_' || c[1] != '_')
+      *o++ = *c;
+  *o = '\0';
+  return lw_unsafe_base(out + 1) ? out : out + 1;
+}
+
+/* A fresh C name for a variable. Every suffix gives a different name of a
+ * safe shape (see lw_safe_base), so at most (listed words + variables +
+ * functions) suffixes are taken and the loop ends by then. */
 static ir_var *lw_new_var(lower *L, const char *base, ir_var_kind kind, type *t) {
   ir_var *v = arena_alloc(L->a, sizeof *v);
+  base = lw_safe_base(L, base);
+  size_t len = strlen(base);
+  const char *sep = len && base[len - 1] == '_' ? "" : "_";
   const char *name = base;
   for (int n = 1; lw_name_taken(L, name); n++)
-    name = arena_printf(L->a, "%s_%d", base, n);
+    name = arena_printf(L->a, "%s%s%d", base, sep, n);
   v->name = name;
   v->kind = kind;
   v->ty = t;
@@ -108,6 +137,7 @@ static ir_var *lw_new_var(lower *L, const char *base, ir_var_kind kind, type *t)
     L->fn->capvars = cap;
   }
   L->fn->vars[L->fn->nvars++] = v;
+  symtab_put(L->var_names, v->name, v);
   return v;
 }
 
@@ -879,6 +909,7 @@ static void lw_arg_checks(lower *L, ir_func *f) {
 
 static ir_func *lw_func(lower *L, const ast_node *decl, ir_func *f) {
   L->fn = f;
+  L->var_names = symtab_new(L->a);
   L->nsyms = 0;
   f->is_kernel = decl->func.is_kernel;
   f->ret = decl->func.ret ? decl->func.ret->ty : type_scalar(TY_VOID);
@@ -967,6 +998,9 @@ ir_program *ir_lower(arena *a, const program *p, const hdt_target *target) {
     L.funcs[i] = (func_binding){p->funcs[i], f};
     L.nfuncs = i + 1;
   }
+  L.func_names = symtab_new(a);
+  for (int i = 0; i < p->nfuncs; i++)
+    symtab_put(L.func_names, L.funcs[i].fn->name, L.funcs[i].fn);
   for (int i = 0; i < p->nfuncs; i++)
     if (!lw_is_collective(p->funcs[i]->sym)) /* inlined where called */
       lw_func(&L, p->funcs[i], L.funcs[i].fn);

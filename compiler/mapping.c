@@ -378,19 +378,27 @@ static int decimal_width(int64_t v) {
   return width;
 }
 
+/* Capped (see MAP_EXPLAIN_WORKERS_MAX): the output stays a few hundred
+ * kilobytes at most, whatever the mapping's size, and says what it left out. */
 static void explain_workers(FILE *f, const mapping *m) {
   int64_t count = map_tasks_per_worker(m);
+  int64_t listed = count < MAP_EXPLAIN_TASKS_MAX ? count : MAP_EXPLAIN_TASKS_MAX;
+  int64_t workers = m->workers < MAP_EXPLAIN_WORKERS_MAX ? m->workers : MAP_EXPLAIN_WORKERS_MAX;
   int64_t task[MAP_MAX_RANK];
-  for (int64_t w = 0; w < m->workers; w++) {
+  for (int64_t w = 0; w < workers; w++) {
     fprintf(f, "worker %" PRId64 ":", w);
-    for (int64_t j = 0; j < count; j++) {
+    for (int64_t j = 0; j < listed; j++) {
       map_worker_task(m, w, j, task);
       fputs(" (", f);
       print_list(f, m->rank, task);
       fputc(')', f);
     }
+    if (listed < count)
+      fprintf(f, " ... %" PRId64 " more tasks", count - listed);
     fputc('\n', f);
   }
+  if (workers < m->workers)
+    fprintf(f, "... %" PRId64 " more workers not listed\n", m->workers - workers);
 }
 
 /* Each cell asks map_owner, which costs O(atoms * rank): linear in the

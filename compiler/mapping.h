@@ -37,6 +37,10 @@ enum {
   MAP_MAX_ATOMS = 16, /* factors of one mapping */
   /* map_explain draws the owner grid up to this many rows and columns. */
   MAP_EXPLAIN_GRID_MAX = 128,
+  /* ... and lists at most this many workers, and this many tasks of each
+   * (a large mapping would otherwise print gigabytes). */
+  MAP_EXPLAIN_WORKERS_MAX = 256,
+  MAP_EXPLAIN_TASKS_MAX = 64,
 };
 /* Worker ids must fit a CUDA thread or block index (a signed 32-bit int). */
 #define MAP_MAX_WORKERS INT64_C(2147483647)
@@ -137,6 +141,9 @@ void map_format(FILE *f, const mapping *m);
  *   workers: 32
  *   worker 0: (0, 0) (0, 1) (1, 0) (1, 1)
  *   ... one line per worker, tasks in iteration order ...
+ * at most MAP_EXPLAIN_WORKERS_MAX worker lines, then "... N more workers not
+ * listed"; a line lists at most MAP_EXPLAIN_TASKS_MAX tasks, then
+ * " ... N more tasks";
  * and, for 2-D mappings, a blank line, "owner grid:" and one line per task
  * row whose cells are the owning workers, right-aligned to the width of the
  * largest worker id, separated by one space; over MAP_EXPLAIN_GRID_MAX rows

@@ -17,9 +17,9 @@ bool reserved_cuda_name(const char *name);
 /* A static function of the host output (C11 with <math.h> and <stdlib.h>). */
 bool reserved_host_name(const char *name);
 
-/* A kernel NAME, whose extern "C" entry points NAME and NAME_async would
- * clash with a C library or CUDA function (replaces sema.c's list in
- * sema_check_kernel_name). */
-bool reserved_kernel_name(const char *name);
+/* Why a kernel NAME cannot be one (its extern "C" entry points NAME and
+ * NAME_async are file-scope C symbols next to the C library, <math.h>,
+ * CUDA's headers and C++ keywords), or NULL when it can. */
+const char *reserved_kernel_name(const char *name);
 
 #endif

@@ -13,8 +13,11 @@
  * folding), sema_expr.c, sema_stmt.c, sema_decl.c (types written in the
  * source, functions and kernels); sema_impl.h is what they share.
  *
- * Scopes are a chain of small arrays: functions have few names, and a linear
- * search is faster than hashing at that size. */
+ * Scopes are a chain of arrays: functions have few names, and a linear
+ * search is fastest at that size; a scope that grows past SCOPE_HASH_AT
+ * names (a module with hundreds of kernels and constants) gets a hash index
+ * (symtab.h), so that lookups stay O(1) and compile time linear in the
+ * number of declarations. */
 #include "sema_impl.h"
 
 #include <limits.h>
@@ -51,7 +54,11 @@ void scope_pop(sema *s) {
   sc->syms = NULL;
 }
 
+enum { SCOPE_HASH_AT = 16 };
+
 static symbol *scope_find_local(scope *sc, const char *name) {
+  if (sc->index)
+    return symtab_get(sc->index, name);
   for (int i = sc->len - 1; i >= 0; i--)
     if (strcmp(sc->syms[i]->name, name) == 0)
       return sc->syms[i];
@@ -67,10 +74,18 @@ symbol *sema_lookup(sema *s, const char *name) {
   return NULL;
 }
 
-static void scope_add(scope *sc, symbol *sym) {
+/* The index maps a name to its latest symbol, as the backward scan does. */
+static void scope_add(sema *s, scope *sc, symbol *sym) {
   if (sc->len == sc->cap)
     sc->syms = sema_grow(sc->syms, &sc->cap, sizeof *sc->syms);
   sc->syms[sc->len++] = sym;
+  if (!sc->index && sc->len > SCOPE_HASH_AT) {
+    sc->index = symtab_new(s->a);
+    for (int i = 0; i < sc->len; i++)
+      symtab_put(sc->index, sc->syms[i]->name, sc->syms[i]);
+  } else if (sc->index) {
+    symtab_put(sc->index, sym->name, sym);
+  }
 }
 
 static span sema_decl_name_span(const ast_node *decl) { return decl->span; }
@@ -97,7 +112,7 @@ symbol *sema_declare(sema *s, sym_kind kind, const char *name, type *ty, ast_nod
   sym->decl = decl;
   if (decl)
     decl->sym = sym;
-  scope_add(s->cur, sym);
+  scope_add(s, s->cur, sym);
   return sym;
 }
 
@@ -247,7 +262,7 @@ static void sema_module(sema *s, ast_node *module, scope *sc) {
     for (int j = 0; j < imported->len; j++) {
       symbol *sym = imported->syms[j];
       if (sym->decl && sym->decl->span.file == file && !scope_find_local(sc, sym->name))
-        scope_add(sc, sym);
+        scope_add(s, sc, sym);
     }
   }
   sema_declare_funcs(s, module);
@@ -271,7 +286,7 @@ static scope *sema_builtin_scope(sema *s) {
     sym->name = b->name;
     sym->builtin = i;
     sym->ty = type_scalar(b->sig == BS_INDEX ? TY_DIM3 : TY_FUNC);
-    scope_add(sc, sym);
+    scope_add(s, sc, sym);
   }
   return sc;
 }

@@ -142,6 +142,10 @@ value *sema_fold_int(sema *s, ast_node *n, ast_op op, int64_t a, int64_t b) {
       return NULL;
     }
     r = op == AST_OP_SHL ? (int64_t)((uint64_t)a << b) : a >> b;
+    /* a << b is a * 2^b, checked like a product: 1 << 63 does not fit i64
+     * (it used to fold silently to INT64_MIN while 1 << 31 in an i32 was an
+     * error). */
+    overflow = op == AST_OP_SHL && (r >> b) != a;
     break;
   case AST_OP_BAND: r = a & b; break;
   case AST_OP_BOR: r = a | b; break;

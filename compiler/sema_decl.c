@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "builtins.h"
+#include "reserved.h"
 
 /* ---- types written in the source ---- */
 
@@ -51,6 +52,21 @@ static mem_space sema_space(ast_space sp, mem_space dflt) {
   return dflt;
 }
 
+/* The constant extents of a tensor, times its element size, must fit in
+ * i64: then every in-range element offset and byte offset fits the i64
+ * arithmetic the generated code indexes with (x[4294967295, 4294967295] of
+ * an f32[4294967296, 4294967296] used to wrap to x[-1]). */
+static bool sema_shape_fits(sema *s, ast_node *t, type *elem, int rank, const int64_t *cd) {
+  int64_t bytes = type_bits(elem) / 8 ? type_bits(elem) / 8 : 1;
+  for (int i = 0; i < rank; i++)
+    if (cd[i] > 0 && __builtin_mul_overflow(bytes, cd[i], &bytes)) {
+      diag_error(s->d, t->span, "tensor shape too large: its elements take more than 2^63-1 bytes, "
+                 "so element offsets would not fit in i64");
+      return false;
+    }
+  return true;
+}
+
 type *sema_type(sema *s, ast_node *t, mem_space dflt_space) {
   type *base = type_by_name(t->type.name);
   if (!base) {
@@ -78,7 +94,7 @@ type *sema_type(sema *s, ast_node *t, mem_space dflt_space) {
     cd[i] = sema_dim(s, t->type.dims.items[i], space != SPACE_GLOBAL);
     bad |= cd[i] < 0 && space != SPACE_GLOBAL;
   }
-  if (bad)
+  if (bad || !sema_shape_fits(s, t, base, rank, cd))
     return sema_error_type();
   return type_tensor(s->a, base, rank, t->type.dims.items, cd, space);
 }
@@ -272,23 +288,38 @@ static void sema_check_shared_budget(sema *s, ast_node *f) {
     diag_note(s->d, f->span, "'%s' takes %lld bytes", top[i].name, (long long)top[i].bytes);
 }
 
-/* A kernel NAME is the C entry point NAME (and NAME_async): a name that the
- * C library or CUDA already defines with C linkage would not link. */
-static void sema_check_kernel_name(sema *s, ast_node *f) {
-  static const char *const taken[] = {
-      "abs", "acos", "asin", "atan", "atan2", "ceil", "cos", "cosh", "erf", "erfc", "exp", "exp2",
-      "exit", "fabs", "floor", "fma", "fmax", "fmin", "fmod", "free", "frexp", "labs", "ldexp",
-      "log", "log10", "log2", "main", "malloc", "calloc", "realloc", "max", "memcpy", "memset", "min",
-      "modf", "pow", "printf", "rint", "round", "rsqrt", "sin", "sinh", "sqrt", "tan", "tanh",
-      "trunc", "abort", "puts", "strlen",
-  };
+/* ---- kernel names ---- */
+
+static bool sema_is_kernel_sym(const symbol *sym) {
+  return sym && sym->kind == SYM_FUNC && sym->decl && sym->decl->kind == AST_FUNC &&
+         sym->decl->func.is_kernel;
+}
+
+/* Kernel foo defines foo and foo_async: another kernel foo_async, or a
+ * function foo_async, would define one of them twice. */
+static void sema_check_async_twin(sema *s, ast_node *f) {
   const char *name = f->func.name;
-  bool bad = strncmp(name, "hdt_", 4) == 0 || strncmp(name, "cuda", 4) == 0;
-  for (size_t i = 0; i < sizeof taken / sizeof *taken && !bad; i++)
-    bad = strcmp(name, taken[i]) == 0;
-  if (bad)
-    diag_error(s->d, f->span, "kernel name '%s' would clash with a C or CUDA function of the same name "
-               "in the generated entry point; rename the kernel", name);
+  size_t len = strlen(name);
+  if (len > 6 && strcmp(name + len - 6, "_async") == 0) {
+    symbol *twin = sema_lookup(s, arena_printf(s->a, "%.*s", (int)(len - 6), name));
+    if (sema_is_kernel_sym(twin))
+      diag_error(s->d, f->span, "kernel name '%s' is not allowed: kernel '%s' already defines the C "
+                 "entry point '%s'", name, twin->name, name);
+  }
+  symbol *other = sema_lookup(s, arena_printf(s->a, "%s_async", name));
+  if (other && other->kind == SYM_FUNC && !sema_is_kernel_sym(other))
+    diag_error(s->d, f->span, "kernel name '%s' is not allowed: its C entry point '%s_async' would "
+               "clash with function '%s_async'", name, name, name);
+}
+
+static void sema_check_kernel_name(sema *s, ast_node *f) {
+  const char *name = f->func.name;
+  const char *why = reserved_kernel_name(name);
+  if (why)
+    diag_error(s->d, f->span, "kernel name '%s' is not allowed: the kernel's C entry point is named '%s', "
+               "and %s; rename the kernel", name, name, why);
+  else
+    sema_check_async_twin(s, f);
 }
 
 void sema_func(sema *s, ast_node *f) {
@@ -297,6 +328,7 @@ void sema_func(sema *s, ast_node *f) {
   f->sym->checking = true;
   s->func = f;
   s->shared_bytes = 0;
+  s->local_bytes = 0;
   s->loop_depth = 0;
   scope_push(s, true);
   sema_generics(s, f);

@@ -12,11 +12,13 @@
 
 #include "builtins.h"
 #include "mapping.h"
+#include "symtab.h"
 
 typedef struct scope {
   struct scope *parent;
   symbol **syms;
   int len, cap;
+  symtab *index; /* name -> latest symbol, once the scope is large */
   bool is_function; /* the outermost scope of a function body */
   bool is_module;
 } scope;
@@ -45,6 +47,7 @@ typedef struct sema {
   int64_t block_dims[3];  /* each block dimension, -1 if unknown */
   int loop_depth;
   int64_t shared_bytes;
+  int64_t local_bytes; /* per-thread bytes of the function's local tensors */
   ast_node **funcs;
   int nfuncs, capfuncs;
   int64_t (*blocks)[3]; /* the block dimensions of funcs[i], -1 unknown (uniform.c) */

@@ -82,6 +82,29 @@ static void sema_assign(sema *s, ast_node *n) {
   sema_mark_written(target);
 }
 
+/* A thread's local tensors live in registers (spilling to local memory): a
+ * distributed one holds the thread's tasks, another its whole shape. Their
+ * sum in a function is limited by the target (max_local_bytes, target.c). */
+static void sema_check_local_bytes(sema *s, ast_node *n, const type *t, const mapping *dist) {
+  const hdt_target *tg = s->opt->target ? s->opt->target : target_default();
+  int64_t elem = type_bits(t->elem) / 8 ? type_bits(t->elem) / 8 : 1;
+  int64_t count = dist ? map_tasks_per_worker(dist) : type_size_bytes(t) / elem;
+  if (count < 0)
+    return;
+  int64_t bytes = count * elem; /* fits: sema_type checked the whole shape */
+  if (bytes > tg->max_local_bytes) {
+    diag_error(s->d, n->span, "local tensor '%s' takes %lld elements (%lld bytes) per thread, over the "
+               "target's limit of %lld bytes of local tensors per thread",
+               n->var.name, (long long)count, (long long)bytes, (long long)tg->max_local_bytes);
+    return;
+  }
+  if (s->local_bytes <= tg->max_local_bytes && s->local_bytes + bytes > tg->max_local_bytes)
+    diag_error(s->d, n->span, "local tensor '%s' brings this function's local tensors to %lld bytes per "
+               "thread, over the target's limit of %lld bytes",
+               n->var.name, (long long)(s->local_bytes + bytes), (long long)tg->max_local_bytes);
+  s->local_bytes += bytes;
+}
+
 static void sema_var(sema *s, ast_node *n) {
   ast_var_kind kind = n->var.kind;
   bool tensor_decl = kind == AST_VAR_SHARED || kind == AST_VAR_LOCAL;
@@ -158,6 +181,8 @@ static void sema_var(sema *s, ast_node *n) {
     sym->val = n->var.init->cval;
   if (dist)
     sym->dist = dist->map;
+  if (kind == AST_VAR_LOCAL && t->kind == TY_TENSOR)
+    sema_check_local_bytes(s, n, t, sym->dist);
 }
 
 static void sema_condition(sema *s, ast_node *cond, const char *what) {

@@ -10,9 +10,20 @@
 
 enum { KIB = 1024 };
 
+/* Local tensors per thread, all of a function's together. CUDA allows 512
+ * KiB of local memory per thread, but a local tensor is meant to be a
+ * register tile: the register file gives a thread at most 255 32-bit
+ * registers (1 KiB), and what does not fit spills to local memory at the
+ * cost of global-memory traffic. 16 KiB (4096 f32 per thread, 16 times the
+ * register file) leaves room for spilling tiles that still make sense, and
+ * rejects sizes that can only be a mistake; the host target keeps one copy
+ * per thread of a block in its frame, where 16 KiB x 1024 threads = 16 MiB. */
+enum { LOCAL_BYTES_PER_THREAD = 16 * KIB };
+
 #define CUDA_COMMON                                                                     \
   .lang = TGT_CUDA, .max_threads = 1024, .max_block = {1024, 1024, 64},                 \
-  .max_grid = {2147483647, 65535, 65535}, .warp_size = 32, .static_shared = 48 * KIB
+  .max_grid = {2147483647, 65535, 65535}, .warp_size = 32, .static_shared = 48 * KIB,   \
+  .max_local_bytes = LOCAL_BYTES_PER_THREAD
 
 static const hdt_target target_table[] = {
     {.name = "cuda:sm_80", .arch = "sm_80", .sm = 80, CUDA_COMMON, .max_shared = 163 * KIB,
@@ -21,7 +32,8 @@ static const hdt_target target_table[] = {
      .shared_budget = 227 * KIB, .caps = TCAP_MMA | TCAP_LDMATRIX | TCAP_CP_ASYNC | TCAP_WGMMA | TCAP_TMA},
     {.name = "host", .arch = "host", .lang = TGT_HOST, .sm = 0, .max_threads = 1024,
      .max_block = {1024, 1024, 64}, .max_grid = {2147483647, 65535, 65535}, .warp_size = 32,
-     .static_shared = 48 * KIB, .max_shared = 227 * KIB, .shared_budget = 48 * KIB, .caps = TCAP_NONE},
+     .static_shared = 48 * KIB, .max_shared = 227 * KIB, .shared_budget = 48 * KIB,
+     .max_local_bytes = LOCAL_BYTES_PER_THREAD, .caps = TCAP_NONE},
 };
 
 enum { TARGET_COUNT = sizeof target_table / sizeof *target_table };

@@ -41,6 +41,7 @@ typedef struct hdt_target {
                               a kernel compiled for `cuda` launches anywhere),
                               max_shared on sm_90a; beyond static_shared the
                               arrays go to dynamic shared memory (ir_smem.c) */
+  int64_t max_local_bytes; /* bytes of local tensors per thread (see target.c) */
   unsigned caps;           /* target_cap bits */
 } hdt_target;
 

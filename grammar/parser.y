@@ -40,6 +40,8 @@ int yylex(YYSTYPE *lval, YYLTYPE *lloc, void *scanner);
 
 static bool parse_missing_semi_at_line_end(parse_state *ps, span *loc);
 static span parse_from(span first, span whole);
+static ast_node *parse_if_close(parse_state *ps, ast_list *arms, ast_node *els, span whole);
+static ast_node *parse_deep(parse_state *ps, ast_node *n);
 
 /* Deeper nesting than this is reported, not a crash of a recursive stage. */
 #define YYMAXDEPTH 10000
@@ -90,10 +92,10 @@ static void yyerror(const span *where, parse_state *ps, void *scanner, const cha
 %token AND_ASSIGN "&=" OR_ASSIGN "|=" XOR_ASSIGN "^=" SHL_ASSIGN "<<=" SHR_ASSIGN ">>="
 
 %type <node> start module decl import const_decl func param generic launch type base_type
-%type <node> opt_type opt_init opt_by opt_ret opt_default block stmt else_part
+%type <node> opt_type opt_init opt_by opt_ret opt_default block stmt else_part else_block
 %type <node> expr if_expr bin postfix primary arg default_value
 %type <list> decls generics generic_list params param_list launches stmts
-%type <list> for_vars args arg_list expr_list opt_expr_list
+%type <list> for_vars args arg_list expr_list opt_expr_list if_chain
 %type <op> assign_op
 %type <space> space
 
@@ -172,7 +174,7 @@ opt_default: %empty               { $$ = NULL; }
   ;
 
 default_value: postfix
-  | '-' postfix                   { $$ = ast_unary(A, @$, AST_OP_NEG, $2); }
+  | '-' postfix                   { $$ = parse_deep(ps, ast_unary(A, @$, AST_OP_NEG, $2)); }
   ;
 
 params: '(' ')'                   { $$ = ast_list_empty(); }
@@ -240,7 +242,7 @@ stmt: LET IDENT opt_type '=' expr semi               { $$ = ast_var(A, @$, AST_V
   | LOCAL IDENT ':' type opt_by opt_init semi        { $$ = ast_var(A, @$, AST_VAR_LOCAL, $2, $4, $6, $5); }
   | bin semi                                         { $$ = ast_expr_stmt(A, @$, $1); }
   | bin assign_op expr semi                          { $$ = ast_assign(A, @$, $2, $1, $3); }
-  | IF expr block else_part                         { $$ = ast_if(A, @$, $2, $3, $4); }
+  | if_chain else_block                              { $$ = parse_if_close(ps, &$1, $2, @$); }
   | FOR for_vars IN expr block                      { $$ = ast_for(A, @$, $2, $4, $5); }
   | WHILE expr block                                { $$ = ast_while(A, @$, $2, $3); }
   | RETURN ';'                                      { $$ = ast_return(A, @$, NULL); }
@@ -262,6 +264,19 @@ semi: ';'
   | error                         { if (parse_missing_semi_at_line_end(ps, &@$)) yyerrok; }
   ;
 
+/* if c { } else if d { } ... : left-recursive, so that a chain of any
+ * length takes constant parser stack (a right-recursive chain of 2,500
+ * arms ran out of the 10,000 levels); parse_if_close nests the arms. */
+if_chain: IF expr block             { $$ = ast_list_of(ast_if(A, @$, $2, $3, NULL)); }
+  | if_chain ELSE IF expr block     { $$ = ast_list_push($1, ast_if(A, parse_from(@3, @$), $4, $5, NULL)); }
+  | if_chain ELSE IF error block    { $$ = ast_list_push($1, ast_if(A, parse_from(@3, @$), ast_error(A, @4), $5, NULL)); }
+  ;
+
+else_block: %empty                { $$ = NULL; }
+  | ELSE block                    { $$ = $2; }
+  ;
+
+/* else_part: the right-recursive form, kept for error recovery only. */
 else_part: %empty                 { $$ = NULL; }
   | ELSE block                    { $$ = $2; }
   | ELSE IF expr block else_part  { $$ = ast_if(A, parse_from(@2, @$), $3, $4, $5); }
@@ -289,41 +304,41 @@ expr: bin
   | if_expr
   ;
 
-if_expr: IF expr '{' expr '}' ELSE '{' expr '}'   { $$ = ast_if_expr(A, @$, $2, $4, $8); }
-  | IF expr '{' expr '}' ELSE if_expr             { $$ = ast_if_expr(A, @$, $2, $4, $7); }
+if_expr: IF expr '{' expr '}' ELSE '{' expr '}'   { $$ = parse_deep(ps, ast_if_expr(A, @$, $2, $4, $8)); }
+  | IF expr '{' expr '}' ELSE if_expr             { $$ = parse_deep(ps, ast_if_expr(A, @$, $2, $4, $7)); }
   ;
 
 /* binary and unary operators, by the precedence table above */
 bin: postfix
-  | bin LOR bin                   { $$ = ast_binary(A, @$, AST_OP_LOR, $1, $3); }
-  | bin LAND bin                  { $$ = ast_binary(A, @$, AST_OP_LAND, $1, $3); }
-  | bin EQ bin                    { $$ = ast_binary(A, @$, AST_OP_EQ, $1, $3); }
-  | bin NE bin                    { $$ = ast_binary(A, @$, AST_OP_NE, $1, $3); }
-  | bin '<' bin                   { $$ = ast_binary(A, @$, AST_OP_LT, $1, $3); }
-  | bin '>' bin                   { $$ = ast_binary(A, @$, AST_OP_GT, $1, $3); }
-  | bin LE bin                    { $$ = ast_binary(A, @$, AST_OP_LE, $1, $3); }
-  | bin GE bin                    { $$ = ast_binary(A, @$, AST_OP_GE, $1, $3); }
-  | bin '|' bin                   { $$ = ast_binary(A, @$, AST_OP_BOR, $1, $3); }
-  | bin '^' bin                   { $$ = ast_binary(A, @$, AST_OP_BXOR, $1, $3); }
-  | bin '&' bin                   { $$ = ast_binary(A, @$, AST_OP_BAND, $1, $3); }
-  | bin SHL bin                   { $$ = ast_binary(A, @$, AST_OP_SHL, $1, $3); }
-  | bin SHR bin                   { $$ = ast_binary(A, @$, AST_OP_SHR, $1, $3); }
-  | bin '+' bin                   { $$ = ast_binary(A, @$, AST_OP_ADD, $1, $3); }
-  | bin '-' bin                   { $$ = ast_binary(A, @$, AST_OP_SUB, $1, $3); }
-  | bin '*' bin                   { $$ = ast_binary(A, @$, AST_OP_MUL, $1, $3); }
-  | bin '/' bin                   { $$ = ast_binary(A, @$, AST_OP_DIV, $1, $3); }
-  | bin '%' bin                   { $$ = ast_binary(A, @$, AST_OP_MOD, $1, $3); }
-  | bin AS type                   { $$ = ast_cast(A, @$, $1, $3); }
-  | '-' bin %prec UNARY           { $$ = ast_unary(A, @$, AST_OP_NEG, $2); }
-  | '!' bin %prec UNARY           { $$ = ast_unary(A, @$, AST_OP_NOT, $2); }
-  | '~' bin %prec UNARY           { $$ = ast_unary(A, @$, AST_OP_BNOT, $2); }
+  | bin LOR bin                   { $$ = parse_deep(ps, ast_binary(A, @$, AST_OP_LOR, $1, $3)); }
+  | bin LAND bin                  { $$ = parse_deep(ps, ast_binary(A, @$, AST_OP_LAND, $1, $3)); }
+  | bin EQ bin                    { $$ = parse_deep(ps, ast_binary(A, @$, AST_OP_EQ, $1, $3)); }
+  | bin NE bin                    { $$ = parse_deep(ps, ast_binary(A, @$, AST_OP_NE, $1, $3)); }
+  | bin '<' bin                   { $$ = parse_deep(ps, ast_binary(A, @$, AST_OP_LT, $1, $3)); }
+  | bin '>' bin                   { $$ = parse_deep(ps, ast_binary(A, @$, AST_OP_GT, $1, $3)); }
+  | bin LE bin                    { $$ = parse_deep(ps, ast_binary(A, @$, AST_OP_LE, $1, $3)); }
+  | bin GE bin                    { $$ = parse_deep(ps, ast_binary(A, @$, AST_OP_GE, $1, $3)); }
+  | bin '|' bin                   { $$ = parse_deep(ps, ast_binary(A, @$, AST_OP_BOR, $1, $3)); }
+  | bin '^' bin                   { $$ = parse_deep(ps, ast_binary(A, @$, AST_OP_BXOR, $1, $3)); }
+  | bin '&' bin                   { $$ = parse_deep(ps, ast_binary(A, @$, AST_OP_BAND, $1, $3)); }
+  | bin SHL bin                   { $$ = parse_deep(ps, ast_binary(A, @$, AST_OP_SHL, $1, $3)); }
+  | bin SHR bin                   { $$ = parse_deep(ps, ast_binary(A, @$, AST_OP_SHR, $1, $3)); }
+  | bin '+' bin                   { $$ = parse_deep(ps, ast_binary(A, @$, AST_OP_ADD, $1, $3)); }
+  | bin '-' bin                   { $$ = parse_deep(ps, ast_binary(A, @$, AST_OP_SUB, $1, $3)); }
+  | bin '*' bin                   { $$ = parse_deep(ps, ast_binary(A, @$, AST_OP_MUL, $1, $3)); }
+  | bin '/' bin                   { $$ = parse_deep(ps, ast_binary(A, @$, AST_OP_DIV, $1, $3)); }
+  | bin '%' bin                   { $$ = parse_deep(ps, ast_binary(A, @$, AST_OP_MOD, $1, $3)); }
+  | bin AS type                   { $$ = parse_deep(ps, ast_cast(A, @$, $1, $3)); }
+  | '-' bin %prec UNARY           { $$ = parse_deep(ps, ast_unary(A, @$, AST_OP_NEG, $2)); }
+  | '!' bin %prec UNARY           { $$ = parse_deep(ps, ast_unary(A, @$, AST_OP_NOT, $2)); }
+  | '~' bin %prec UNARY           { $$ = parse_deep(ps, ast_unary(A, @$, AST_OP_BNOT, $2)); }
   ;
 
 /* postfix = primary ( '(' args ')' | '[' expr, ... ']' | '.' NAME )* */
 postfix: primary
-  | postfix '(' args ')'          { $$ = ast_call(A, @$, $1, $3); }
-  | postfix '[' expr_list ']'     { $$ = ast_index(A, @$, $1, $3); }
-  | postfix '.' IDENT             { $$ = ast_member(A, @$, $1, $3, @3); }
+  | postfix '(' args ')'          { $$ = parse_deep(ps, ast_call(A, @$, $1, $3)); }
+  | postfix '[' expr_list ']'     { $$ = parse_deep(ps, ast_index(A, @$, $1, $3)); }
+  | postfix '.' IDENT             { $$ = parse_deep(ps, ast_member(A, @$, $1, $3, @3)); }
   ;
 
 primary: IDENT                    { $$ = ast_name(A, @$, $1); }
@@ -333,7 +348,7 @@ primary: IDENT                    { $$ = ast_name(A, @$, $1); }
   | TRUE                          { $$ = ast_bool(A, @$, true); }
   | FALSE                         { $$ = ast_bool(A, @$, false); }
   | '(' expr ')'                  { $$ = $2; $$->span = @$; }
-  | '[' opt_expr_list ']'         { $$ = ast_list_expr(A, @$, $2); }
+  | '[' opt_expr_list ']'         { $$ = parse_deep(ps, ast_list_expr(A, @$, $2)); }
   ;
 
 /* args = (expr | NAME '=' expr), ... [','] */
@@ -347,7 +362,7 @@ arg_list: arg                     { $$ = ast_list_of($1); }
   ;
 
 arg: expr
-  | IDENT '=' expr                { $$ = ast_kwarg(A, @$, $1, $3); }
+  | IDENT '=' expr                { $$ = parse_deep(ps, ast_kwarg(A, @$, $1, $3)); }
   ;
 
 expr_list: expr                   { $$ = ast_list_of($1); }
@@ -381,6 +396,67 @@ static span parse_from(span first, span whole) {
   span s = whole;
   s.begin = first.begin;
   return s;
+}
+
+/* Nests the arms of an if / else if chain: each arm's else is the next arm
+ * (the last one's the final else block, if any), and each arm's span runs
+ * from its `if` to the end of the whole statement. */
+static ast_node *parse_if_close(parse_state *ps, ast_list *arms, ast_node *els, span whole) {
+  (void)ps;
+  for (int i = arms->len - 1; i >= 0; i--) {
+    ast_node *arm = arms->items[i];
+    arm->if_.els = els;
+    arm->span.end = whole.end;
+    els = arm;
+  }
+  els->span = whole;
+  ast_list_discard(arms);
+  return els;
+}
+
+/* An expression's depth in the AST, which the recursive stages (sema,
+ * uniformity, lowering, emitters, dumps) walk on the C stack: a left-
+ * associative chain (1 + 1 + ... or x as i32 as f32 ...) is flat in the
+ * source but as deep as it is long. One limit for every expression keeps
+ * them all safe; the node that goes over becomes an error node (with the
+ * depth at the limit, so that the rest of the chain is not reported again). */
+static int parse_depth_of(const ast_node *n) { return n ? n->depth : 0; }
+
+static int parse_list_depth(const ast_list *l) {
+  int d = 0;
+  for (int i = 0; i < l->len; i++)
+    if (parse_depth_of(l->items[i]) > d)
+      d = parse_depth_of(l->items[i]);
+  return d;
+}
+
+static ast_node *parse_deep(parse_state *ps, ast_node *n) {
+  int d = 0;
+  switch (n->kind) {
+  case AST_BINARY: d = parse_depth_of(n->binary.lhs); if (parse_depth_of(n->binary.rhs) > d) d = parse_depth_of(n->binary.rhs); break;
+  case AST_UNARY: d = parse_depth_of(n->unary.operand); break;
+  case AST_CAST: d = parse_depth_of(n->cast.expr); break;
+  case AST_CALL: d = parse_depth_of(n->call.callee); if (parse_list_depth(&n->call.args) > d) d = parse_list_depth(&n->call.args); break;
+  case AST_INDEX: d = parse_depth_of(n->index.base); if (parse_list_depth(&n->index.indices) > d) d = parse_list_depth(&n->index.indices); break;
+  case AST_MEMBER: d = parse_depth_of(n->member.base); break;
+  case AST_KWARG: d = parse_depth_of(n->kwarg.value); break;
+  case AST_LIST: d = parse_list_depth(&n->list.items); break;
+  case AST_IF_EXPR:
+    d = parse_depth_of(n->if_expr.cond);
+    if (parse_depth_of(n->if_expr.then) > d) d = parse_depth_of(n->if_expr.then);
+    if (parse_depth_of(n->if_expr.els) > d) d = parse_depth_of(n->if_expr.els);
+    break;
+  default: break;
+  }
+  n->depth = d + 1;
+  if (n->depth <= AST_MAX_EXPR_DEPTH)
+    return n;
+  if (d == AST_MAX_EXPR_DEPTH)
+    diag_error(ps->diag, n->span, "expression nested too deeply: more than %d levels of operators, "
+               "casts, calls or indexing (split it with 'let')", AST_MAX_EXPR_DEPTH);
+  ast_node *e = ast_error(A, n->span);
+  e->depth = AST_MAX_EXPR_DEPTH + 1;
+  return e;
 }
 
 /* The text of the offending token, for the message: its source bytes (cut
