@@ -25,6 +25,7 @@
 #include "c_print.h"
 #include "emit.h"
 #include "reserved.h"
+#include "symtab.h"
 
 typedef struct cu_emitter {
   FILE *out;
@@ -39,6 +40,8 @@ typedef struct cu_emitter {
   bool dynamic_smem;        /* the kernel being printed has its shared arrays in hdt_smem */
   int scanning;             /* index of the function cu_scan_program is in */
   bool forward_calls;       /* a function calls one emitted after it: prototypes first */
+  arena *names;             /* the names given out (cu_free_name) */
+  symtab *taken;            /* every C++ name in use, for cu_free_name */
 } cu_emitter;
 
 /* ---- names ---- */
@@ -82,33 +85,33 @@ static char *cu_numbered(const char *base, int n) {
   return r;
 }
 
-/* Is `name` already the C++ name of a function, a kernel symbol, or the
- * name of a variable anywhere (a variable would hide a function)? */
-static bool cu_name_taken(const cu_emitter *E, const char *name, int upto) {
-  for (int i = 0; i < upto; i++) {
-    if (E->fn_name[i] && strcmp(E->fn_name[i], name) == 0)
-      return true;
-    if (E->kernel_name[i] && strcmp(E->kernel_name[i], name) == 0)
-      return true;
-  }
+/* The C++ names in use, hashed (a scan per candidate made emission
+ * quadratic in the number of kernels): every variable's, every device
+ * function's that keeps its own name, and each name given out so far. */
+static void cu_taken_init(cu_emitter *E) {
+  E->names = arena_new();
+  E->taken = symtab_new(E->names);
   for (int i = 0; i < E->p->nfuncs; i++) {
     const ir_func *f = E->p->funcs[i];
-    if (!f->is_kernel && i >= upto && strcmp(f->name, name) == 0)
-      return true; /* a later device function keeps its own name when it can */
+    if (!f->is_kernel && !reserved_cuda_name(f->name))
+      symtab_put(E->taken, f->name, (void *)f);
     for (int v = 0; v < f->nvars; v++)
-      if (strcmp(f->vars[v]->name, name) == 0)
-        return true;
+      symtab_put(E->taken, f->vars[v]->name, f->vars[v]);
   }
-  return false;
 }
 
-static char *cu_free_name(const cu_emitter *E, const char *base, int upto) {
+/* base, or base followed by the smallest number from 2 that is free; the
+ * name is then taken. Lives in E->names. */
+static const char *cu_free_name(cu_emitter *E, const char *base) {
   char *name = cu_numbered(base, 0);
-  for (int n = 2; cu_name_taken(E, name, upto); n++) {
+  for (int n = 2; symtab_get(E->taken, name); n++) {
     free(name);
     name = cu_numbered(base, n);
   }
-  return name;
+  const char *kept = arena_strdup(E->names, name);
+  free(name);
+  symtab_put(E->taken, kept, (void *)kept);
+  return kept;
 }
 
 static void cu_assign_names(cu_emitter *E) {
@@ -123,7 +126,7 @@ static void cu_assign_names(cu_emitter *E) {
       continue;
     }
     char *base = cu_safe_name(f->name, "_fn");
-    E->fn_name[i] = cu_free_name(E, base, i);
+    E->fn_name[i] = cu_free_name(E, base);
     free(base);
   }
   /* Kernels: NAME_kernel, with a digit when a function already has that name. */
@@ -141,7 +144,7 @@ static void cu_assign_names(cu_emitter *E) {
         base = cu_safe_name(f->name, "_kernel");
       }
     }
-    E->kernel_name[i] = cu_free_name(E, base, p->nfuncs);
+    E->kernel_name[i] = cu_free_name(E, base);
     free(base);
   }
 }
@@ -489,6 +492,7 @@ void emit_cuda(FILE *out, const ir_program *p) {
     fputs("hdtc: fatal: out of memory\n", stderr);
     abort();
   }
+  cu_taken_init(&E);
   cu_assign_names(&E);
   cu_scan_program(&E);
 
@@ -526,11 +530,7 @@ void emit_cuda(FILE *out, const ir_program *p) {
     }
   }
 
-  for (int i = 0; i < p->nfuncs; i++) {
-    if (E.fn_name[i] && E.fn_name[i] != p->funcs[i]->name)
-      free((char *)E.fn_name[i]);
-    free((char *)E.kernel_name[i]);
-  }
+  arena_free(E.names);
   free(E.fn_name);
   free(E.kernel_name);
   free(E.host_callable);
