@@ -130,7 +130,10 @@ static void sema_check_distributed(sema *s, ast_node *n, symbol *tensor) {
 }
 
 static type *sema_index(sema *s, ast_node *n) {
+  int outer = s->outer_indices;
+  s->outer_indices = n->index.base->kind == AST_INDEX ? outer + n->index.indices.len : 0;
   type *bt = sema_expr(s, n->index.base, NULL);
+  s->outer_indices = 0;
   if (sema_is_error(bt)) {
     for (int i = 0; i < n->index.indices.len; i++)
       sema_expr(s, n->index.indices.items[i], type_scalar(TY_I32));
@@ -161,6 +164,12 @@ static type *sema_index(sema *s, ast_node *n) {
   }
   const ast_list *ix = &n->index.indices;
   if (ix->len != bt->rank) {
+    if (outer > 0) { /* x[i][j]: one error, and none from the outer [j] */
+      diag_error(s->d, n->span, "tensor of rank %d indexed with %d %s; write all the indices "
+                 "in one pair of brackets, as in x[i, j]", bt->rank, ix->len,
+                 ix->len == 1 ? "index" : "indices");
+      return sema_set(n, sema_error_type());
+    }
     diag_error(s->d, n->span, "tensor of rank %d indexed with %d %s", bt->rank, ix->len,
                ix->len == 1 ? "index" : "indices");
     return sema_set(n, bt->elem);
@@ -558,8 +567,14 @@ static type *sema_math1(sema *s, ast_node *n, const char *fname, type *expect) {
   if (t->kind == TY_INT_LIT || t->kind == TY_FLOAT_LIT)
     sema_coerce(s, ca.pos[0], type_scalar(TY_F32), "argument");
   t = ca.pos[0]->ty;
+  /* f16 and bf16 widen to f32 as they do in arithmetic: the call computes
+   * in f32 and returns f32 (lowering casts the operand to the call's type,
+   * so both targets call their f32 helper). */
+  if (t->kind == TY_F16 || t->kind == TY_BF16)
+    return sema_set(n, type_scalar(TY_F32));
   if (t->kind != TY_F32 && t->kind != TY_F64) {
-    diag_error(s->d, ca.pos[0]->span, "%s() takes f32 or f64, not %s", fname, type_name(s->a, t));
+    diag_error(s->d, ca.pos[0]->span, "%s() takes f16, bf16, f32 or f64, not %s", fname,
+               type_name(s->a, t));
     return sema_set(n, sema_error_type());
   }
   return sema_set(n, t);

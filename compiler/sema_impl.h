@@ -45,6 +45,9 @@ typedef struct sema {
   int64_t block_dims[3];  /* each block dimension, -1 if unknown */
   int loop_depth;
   int64_t shared_bytes;
+  /* While the base of x[i][j] is checked: the indices applied after it (1),
+   * so that x[i] reports the C-style chain once, with the fix. */
+  int outer_indices;
   ast_node **funcs;
   int nfuncs, capfuncs;
 } sema;
