@@ -49,4 +49,4 @@ for f in "${sample[@]}"; do
     fi
 done
 echo "check_outputs: ${#sample[@]} inputs, $accepted accepted: host C compiled with gcc;" \
-     "$nvcc_done CUDA outputs compiled with nvcc${nvcc:+}${nvcc:- (nvcc not found)}"
+     "$nvcc_done CUDA outputs compiled with nvcc$([ -n "$nvcc" ] || echo ' (nvcc not found)')"

@@ -8,8 +8,8 @@
  * of them is a bug; an error in the program is not (every input must simply
  * end with HDTC_OK or HDTC_ERROR_COMPILE, and diagnostics that are text).
  *
- * Built only with clang and -DHDT_FUZZ=ON (test/fuzz/CMakeLists.txt). See
- * test/fuzz/README in README.md's testing section for how to run it. */
+ * Built only with clang and -DHDT_FUZZ=ON (test/fuzz/CMakeLists.txt);
+ * README.md's "Fuzzing" section says how to run it. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
