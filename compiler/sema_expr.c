@@ -469,6 +469,12 @@ static bool sema_mapping_args(sema *s, ast_node *call, const char *fname, call_a
   for (int i = 0; i < ca->npos; i++) {
     value *v = sema_const_expr(s, ca->pos[i], type_scalar(TY_I64), "a task mapping's extent");
     if (!v || v->kind != VAL_INT) {
+      /* A constant of another kind (spatial(1 < 2)) was not reported yet:
+       * unreported, it let an error-typed mapping reach lowering (a crash
+       * the fuzzer found: test/fuzz/regressions/mapping-bool-extent.hdt). */
+      if (v)
+        diag_error(s->d, ca->pos[i]->span, "task mapping extent must be an integer, not %s",
+                   type_name(s->a, ca->pos[i]->ty));
       ok = false;
       continue;
     }
