@@ -22,6 +22,10 @@ typedef struct parse_state {
   uint32_t last_end;  /* end of the last token returned */
   uint32_t prev_end;  /* end of the token before it: where a missing ';' goes */
   bool missing_semi;  /* the last syntax error was a ';' missing at a line's end */
+  bool question_open; /* a '?' was read and no ':' or ';' since: a broken C
+                         conditional is reported as such */
+  span question;      /* where that '?' is */
+  bool question_semi; /* a ';' followed it: it closes on the next token */
   ast_node *module;
   ast_node *expr;      /* the result when parsing a lone expression */
   int start_token;     /* returned first by the scanner: selects what to parse */

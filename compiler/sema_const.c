@@ -83,6 +83,14 @@ bool sema_coerce(sema *s, ast_node *n, type *to, const char *what) {
   type *from = n->ty;
   if (!from || sema_is_error(from) || sema_is_error(to))
     return true;
+  if (!type_implicitly_converts(from, to) && (from->kind == TY_TENSOR || to->kind == TY_TENSOR)) {
+    /* 'as' converts only scalars: suggesting it here would send the user
+     * to a second error. */
+    diag_error(s->d, n->span, "%s: %s does not match %s; a tensor is passed as it is (its "
+               "element type and constant dimensions must agree), 'as' converts only scalars",
+               what, type_name(s->a, from), type_name(s->a, to));
+    return false;
+  }
   if (!type_implicitly_converts(from, to)) {
     diag_error(s->d, n->span, "%s: cannot convert %s to %s implicitly; use 'as'", what,
                type_name(s->a, from), type_name(s->a, to));

@@ -67,10 +67,29 @@ static bool sema_shape_fits(sema *s, ast_node *t, type *elem, int rank, const in
   return true;
 }
 
+/* hdt's name for a C or CUDA type that kernel writers type by habit
+ * (`float x`), or NULL: the hint beats an edit-distance guess. */
+static const char *sema_c_type_hint(const char *name) {
+  static const char *const map[][2] = {
+      {"float", "f32"}, {"double", "f64"}, {"half", "f16"}, {"__half", "f16"},
+      {"bfloat16", "bf16"}, {"__nv_bfloat16", "bf16"}, {"int", "i32"},
+      {"unsigned", "u32"}, {"uint", "u32"}, {"long", "i64"}, {"int64_t", "i64"},
+      {"int32_t", "i32"}, {"uint32_t", "u32"}, {"size_t", "u64"}, {"char", "i8"},
+  };
+  for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+    if (strcmp(map[i][0], name) == 0)
+      return map[i][1];
+  return NULL;
+}
+
 type *sema_type(sema *s, ast_node *t, mem_space dflt_space) {
   type *base = type_by_name(t->type.name);
   if (!base) {
-    sema_unknown_name(s, t->span, "type", t->type.name);
+    const char *hdt = sema_c_type_hint(t->type.name);
+    if (hdt)
+      diag_error(s->d, t->span, "unknown type '%s'; hdt spells it '%s'", t->type.name, hdt);
+    else
+      sema_unknown_name(s, t->span, "type", t->type.name);
     return sema_error_type();
   }
   if (!t->type.has_dims) {
@@ -240,7 +259,7 @@ static void sema_launch(sema *s, ast_node *f) {
 }
 
 typedef struct shared_use {
-  const char *name;
+  const ast_node *decl; /* the declaration, where the note points */
   int64_t bytes;
 } shared_use;
 
@@ -252,7 +271,7 @@ static void sema_collect_shared(const ast_node *n, shared_use *top, int ntop) {
     for (int i = 0; i < ntop; i++)
       if (b > top[i].bytes) {
         memmove(&top[i + 1], &top[i], (size_t)(ntop - 1 - i) * sizeof *top);
-        top[i] = (shared_use){n->var.name, b};
+        top[i] = (shared_use){n, b};
         break;
       }
     return;
@@ -284,8 +303,9 @@ static void sema_check_shared_budget(sema *s, ast_node *f) {
     return;
   shared_use top[3] = {{NULL, 0}, {NULL, 0}, {NULL, 0}};
   sema_collect_shared(f->func.body, top, 3);
-  for (int i = 0; i < 3 && top[i].name; i++)
-    diag_note(s->d, f->span, "'%s' takes %lld bytes", top[i].name, (long long)top[i].bytes);
+  for (int i = 0; i < 3 && top[i].decl; i++)
+    diag_note(s->d, top[i].decl->span, "'%s' takes %lld bytes", top[i].decl->var.name,
+              (long long)top[i].bytes);
 }
 
 /* ---- kernel names ---- */

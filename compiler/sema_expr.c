@@ -131,7 +131,10 @@ static void sema_check_distributed(sema *s, ast_node *n, symbol *tensor) {
 }
 
 static type *sema_index(sema *s, ast_node *n) {
+  int outer = s->outer_indices;
+  s->outer_indices = n->index.base->kind == AST_INDEX ? outer + n->index.indices.len : 0;
   type *bt = sema_expr(s, n->index.base, NULL);
+  s->outer_indices = 0;
   if (sema_is_error(bt)) {
     for (int i = 0; i < n->index.indices.len; i++)
       sema_expr(s, n->index.indices.items[i], type_scalar(TY_I32));
@@ -162,6 +165,12 @@ static type *sema_index(sema *s, ast_node *n) {
   }
   const ast_list *ix = &n->index.indices;
   if (ix->len != bt->rank) {
+    if (outer > 0) { /* x[i][j]: one error, and none from the outer [j] */
+      diag_error(s->d, n->span, "tensor of rank %d indexed with %d %s; write all the indices "
+                 "in one pair of brackets, as in x[i, j]", bt->rank, ix->len,
+                 ix->len == 1 ? "index" : "indices");
+      return sema_set(n, sema_error_type());
+    }
     diag_error(s->d, n->span, "tensor of rank %d indexed with %d %s", bt->rank, ix->len,
                ix->len == 1 ? "index" : "indices");
     return sema_set(n, bt->elem);
@@ -461,6 +470,12 @@ static bool sema_mapping_args(sema *s, ast_node *call, const char *fname, call_a
   for (int i = 0; i < ca->npos; i++) {
     value *v = sema_const_expr(s, ca->pos[i], type_scalar(TY_I64), "a task mapping's extent");
     if (!v || v->kind != VAL_INT) {
+      /* A constant of another kind (spatial(1 < 2)) was not reported yet:
+       * unreported, it let an error-typed mapping reach lowering (a crash
+       * the fuzzer found: test/fuzz/regressions/mapping-bool-extent.hdt). */
+      if (v)
+        diag_error(s->d, ca->pos[i]->span, "task mapping extent must be an integer, not %s",
+                   type_name(s->a, ca->pos[i]->ty));
       ok = false;
       continue;
     }

@@ -48,6 +48,9 @@ typedef struct sema {
   int loop_depth;
   int64_t shared_bytes;
   int64_t local_bytes; /* per-thread bytes of the function's local tensors */
+  /* While the base of x[i][j] is checked: the indices applied after it (1),
+   * so that x[i] reports the C-style chain once, with the fix. */
+  int outer_indices;
   ast_node **funcs;
   int nfuncs, capfuncs;
   int64_t (*blocks)[3]; /* the block dimensions of funcs[i], -1 unknown (uniform.c) */

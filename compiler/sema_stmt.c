@@ -33,6 +33,10 @@ void sema_mark_written(ast_node *target) {
 }
 
 static const char *sema_readonly_reason(const symbol *sym) {
+  /* A name whose declaration was already reported (an unknown type) is
+   * not known to be a scalar parameter: no second error about it. */
+  if (!sym->ty || sema_is_error(sym->ty))
+    return NULL;
   switch (sym->kind) {
   case SYM_CONST: return "a constant";
   case SYM_GENERIC: return "a generic parameter";

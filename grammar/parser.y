@@ -39,9 +39,16 @@ int yylex(YYSTYPE *lval, YYLTYPE *lloc, void *scanner);
 #include <string.h>
 
 static bool parse_missing_semi_at_line_end(parse_state *ps, span *loc);
+static ast_node *parse_not_hdt(parse_state *ps, span whole, span op, const char *msg);
+static ast_node *parse_conditional(parse_state *ps, span whole, span op, const ast_node *c,
+                                   const ast_node *a, const ast_node *b);
+static ast_node *parse_range_op(parse_state *ps, span whole, span op, const ast_node *lo,
+                                const ast_node *hi);
 static span parse_from(span first, span whole);
 static ast_node *parse_if_close(parse_state *ps, ast_list *arms, ast_node *els, span whole);
 static ast_node *parse_deep(parse_state *ps, ast_node *n);
+
+#define PARSE_NO_CONDITIONAL "C's conditional operator '?:' is not hdt; write 'if c { a } else { b }'"
 
 /* Deeper nesting than this is reported, not a crash of a recursive stage. */
 #define YYMAXDEPTH 10000
@@ -87,7 +94,7 @@ static void yyerror(const span *where, parse_state *ps, void *scanner, const cha
 %token FOR "for" IN "in" WHILE "while" RETURN "return" BREAK "break" CONTINUE "continue"
 %token TRUE "true" FALSE "false" AS "as"
 %token START_MODULE "start of file" START_EXPR "start of expression"
-%token ARROW "->" EQ "==" NE "!=" LE "<=" GE ">=" LAND "&&" LOR "||" SHL "<<" SHR ">>"
+%token ARROW "->" DOTDOT ".." EQ "==" NE "!=" LE "<=" GE ">=" LAND "&&" LOR "||" SHL "<<" SHR ">>"
 %token ADD_ASSIGN "+=" SUB_ASSIGN "-=" MUL_ASSIGN "*=" DIV_ASSIGN "/=" MOD_ASSIGN "%="
 %token AND_ASSIGN "&=" OR_ASSIGN "|=" XOR_ASSIGN "^=" SHL_ASSIGN "<<=" SHR_ASSIGN ">>="
 
@@ -102,7 +109,12 @@ static void yyerror(const span *where, parse_state *ps, void *scanner, const cha
 %destructor { ast_list_discard(&$$); } <list>
 
 /* Lowest to highest. Comparisons do not chain; bitwise operators bind
- * tighter than comparisons (unlike C), so `x & 1 == 0` means what it says. */
+ * tighter than comparisons (unlike C), so `x & 1 == 0` means what it says.
+ * '?' and '..' are not hdt: they are parsed only to be reported with the
+ * hdt spelling (C's `c ? a : b`, Rust's `0..n`), as one error and no
+ * cascade of syntax errors after it. */
+%right '?'
+%nonassoc DOTDOT
 %left LOR
 %left LAND
 %nonassoc EQ NE '<' '>' LE GE
@@ -332,6 +344,8 @@ bin: postfix
   | '-' bin %prec UNARY           { $$ = parse_deep(ps, ast_unary(A, @$, AST_OP_NEG, $2)); }
   | '!' bin %prec UNARY           { $$ = parse_deep(ps, ast_unary(A, @$, AST_OP_NOT, $2)); }
   | '~' bin %prec UNARY           { $$ = parse_deep(ps, ast_unary(A, @$, AST_OP_BNOT, $2)); }
+  | bin '?' bin ':' bin %prec '?' { $$ = parse_conditional(ps, @$, @2, $1, $3, $5); }
+  | bin DOTDOT bin                { $$ = parse_range_op(ps, @$, @2, $1, $3); }
   ;
 
 /* postfix = primary ( '(' args ')' | '[' expr, ... ']' | '.' NAME )* */
@@ -389,6 +403,46 @@ static bool parse_missing_semi_at_line_end(parse_state *ps, span *loc) {
     loc->begin = loc->end = ps->prev_end;
   ps->missing_semi = false;
   return at_end;
+}
+
+/* An operator of another language (see the precedence table): reported at
+ * the operator, and the whole expression becomes an error node, which the
+ * checker accepts silently. */
+static ast_node *parse_not_hdt(parse_state *ps, span whole, span op, const char *msg) {
+  diag_error(ps->diag, op, "%s", msg);
+  return ast_error(A, whole);
+}
+
+/* `c ? a : b`: reported once per chain, by its innermost '?' (reduced
+ * first); an operand already turned into an error was reported. */
+static ast_node *parse_conditional(parse_state *ps, span whole, span op, const ast_node *c,
+                                   const ast_node *a, const ast_node *b) {
+  if (c->kind == AST_ERROR || a->kind == AST_ERROR || b->kind == AST_ERROR)
+    return ast_error(A, whole);
+  return parse_not_hdt(ps, whole, op, PARSE_NO_CONDITIONAL);
+}
+
+/* The source text of a node, when short and on one line, else `alt`. */
+static const char *parse_text_of(parse_state *ps, const ast_node *n, const char *alt) {
+  const source_file *f = diag_source(ps->diag, ps->file);
+  uint32_t len = n->span.end - n->span.begin;
+  if (len == 0 || len > 40 || n->span.end > f->len)
+    return alt;
+  for (uint32_t i = 0; i < len; i++)
+    if (f->text[n->span.begin + i] < 0x20 || f->text[n->span.begin + i] >= 0x7F)
+      return alt;
+  return arena_printf(A, "%.*s", (int)len, f->text + n->span.begin);
+}
+
+/* `lo..hi`: the range is range(hi) or range(lo, hi), written with the
+ * operands the user wrote. */
+static ast_node *parse_range_op(parse_state *ps, span whole, span op, const ast_node *lo,
+                                const ast_node *hi) {
+  const char *h = parse_text_of(ps, hi, "n");
+  bool from_zero = lo->kind == AST_INT && lo->int_.value == 0;
+  const char *fix = from_zero ? arena_printf(A, "range(%s)", h)
+                              : arena_printf(A, "range(%s, %s)", parse_text_of(ps, lo, "a"), h);
+  return parse_not_hdt(ps, whole, op, arena_printf(A, "'..' is not hdt; write the range as '%s'", fix));
 }
 
 /* A span from the start of `first` to the end of `whole`. */
@@ -500,7 +554,11 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, parse_state *ps, void 
   for (uint32_t i = ps->prev_end; i < where.begin && i < f->len; i++)
     at_line_end |= f->text[i] == '\n';
 
-  if (token == YYSYMBOL_YYEOF && parse_expects(expected, n, YYTRANSLATE('}'))) {
+  if (ps->question_open && parse_expects(expected, n, YYTRANSLATE(':'))) {
+    /* `c ? a` without its ':' still is C's conditional, not hdt */
+    ps->question_open = false;
+    diag_error(ps->diag, ps->question, "%s", PARSE_NO_CONDITIONAL);
+  } else if (token == YYSYMBOL_YYEOF && parse_expects(expected, n, YYTRANSLATE('}'))) {
     diag_error(ps->diag, where, "expected '}' before end of file");
   } else if (parse_expects(expected, n, YYTRANSLATE(';')) && at_line_end) {
     span after_previous = {ps->file, ps->prev_end, ps->prev_end};

@@ -15,6 +15,8 @@ HDT_DEPS_PACKAGES=(
     flex bison                           # grammar/
     libcriterion-dev                     # test/unit
     llvm-16-tools python3                # test/lit: lit.py, FileCheck, not
+    clang libclang-rt-14-dev             # test/fuzz: libFuzzer harness (the
+                                         # fuzzer runtime is only a Recommends)
 )
 
 hdt_ensure_deps() {
