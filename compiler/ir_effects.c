@@ -11,6 +11,10 @@
  * and both outputs are kept as they were.) */
 #include "passes.h"
 
+/* Either: every operand is walked first (a walk records what it sees), so
+ * no short circuit. */
+static bool fx_any(bool a, bool b, bool c) { return a || b || c; }
+
 static bool fx_expr(const ir_expr *e);
 
 /* A call's arguments that name a variable passed to a written parameter. */
@@ -39,8 +43,8 @@ static bool fx_expr(const ir_expr *e) {
   case IR_LOAD: return fx_expr(e->load.offset);
   case IR_UNARY:
   case IR_CAST: return fx_expr(e->op.a);
-  case IR_BINARY: return fx_expr(e->op.a) | fx_expr(e->op.b);
-  case IR_SELECT: return fx_expr(e->select.c) | fx_expr(e->select.a) | fx_expr(e->select.b);
+  case IR_BINARY: return fx_any(fx_expr(e->op.a), fx_expr(e->op.b), false);
+  case IR_SELECT: return fx_any(fx_expr(e->select.c), fx_expr(e->select.a), fx_expr(e->select.b));
   case IR_CALL: return fx_call(e);
   default: return false;
   }

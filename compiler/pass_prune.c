@@ -43,7 +43,11 @@ static bool prune_block(ir_block *b, const int *uses);
 
 static bool prune_stmt(ir_stmt *s, const int *uses) {
   switch (s->kind) {
-  case IR_IF: return prune_block(&s->if_.then, uses) | prune_block(&s->if_.els, uses);
+  case IR_IF: {
+    bool then = prune_block(&s->if_.then, uses); /* both branches are pruned */
+    bool els = prune_block(&s->if_.els, uses);
+    return then || els;
+  }
   case IR_FOR: return prune_block(&s->for_.body, uses);
   case IR_WHILE: return prune_block(&s->while_.body, uses);
   case IR_BLOCK: return prune_block(&s->block, uses);
