@@ -132,47 +132,10 @@ static void hx_indent(hx_emitter *E, int depth) { cp_indent(&E->P, depth); }
 
 /* ---- walking the IR ---- */
 
-static bool hx_stmt_returns(const ir_stmt *s) {
-  if (s->kind == IR_RETURN)
-    return true;
-  const ir_block *b[2];
-  int n = ir_stmt_bodies(s, b);
-  for (int i = 0; i < n; i++)
-    for (int j = 0; j < b[i]->len; j++)
-      if (hx_stmt_returns(b[i]->stmts[j]))
-        return true;
-  return false;
-}
-
 static bool hx_block_returns(const ir_block *b) {
   for (int i = 0; i < b->len; i++)
-    if (hx_stmt_returns(b->stmts[i]))
+    if (ir_stmt_returns(b->stmts[i]))
       return true;
-  return false;
-}
-
-static bool hx_is_ref_to(const ir_expr *e, void *v) {
-  return (e->kind == IR_VARREF && e->var == v) || (e->kind == IR_LOAD && e->load.var == v);
-}
-
-static bool hx_expr_refs_var(const ir_expr *e, const ir_var *v) {
-  return ir_expr_any(e, hx_is_ref_to, (void *)v);
-}
-
-static bool hx_stmt_refs_var(const ir_stmt *s, const ir_var *v) {
-  if ((s->kind == IR_ASSIGN && s->assign.var == v) || (s->kind == IR_STORE && s->store.var == v))
-    return true;
-  const ir_expr *x[3];
-  int n = ir_stmt_exprs(s, x);
-  for (int i = 0; i < n; i++)
-    if (hx_expr_refs_var(x[i], v))
-      return true;
-  const ir_block *b[2];
-  n = ir_stmt_bodies(s, b);
-  for (int i = 0; i < n; i++)
-    for (int j = 0; j < b[i]->len; j++)
-      if (hx_stmt_refs_var(b[i]->stmts[j], v))
-        return true;
   return false;
 }
 
@@ -655,7 +618,7 @@ static void hx_params(hx_emitter *E, const ir_func *f, unsigned dims) {
 /* Is the variable used at all (read, or stored into)? */
 static bool hx_mentioned(const ir_block *b, const ir_var *v) {
   for (int i = 0; i < b->len; i++)
-    if (hx_stmt_refs_var(b->stmts[i], v))
+    if (ir_stmt_refs_var(b->stmts[i], v))
       return true;
   return false;
 }

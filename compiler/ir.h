@@ -282,4 +282,15 @@ void ir_block_push(arena *a, ir_block *b, ir_stmt *s);
 int ir_stmt_exprs(const ir_stmt *s, const ir_expr *out[3]);
 int ir_stmt_bodies(const ir_stmt *s, const ir_block *out[2]);
 
+/* Does pred hold for s or a statement nested in it (at any depth)? Stops
+ * at the first true. */
+bool ir_stmt_any(const ir_stmt *s, bool (*pred)(const ir_stmt *s, void *ctx), void *ctx);
+/* The same over every statement of b. */
+bool ir_block_any(const ir_block *b, bool (*pred)(const ir_stmt *s, void *ctx), void *ctx);
+/* s, or a statement in it, reads or writes v (a load or store of an array
+ * counts). */
+bool ir_stmt_refs_var(const ir_stmt *s, const ir_var *v);
+/* s is or contains a return. */
+bool ir_stmt_returns(const ir_stmt *s);
+
 #endif

@@ -101,38 +101,23 @@ static bool fs_own_shuffles(const ir_stmt *s) {
   return false;
 }
 
-static bool fs_block_syncs(const ir_block *b);
+/* A barrier, or a statement that shuffles itself. */
+static bool fs_syncs_here(const ir_stmt *s, void *ctx) {
+  (void)ctx;
+  return s->kind == IR_BARRIER || fs_own_shuffles(s);
+}
 
 /* Does the statement contain a barrier or a shuffle, anywhere? */
-static bool fs_stmt_syncs(const ir_stmt *s) {
-  if (s->kind == IR_BARRIER || fs_own_shuffles(s))
-    return true;
-  const ir_block *b[2];
-  int n = ir_stmt_bodies(s, b);
-  for (int i = 0; i < n; i++)
-    if (fs_block_syncs(b[i]))
-      return true;
-  return false;
+static bool fs_stmt_syncs(const ir_stmt *s) { return ir_stmt_any(s, fs_syncs_here, NULL); }
+
+static bool fs_block_syncs(const ir_block *b) { return ir_block_any(b, fs_syncs_here, NULL); }
+
+static bool fs_is_barrier(const ir_stmt *s, void *ctx) {
+  (void)ctx;
+  return s->kind == IR_BARRIER;
 }
 
-static bool fs_block_syncs(const ir_block *b) {
-  for (int i = 0; i < b->len; i++)
-    if (fs_stmt_syncs(b->stmts[i]))
-      return true;
-  return false;
-}
-
-static bool fs_stmt_barriers(const ir_stmt *s) {
-  if (s->kind == IR_BARRIER)
-    return true;
-  const ir_block *b[2];
-  int n = ir_stmt_bodies(s, b);
-  for (int i = 0; i < n; i++)
-    for (int j = 0; j < b[i]->len; j++)
-      if (fs_stmt_barriers(b[i]->stmts[j]))
-        return true;
-  return false;
-}
+static bool fs_stmt_barriers(const ir_stmt *s) { return ir_stmt_any(s, fs_is_barrier, NULL); }
 
 /* Does a break or continue leave the statement (one not owned by a loop
  * inside it)? */
@@ -146,39 +131,6 @@ static bool fs_stmt_escapes(const ir_stmt *s) {
   for (int i = 0; i < n; i++)
     for (int j = 0; j < b[i]->len; j++)
       if (fs_stmt_escapes(b[i]->stmts[j]))
-        return true;
-  return false;
-}
-
-static bool fs_stmt_returns(const ir_stmt *s) {
-  if (s->kind == IR_RETURN)
-    return true;
-  const ir_block *b[2];
-  int n = ir_stmt_bodies(s, b);
-  for (int i = 0; i < n; i++)
-    for (int j = 0; j < b[i]->len; j++)
-      if (fs_stmt_returns(b[i]->stmts[j]))
-        return true;
-  return false;
-}
-
-static bool fs_is_ref_to(const ir_expr *e, void *v) {
-  return (e->kind == IR_VARREF && e->var == v) || (e->kind == IR_LOAD && e->load.var == v);
-}
-
-static bool fs_stmt_refs_var(const ir_stmt *s, const ir_var *v) {
-  if ((s->kind == IR_ASSIGN && s->assign.var == v) || (s->kind == IR_STORE && s->store.var == v))
-    return true;
-  const ir_expr *x[3];
-  int n = ir_stmt_exprs(s, x);
-  for (int i = 0; i < n; i++)
-    if (ir_expr_any(x[i], fs_is_ref_to, (void *)v))
-      return true;
-  const ir_block *b[2];
-  n = ir_stmt_bodies(s, b);
-  for (int i = 0; i < n; i++)
-    for (int j = 0; j < b[i]->len; j++)
-      if (fs_stmt_refs_var(b[i]->stmts[j], v))
         return true;
   return false;
 }
@@ -341,7 +293,7 @@ static void fs_plan_decl(const ir_block *b, int i, const int *run, bool run_retu
     return;
   }
   for (int j = i + 1; j < b->len; j++)
-    if (run[j] != run[i] && fs_stmt_refs_var(b->stmts[j], v)) {
+    if (run[j] != run[i] && ir_stmt_refs_var(b->stmts[j], v)) {
       v->home = IR_HOME_THREAD;
       return;
     }
@@ -373,7 +325,7 @@ static void fs_plan_list(fs_pass *F, const ir_block *b, bool in_uniform_loop) {
     }
     if (s->kind == IR_DECL && s->decl.var->kind != IR_VAR_SHARED)
       fs_plan_decl(b, i, run, run_returns);
-    run_returns |= fs_stmt_returns(s);
+    run_returns |= ir_stmt_returns(s);
   }
 }
 
@@ -639,7 +591,7 @@ static void fs_run(fs_pass *F, const ir_block *b, int from, int to, bool shuffle
     ir_stmt *s = b->stmts[k];
     bool outside = s->kind == IR_DECL && (s->decl.var->kind == IR_VAR_SHARED || s->decl.var->home == IR_HOME_BLOCK);
     ir_block_push(F->a, outside ? out : &body, k == from && shuffle_first ? fs_rewrite_stmt(F, s) : s);
-    returns |= fs_stmt_returns(s);
+    returns |= ir_stmt_returns(s);
   }
   if (body.len) {
     ir_stmt *loop = fs_thread_loop(F, b->stmts[from]->where);

@@ -413,3 +413,46 @@ int ir_stmt_bodies(const ir_stmt *s, const ir_block *out[2]) {
   default: return 0;
   }
 }
+
+bool ir_stmt_any(const ir_stmt *s, bool (*pred)(const ir_stmt *s, void *ctx), void *ctx) {
+  if (pred(s, ctx))
+    return true;
+  const ir_block *b[2];
+  int n = ir_stmt_bodies(s, b);
+  for (int i = 0; i < n; i++)
+    if (ir_block_any(b[i], pred, ctx))
+      return true;
+  return false;
+}
+
+bool ir_block_any(const ir_block *b, bool (*pred)(const ir_stmt *s, void *ctx), void *ctx) {
+  for (int i = 0; i < b->len; i++)
+    if (ir_stmt_any(b->stmts[i], pred, ctx))
+      return true;
+  return false;
+}
+
+static bool ir_is_ref_to(const ir_expr *e, void *v) {
+  return (e->kind == IR_VARREF && e->var == v) || (e->kind == IR_LOAD && e->load.var == v);
+}
+
+/* s itself (not what is nested in it) reads or writes v. */
+static bool ir_stmt_refs_here(const ir_stmt *s, void *v) {
+  if ((s->kind == IR_ASSIGN && s->assign.var == v) || (s->kind == IR_STORE && s->store.var == v))
+    return true;
+  const ir_expr *x[3];
+  int n = ir_stmt_exprs(s, x);
+  for (int i = 0; i < n; i++)
+    if (ir_expr_any(x[i], ir_is_ref_to, v))
+      return true;
+  return false;
+}
+
+bool ir_stmt_refs_var(const ir_stmt *s, const ir_var *v) { return ir_stmt_any(s, ir_stmt_refs_here, (void *)v); }
+
+static bool ir_is_return(const ir_stmt *s, void *ctx) {
+  (void)ctx;
+  return s->kind == IR_RETURN;
+}
+
+bool ir_stmt_returns(const ir_stmt *s) { return ir_stmt_any(s, ir_is_return, NULL); }
