@@ -102,7 +102,6 @@ typedef struct hx_emitter {
   const ir_program *p;
   const char **fn_name; /* per p->funcs[i]: the C name of a device function */
   unsigned *fn_dims;    /* per p->funcs[i]: HX_DIM_* it needs as parameters */
-  bool *fn_impure;      /* per p->funcs[i]: stores through a parameter, or adds atomically */
   bool *fn_called;      /* per p->funcs[i]: referenced anywhere */
 
   /* The function being emitted. */
@@ -194,72 +193,66 @@ static unsigned hx_special_dim(ir_special s) {
   }
 }
 
-/* What one expression contributes to its function's dims and side effects. */
-static void hx_scan_expr(hx_emitter *E, const ir_expr *e, unsigned *dims, bool *impure) {
+/* What one expression contributes to its function's dims. */
+static void hx_scan_expr(hx_emitter *E, const ir_expr *e, unsigned *dims) {
   if (!e)
     return;
   switch (e->kind) {
   case IR_SPECIAL: *dims |= hx_special_dim(e->special); return;
-  case IR_LOAD: hx_scan_expr(E, e->load.offset, dims, impure); return;
+  case IR_LOAD: hx_scan_expr(E, e->load.offset, dims); return;
   case IR_UNARY:
-  case IR_CAST: hx_scan_expr(E, e->op.a, dims, impure); return;
+  case IR_CAST: hx_scan_expr(E, e->op.a, dims); return;
   case IR_BINARY:
-    hx_scan_expr(E, e->op.a, dims, impure);
-    hx_scan_expr(E, e->op.b, dims, impure);
+    hx_scan_expr(E, e->op.a, dims);
+    hx_scan_expr(E, e->op.b, dims);
     return;
   case IR_SELECT:
-    hx_scan_expr(E, e->select.c, dims, impure);
-    hx_scan_expr(E, e->select.a, dims, impure);
-    hx_scan_expr(E, e->select.b, dims, impure);
+    hx_scan_expr(E, e->select.c, dims);
+    hx_scan_expr(E, e->select.a, dims);
+    hx_scan_expr(E, e->select.b, dims);
     return;
   case IR_CALL: {
     int i = e->call.fn == IR_FN_USER ? hx_func_index(E, e->call.callee) : -1;
     if (i >= 0) {
       *dims |= E->fn_dims[i];
-      *impure |= E->fn_impure[i];
       E->fn_called[i] = true;
     }
-    *impure |= e->call.fn != IR_FN_USER && !builtin_has(ir_fn_builtin(e->call.fn), BF_PURE);
     for (int k = 0; k < e->call.nargs; k++)
-      hx_scan_expr(E, e->call.args[k], dims, impure);
+      hx_scan_expr(E, e->call.args[k], dims);
     return;
   }
   default: return;
   }
 }
 
-static void hx_scan_block(hx_emitter *E, const ir_block *b, unsigned *dims, bool *impure) {
+static void hx_scan_block(hx_emitter *E, const ir_block *b, unsigned *dims) {
   for (int i = 0; i < b->len; i++) {
     const ir_stmt *s = b->stmts[i];
-    if (s->kind == IR_STORE && s->store.var->kind == IR_VAR_PARAM)
-      *impure = true;
     const ir_expr *x[3];
     int n = ir_stmt_exprs(s, x);
     for (int k = 0; k < n; k++)
-      hx_scan_expr(E, x[k], dims, impure);
+      hx_scan_expr(E, x[k], dims);
     const ir_block *nb[2];
     n = ir_stmt_bodies(s, nb);
     for (int k = 0; k < n; k++)
-      hx_scan_block(E, nb[k], dims, impure);
+      hx_scan_block(E, nb[k], dims);
   }
 }
 
-/* Dims and side effects of every function, to a fixed point (functions may
- * be recursive). */
+/* The dims every function reads (itself or through its callees), to a
+ * fixed point (functions may be recursive). */
 static void hx_scan_program(hx_emitter *E) {
   for (bool changed = true; changed;) {
     changed = false;
     for (int i = 0; i < E->p->nfuncs; i++) {
       const ir_func *f = E->p->funcs[i];
       unsigned dims = 0;
-      bool impure = false;
-      hx_scan_block(E, &f->body, &dims, &impure);
+      hx_scan_block(E, &f->body, &dims);
       if (f->is_kernel)
         for (int d = 0; d < 3; d++)
-          hx_scan_expr(E, f->grid[d], &dims, &impure);
-      changed |= dims != E->fn_dims[i] || impure != E->fn_impure[i];
+          hx_scan_expr(E, f->grid[d], &dims);
+      changed |= dims != E->fn_dims[i];
       E->fn_dims[i] = dims;
-      E->fn_impure[i] = impure;
     }
   }
 }
@@ -946,7 +939,6 @@ void emit_host(FILE *out, const ir_program *p) {
   int n = p->nfuncs;
   E.fn_name = hx_alloc((size_t)n, sizeof *E.fn_name);
   E.fn_dims = hx_alloc((size_t)n, sizeof *E.fn_dims);
-  E.fn_impure = hx_alloc((size_t)n, sizeof *E.fn_impure);
   E.fn_called = hx_alloc((size_t)n, sizeof *E.fn_called);
   hx_assign_names(&E);
   hx_scan_program(&E);
@@ -989,7 +981,6 @@ void emit_host(FILE *out, const ir_program *p) {
       free((char *)E.fn_name[i]);
   free(E.fn_name);
   free(E.fn_dims);
-  free(E.fn_impure);
   free(E.fn_called);
   free(E.storage);
   free(E.reads);

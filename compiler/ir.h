@@ -208,6 +208,8 @@ struct ir_func {
   int nvars, capvars;
   bool uses_barrier, uses_shuffle, uses_atomic;
   int64_t smem_dynamic;     /* bytes of dynamic shared memory; 0: static arrays (pass `smem_layout`) */
+  bool has_effects;         /* pass `written`: stores through a parameter, calls an
+                               atomic or threadfence, or a function that does */
   bool fissioned;           /* pass `fission`: the body is in block form */
   int phases;               /* pass `fission`: thread loops in the body */
   int xchg_slots;           /* pass `fission`: the most shuffles of one statement */

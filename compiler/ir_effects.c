@@ -1,5 +1,6 @@
 /* ir_effects.c: the `written` pass: which tensor parameters a function
- * writes, through its own stores or through the functions it calls.
+ * writes, through its own stores or through the functions it calls, and
+ * which functions have side effects at all (ir_func.has_effects).
  *
  * The lowering sets ir_var.written for a tensor parameter the function
  * stores into. A parameter passed on to a callee that writes its parameter
@@ -66,6 +67,44 @@ static bool fx_block(const ir_block *b) {
   return changed;
 }
 
+/* A side effect of a call in a body: an atomic or threadfence (a builtin
+ * that is not BF_PURE; shuffles and votes are exchanges, not effects), or a
+ * function that has one. */
+static bool fx_pred_effect(const ir_expr *e, void *ctx) {
+  (void)ctx;
+  if (e->kind != IR_CALL)
+    return false;
+  if (e->call.fn == IR_FN_USER)
+    return e->call.callee->has_effects;
+  const builtin_info *b = ir_fn_builtin(e->call.fn);
+  return !builtin_has(b, BF_PURE) && !builtin_is_exchange(b);
+}
+
+/* s itself stores through a parameter (a global tensor) or calls for an
+ * effect. */
+static bool fx_stmt_effect(const ir_stmt *s, void *ctx) {
+  if (s->kind == IR_STORE && s->store.var->kind == IR_VAR_PARAM)
+    return true;
+  const ir_expr *x[3];
+  int n = ir_stmt_exprs(s, x);
+  for (int k = 0; k < n; k++)
+    if (ir_expr_any(x[k], fx_pred_effect, ctx))
+      return true;
+  return false;
+}
+
+/* ir_func.has_effects of every function, to a fixed point (recursion). */
+static void fx_effects(ir_program *p) {
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (int i = 0; i < p->nfuncs; i++) {
+      bool effects = ir_block_any(&p->funcs[i]->body, fx_stmt_effect, NULL);
+      changed |= effects != p->funcs[i]->has_effects;
+      p->funcs[i]->has_effects = effects;
+    }
+  }
+}
+
 void ir_pass_written(pass_ctx *c, ir_program *p) {
   (void)c;
   for (int i = 0; i < p->nfuncs; i++)
@@ -76,4 +115,5 @@ void ir_pass_written(pass_ctx *c, ir_program *p) {
     for (int i = 0; i < p->nfuncs; i++)
       changed |= fx_block(&p->funcs[i]->body);
   }
+  fx_effects(p);
 }

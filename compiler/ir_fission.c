@@ -62,7 +62,6 @@ typedef struct fs_pass {
   ir_program *p;
   ir_func *f;
   const ir_block *top;  /* the kernel's original body */
-  bool *fn_impure;      /* per p->funcs[i]: stores through a parameter, or adds atomically */
   int phase;
   const char *phase_note;
   int conds;
@@ -137,64 +136,25 @@ static bool fs_stmt_escapes(const ir_stmt *s) {
 
 /* ---- side effects of functions (what must run once per thread) ---- */
 
-static int fs_func_index(const ir_program *p, const ir_func *f) {
-  for (int i = 0; i < p->nfuncs; i++)
-    if (p->funcs[i] == f)
-      return i;
-  return -1;
-}
-
 /* A builtin with a side effect: an atomic, threadfence (not BF_PURE). */
 static bool fs_is_builtin_effect(const ir_expr *e) {
   return e->call.fn != IR_FN_USER && !builtin_has(ir_fn_builtin(e->call.fn), BF_PURE);
 }
 
+/* A call that must run once per thread: an effect (the `written` pass
+ * stored ir_func.has_effects), or a shuffle. */
 static bool fs_pred_impure(const ir_expr *e, void *ctx) {
-  const fs_pass *F = ctx;
+  (void)ctx;
   if (e->kind != IR_CALL)
     return false;
   if (fs_is_builtin_effect(e) || fs_is_shuffle(e))
     return true;
-  int i = e->call.fn == IR_FN_USER ? fs_func_index(F->p, e->call.callee) : -1;
-  return i >= 0 && F->fn_impure[i];
+  return e->call.fn == IR_FN_USER && e->call.callee->has_effects;
 }
 
-static bool fs_impure(const fs_pass *F, const ir_expr *e) { return ir_expr_any(e, fs_pred_impure, (void *)F); }
-
-/* A side effect a function body may have: an atomic, or such a call. */
-static bool fs_pred_effect(const ir_expr *e, void *ctx) {
-  return e->kind == IR_CALL && !fs_is_shuffle(e) && fs_pred_impure(e, ctx);
-}
-
-static bool fs_block_impure(const fs_pass *F, const ir_block *b) {
-  for (int i = 0; i < b->len; i++) {
-    const ir_stmt *s = b->stmts[i];
-    if (s->kind == IR_STORE && s->store.var->kind == IR_VAR_PARAM)
-      return true;
-    const ir_expr *x[3];
-    int n = ir_stmt_exprs(s, x);
-    for (int k = 0; k < n; k++)
-      if (ir_expr_any(x[k], fs_pred_effect, (void *)F))
-        return true;
-    const ir_block *nb[2];
-    n = ir_stmt_bodies(s, nb);
-    for (int k = 0; k < n; k++)
-      if (fs_block_impure(F, nb[k]))
-        return true;
-  }
-  return false;
-}
-
-/* Side effects of every function, to a fixed point (recursion). */
-static void fs_scan_effects(fs_pass *F) {
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (int i = 0; i < F->p->nfuncs; i++) {
-      bool impure = fs_block_impure(F, &F->p->funcs[i]->body);
-      changed |= impure != F->fn_impure[i];
-      F->fn_impure[i] = impure;
-    }
-  }
+static bool fs_impure(const fs_pass *F, const ir_expr *e) {
+  (void)F;
+  return ir_expr_any(e, fs_pred_impure, NULL);
 }
 
 /* ---- classification and storage ---- */
@@ -726,8 +686,6 @@ static void fs_uniform_list(fs_pass *F, const ir_block *b, bool in_uniform_loop,
 
 void ir_pass_fission(pass_ctx *c, ir_program *p) {
   fs_pass F = {.a = c->a, .p = p};
-  F.fn_impure = arena_alloc(c->a, (size_t)(p->nfuncs ? p->nfuncs : 1) * sizeof *F.fn_impure);
-  fs_scan_effects(&F);
   for (int i = 0; i < p->nfuncs; i++) {
     ir_func *f = p->funcs[i];
     if (!f->is_kernel || f->fissioned)
