@@ -34,6 +34,7 @@ typedef struct symbol {
   bool written;    /* a tensor parameter that the kernel stores into */
   bool thread_dependent; /* uniform.c: its value may differ between threads */
   const mapping *dist;   /* SYM_LOCAL ... by m: the distributing mapping */
+  const ast_node *dist_worker; /* the worker of the first loop that indexed it */
   ast_node *loop;        /* SYM_LOOP: its for statement */
   int loop_dim;          /* SYM_LOOP: which dimension of a mapping loop */
   const char *module;    /* the file that declared it */

@@ -112,9 +112,48 @@ static bool mapping_equal(const mapping *a, const mapping *b) {
   return memcmp(a, b, sizeof *a) == 0;
 }
 
+/* The same worker expression: the same names, constants and operators. A
+ * conservative structural test (x + 1 and 1 + x differ). */
+static bool sema_same_worker(const ast_node *a, const ast_node *b) {
+  if (a->kind != b->kind)
+    return false;
+  if (a->cval && b->cval && a->cval->kind == VAL_INT && b->cval->kind == VAL_INT)
+    return a->cval->i == b->cval->i;
+  switch (a->kind) {
+  case AST_NAME: return a->sym && a->sym == b->sym;
+  case AST_MEMBER:
+    return strcmp(a->member.name, b->member.name) == 0 && sema_same_worker(a->member.base, b->member.base);
+  case AST_UNARY: return a->unary.op == b->unary.op && sema_same_worker(a->unary.operand, b->unary.operand);
+  case AST_BINARY:
+    return a->binary.op == b->binary.op && sema_same_worker(a->binary.lhs, b->binary.lhs) &&
+           sema_same_worker(a->binary.rhs, b->binary.rhs);
+  case AST_CAST: return a->ty == b->ty && sema_same_worker(a->cast.expr, b->cast.expr);
+  default: return false;
+  }
+}
+
+/* Every loop that indexes a distributed tensor must run under the worker of
+ * the first one: position p of a thread's part holds the task its worker
+ * owns there, so under another worker the thread would read a task that
+ * belongs to someone else. */
+static void sema_check_dist_worker(sema *s, symbol *tensor, const ast_node *loop) {
+  const ast_node *w = loop->for_.worker;
+  if (!tensor->dist_worker) {
+    tensor->dist_worker = w;
+    return;
+  }
+  if (sema_same_worker(tensor->dist_worker, w))
+    return;
+  diag_error(s->d, w->span, "'%s' is distributed by its mapping over the worker of the loop that "
+             "first indexed it; a loop over another worker would read tasks other threads own",
+             tensor->name);
+  diag_note(s->d, tensor->dist_worker->span, "'%s' is first indexed in a loop over this worker", tensor->name);
+}
+
 /* A local tensor distributed by m can be indexed only as t[i, j] where i, j
- * are, in order, the variables of a loop over m: each thread then touches
- * exactly the elements it owns, which lowering keeps in registers. */
+ * are, in order, the variables of a loop over m, always under the same
+ * worker: each thread then touches exactly the elements it owns, which
+ * lowering keeps in registers. */
 static void sema_check_distributed(sema *s, ast_node *n, symbol *tensor) {
   const ast_list *ix = &n->index.indices;
   for (int i = 0; i < ix->len; i++) {
@@ -128,6 +167,8 @@ static void sema_check_distributed(sema *s, ast_node *n, symbol *tensor) {
       return;
     }
   }
+  if (ix->len)
+    sema_check_dist_worker(s, tensor, sema_mapping_var(ix->items[0])->loop);
 }
 
 static type *sema_index(sema *s, ast_node *n) {
