@@ -29,7 +29,7 @@ bool gload_int(hdtg_dtype dt, const void *p, int64_t i, int64_t *out) {
 }
 
 bool gload_float(hdtg_dtype dt, const void *p, int64_t i, double *out) {
-  int64_t v;
+  int64_t v = 0;
   switch (dt) {
   case HDTG_F32: *out = ((const float *)p)[i]; return true;
   case HDTG_F64: *out = ((const double *)p)[i]; return true;
@@ -132,14 +132,14 @@ int gfold_gather(hdtg_graph *g, gnode *n, void *out) {
   for (int i = ax + 1; i < x->rank; i++) inner *= gdim_value(g, x->dims[i]);
   size_t es = hdtg_dtype_size(x->dt), row = (size_t)inner * es;
   for (int64_t j = 0; j < nidx; j++) {
-    int64_t k;
+    int64_t k = 0;
     gload_int(idx->dt, idx->data, j, &k);
     if (k < -axis_len || k >= axis_len) return 0; /* out of range: left to fail at run time */
   }
   char *o = out;
   for (int64_t a = 0; a < outer; a++)
     for (int64_t j = 0; j < nidx; j++) {
-      int64_t k;
+      int64_t k = 0;
       gload_int(idx->dt, idx->data, j, &k);
       k = k < 0 ? k + axis_len : k;
       memcpy(o, (const char *)x->data + ((size_t)(a * axis_len + k)) * row, row);
@@ -227,11 +227,11 @@ int gfold_binary(hdtg_graph *g, gnode *n, void *out) {
   for (int64_t e = 0; e < total; e++) {
     int64_t ia = gbroadcast_offset(o, os, a, as, e), ib = gbroadcast_offset(o, os, b, bs, e);
     if (fl) {
-      double x, y;
+      double x = 0, y = 0;
       gload_float(a->dt, a->data, ia, &x), gload_float(b->dt, b->data, ib, &y);
       gstore_float(o->dt, out, e, gfloat_op(n->op, x, y));
     } else {
-      int64_t x, y, r;
+      int64_t x = 0, y = 0, r = 0;
       gload_int(a->dt, a->data, ia, &x), gload_int(b->dt, b->data, ib, &y);
       if (!gint_op(n->op, x, y, &r)) return 0;
       gstore_int(o->dt, out, e, r);
@@ -246,8 +246,8 @@ int gfold_neg(hdtg_graph *g, gnode *n, void *out) {
   int64_t total = gtensor_elems(x);
   if (x->dt == HDTG_F16 || x->dt == HDTG_BF16) return 0;
   for (int64_t e = 0; e < total; e++) {
-    double f;
-    int64_t v;
+    double f = 0;
+    int64_t v = 0;
     if (gdtype_is_float(x->dt)) gload_float(x->dt, x->data, e, &f), gstore_float(x->dt, out, e, -f);
     else gload_int(x->dt, x->data, e, &v), gstore_int(x->dt, out, e, (int64_t)(0 - (uint64_t)v));
   }
@@ -261,8 +261,8 @@ int gfold_cast(hdtg_graph *g, gnode *n, void *out) {
   int64_t total = gtensor_elems(x);
   if (x->dt == HDTG_F16 || x->dt == HDTG_BF16 || to == HDTG_F16 || to == HDTG_BF16) return 0;
   for (int64_t e = 0; e < total; e++) {
-    double f;
-    int64_t v;
+    double f = 0;
+    int64_t v = 0;
     if (gdtype_is_float(x->dt)) {
       gload_float(x->dt, x->data, e, &f);
       if (!gstore_float(to, out, e, gdtype_is_float(to) || to == HDTG_BOOL ? f : trunc(f)))

@@ -355,7 +355,7 @@ static hdtg_status gnode_attrs(hdtg_graph *g, gnode *n, const hdtg_attr *attrs, 
   n->attrs = calloc((size_t)(nattrs ? nattrs : 1), sizeof *n->attrs);
   if (!n->attrs) return gfail(g, HDTG_ERROR_NOMEM, "out of memory");
   for (int i = 0; i < nattrs; i++) {
-    int id;
+    int id = -1;
     hdtg_status st = gcheck_attr(g, n->op, n->name, &attrs[i], &id);
     if (st) return st;
     for (int k = 0; k < i; k++)

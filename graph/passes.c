@@ -162,8 +162,8 @@ static void gdump_values(gbuf *b, const hdtg_tensor *t) {
   if (n < 0 || n > 8 || t->dt == HDTG_F16 || t->dt == HDTG_BF16) return;
   gbuf_printf(b, " = [");
   for (int64_t i = 0; i < n; i++) {
-    int64_t v;
-    double f;
+    int64_t v = 0;
+    double f = 0;
     if (gdtype_is_float(t->dt) && gload_float(t->dt, t->data, i, &f))
       gbuf_printf(b, "%s%g", i ? ", " : "", f);
     else if (gload_int(t->dt, t->data, i, &v))

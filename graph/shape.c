@@ -192,7 +192,7 @@ static hdtg_status gaxes_mask(hdtg_graph *g, gnode *n, const int64_t *axes, int 
                               unsigned *mask) {
   *mask = 0;
   for (int i = 0; i < count; i++) {
-    int ax;
+    int ax = 0;
     hdtg_status st = gaxis(g, n, axes[i], rank, false, &ax);
     if (st) return st;
     if (*mask >> ax & 1)
@@ -448,7 +448,7 @@ hdtg_status ginfer_batchnorm(hdtg_graph *g, gnode *n) {
 }
 
 hdtg_status ginfer_softmax(hdtg_graph *g, gnode *n) {
-  int ax;
+  int ax = 0;
   hdtg_status st = gaxis(g, n, gattr_int(n, HDTG_A_AXIS, -1), n->in[0]->rank, false, &ax);
   if (st) return st;
   gout_like(n, n->in[0]);
@@ -457,7 +457,7 @@ hdtg_status ginfer_softmax(hdtg_graph *g, gnode *n) {
 
 hdtg_status ginfer_layernorm(hdtg_graph *g, gnode *n) {
   const hdtg_tensor *x = n->in[0];
-  int ax;
+  int ax = 0;
   hdtg_status st = gaxis(g, n, gattr_int(n, HDTG_A_AXIS, -1), x->rank, false, &ax);
   if (st) return st;
   for (int i = 1; i < n->nin; i++) {
@@ -602,7 +602,7 @@ hdtg_status ginfer_transpose(hdtg_graph *g, gnode *n) {
 
 hdtg_status ginfer_concat(hdtg_graph *g, gnode *n) {
   const hdtg_tensor *x = n->in[0];
-  int ax;
+  int ax = 0;
   if (!gnode_attr(n, HDTG_A_AXIS))
     return gnode_fail(g, n, HDTG_ERROR_ATTRIBUTE, "axis is required");
   hdtg_status st = gaxis(g, n, gattr_int(n, HDTG_A_AXIS, 0), x->rank, false, &ax);
@@ -628,7 +628,7 @@ hdtg_status ginfer_concat(hdtg_graph *g, gnode *n) {
 
 hdtg_status ginfer_flatten(hdtg_graph *g, gnode *n) {
   const hdtg_tensor *x = n->in[0];
-  int ax;
+  int ax = 0;
   hdtg_status st = gaxis(g, n, gattr_int(n, HDTG_A_AXIS, 1), x->rank, true, &ax);
   if (st) return st;
   gout(n, x->dt, 2);
@@ -698,7 +698,7 @@ hdtg_status ginfer_shape(hdtg_graph *g, gnode *n) {
 
 hdtg_status ginfer_gather(hdtg_graph *g, gnode *n) {
   const hdtg_tensor *x = n->in[0], *idx = n->in[1];
-  int ax;
+  int ax = 0;
   hdtg_status st = grank_at_least(g, n, 0, 1);
   if (st || (st = gaxis(g, n, gattr_int(n, HDTG_A_AXIS, 0), x->rank, false, &ax))) return st;
   if (idx->dt != HDTG_I64 && idx->dt != HDTG_I32)
