@@ -182,6 +182,7 @@ static hdtg_tensor *gtensor_new(hdtg_graph *g, const char *name, hdtg_status *st
     return NULL;
   }
   t->g = g;
+  t->nvals = -1;
   g->tensors[g->ntensors++] = t;
   return t;
 }

@@ -40,6 +40,13 @@ struct hdtg_tensor {
   struct gnode *producer; /* intermediates; NULL once folded */
   bool is_output;
   bool removed; /* by dce: no longer part of the graph */
+  /* The values of a small i64 shape tensor (nvals of them, -1: none), as
+   * dimensions: what Shape(x) holds while x's sizes are symbols. Passed on
+   * by Gather, Concat, Unsqueeze, Squeeze and Identity and read by Reshape
+   * (ONNX's "data propagation"), so Reshape(x, Concat(Shape(x)[0], [-1]))
+   * is [batch, 512] before batch has a value. */
+  gdim vals[HDTG_MAX_RANK];
+  int nvals;
 };
 
 typedef enum gattr_id {

@@ -202,6 +202,58 @@ static hdtg_status gaxes_mask(hdtg_graph *g, gnode *n, const int64_t *axes, int 
   return HDTG_OK;
 }
 
+/* ---- shape values ------------------------------------------------------------ */
+
+/* t's values as dimensions (a constant's, or propagated ones); -1: none. */
+static int gshape_values(const hdtg_tensor *t, gdim *out) {
+  int64_t v[HDTG_MAX_RANK];
+  int n = gconst_ints(t, v, HDTG_MAX_RANK);
+  if (t->dt != HDTG_I64 || t->rank > 1) return -1;
+  for (int i = 0; i < n; i++) out[i] = gdim_known(v[i]);
+  if (n >= 0 || t->kind == HDTG_KIND_CONSTANT) return n;
+  memcpy(out, t->vals, sizeof t->vals);
+  return t->nvals;
+}
+
+static void gprop_shape(const gnode *n, gdim *out, int *count);
+
+/* Sets n->out's propagated values from its inputs', where the op allows. */
+static void gprop_values(hdtg_graph *g, gnode *n) {
+  hdtg_tensor *o = n->out;
+  gdim in[HDTG_MAX_RANK];
+  o->nvals = -1;
+  if (o->dt != HDTG_I64 || o->rank > 1 ||
+      (o->rank == 1 && gdim_value(g, o->dims[0]) > HDTG_MAX_RANK))
+    return;
+  switch (n->op) {
+  case HDTG_OP_SHAPE: gprop_shape(n, o->vals, &o->nvals); return;
+  case HDTG_OP_IDENTITY:
+  case HDTG_OP_SQUEEZE:
+  case HDTG_OP_UNSQUEEZE: o->nvals = gshape_values(n->in[0], o->vals); return;
+  case HDTG_OP_GATHER: {
+    int64_t idx[HDTG_MAX_RANK];
+    int k = gconst_ints(n->in[1], idx, HDTG_MAX_RANK), len = gshape_values(n->in[0], in);
+    for (int i = 0; i < k && len >= 0; i++)
+      if (idx[i] < -len || idx[i] >= len) return;
+    for (int i = 0; i < k && len >= 0; i++) o->vals[i] = in[idx[i] < 0 ? idx[i] + len : idx[i]];
+    if (len >= 0 && k >= 0) o->nvals = k;
+    return;
+  }
+  case HDTG_OP_CONCAT: {
+    int total = 0;
+    for (int i = 0; i < n->nin; i++) {
+      int k = gshape_values(n->in[i], in);
+      if (k < 0 || total + k > HDTG_MAX_RANK) return;
+      memcpy(o->vals + total, in, sizeof *in * (size_t)k);
+      total += k;
+    }
+    o->nvals = total;
+    return;
+  }
+  default: return;
+  }
+}
+
 /* ---- the dispatcher ----------------------------------------------------------- */
 
 hdtg_status gnode_infer(hdtg_graph *g, gnode *n) {
@@ -209,7 +261,9 @@ hdtg_status gnode_infer(hdtg_graph *g, gnode *n) {
   if ((r->flags & GF_FLOAT) && !gdtype_is_float(n->in[0]->dt))
     return gnode_fail(g, n, HDTG_ERROR_TYPE, "input 0 must be floating point, it is %s",
                       hdtg_dtype_name(n->in[0]->dt));
-  return r->infer(g, n);
+  hdtg_status st = r->infer(g, n);
+  if (!st) gprop_values(g, n);
+  return st;
 }
 
 /* ---- element-wise ---------------------------------------------------------------- */
@@ -553,12 +607,13 @@ static hdtg_status greshape_rest(hdtg_graph *g, gnode *n, gfactors *in, int64_t 
 
 hdtg_status ginfer_reshape(hdtg_graph *g, gnode *n) {
   const hdtg_tensor *x = n->in[0], *s = n->in[1];
-  int64_t len = s->rank == 1 ? gdim_value(g, s->dims[0]) : -1, v[HDTG_MAX_RANK];
+  int64_t len = s->rank == 1 ? gdim_value(g, s->dims[0]) : -1;
+  gdim v[HDTG_MAX_RANK];
   if (s->dt != HDTG_I64 || len < 0 || len > HDTG_MAX_RANK)
     return gnode_fail(g, n, HDTG_ERROR_SHAPE, "the shape (input 1) must be a 1-D i64 tensor of "
                       "known length <= %d", HDTG_MAX_RANK);
   gout(n, x->dt, (int)len);
-  if (gconst_ints(s, v, HDTG_MAX_RANK) < 0) {
+  if (gshape_values(s, v) != len) {
     for (int i = 0; i < len; i++) n->out->dims[i] = gdim_unknown; /* folded later, maybe */
     return HDTG_OK;
   }
@@ -568,14 +623,19 @@ hdtg_status ginfer_reshape(hdtg_graph *g, gnode *n) {
   int minus = -1;
   int64_t out_known = 1;
   for (int i = 0; i < len; i++) {
-    if (v[i] < -1 || (v[i] == -1 && minus >= 0) || (v[i] == 0 && !allowzero && i >= x->rank))
+    /* An entry is a literal (with 0 and -1 meaning what they mean), or a
+     * size propagated from a Shape: a symbol, or unknown. */
+    int64_t e = v[i].v;
+    bool literal = v[i].sym < 0 && e != INT64_MIN;
+    if (literal && (e < -1 || (e == -1 && minus >= 0) || (e == 0 && !allowzero && i >= x->rank)))
       return gnode_fail(g, n, HDTG_ERROR_SHAPE, "shape entry %d (%lld) is invalid", i,
-                        (long long)v[i]);
-    if (v[i] == -1) {
+                        (long long)e);
+    if (literal && e == -1) {
       minus = i;
       continue;
     }
-    n->out->dims[i] = v[i] == 0 && !allowzero ? x->dims[i] : gdim_known(v[i]);
+    if (!literal) n->out->dims[i] = v[i].sym >= 0 ? v[i] : gdim_unknown;
+    else n->out->dims[i] = e == 0 && !allowzero ? x->dims[i] : gdim_known(e);
     matched &= gfactor_out(g, &in, &out_known, n->out->dims[i]);
   }
   return greshape_rest(g, n, &in, out_known, matched, minus);
@@ -685,6 +745,17 @@ static void gshape_range(const gnode *n, int rank, int *start, int *end) {
   e = e < 0 ? e + rank : e;
   *start = (int)(s < 0 ? 0 : s > rank ? rank : s);
   *end = (int)(e < 0 ? 0 : e > rank ? rank : e);
+}
+
+static void gprop_shape(const gnode *n, gdim *out, int *count) {
+  int s, e;
+  gshape_range(n, n->in[0]->rank, &s, &e);
+  *count = e > s ? e - s : 0;
+  for (int i = 0; i < *count; i++) {
+    gdim d = n->in[0]->dims[s + i];
+    /* Unknown becomes INT64_MIN: -1 in a shape value is Reshape's -1. */
+    out[i] = d.sym < 0 && d.v < 0 ? gdim_known(INT64_MIN) : d;
+  }
 }
 
 hdtg_status ginfer_shape(hdtg_graph *g, gnode *n) {

@@ -318,7 +318,7 @@ Test(graph, fold_shape_subgraph) {
   hdtg_graph *g = gnew();
   hdtg_tensor *x = input(g, "x", HDTG_F32, 3, (hdtg_dim[]){HDTG_DIM(8), HDTG_DIM(16), HDTG_DIM(32)});
   hdtg_tensor *y = shape_subgraph(g, x);
-  expect_type(y, "f32[?, ?]"); /* the shape is not a constant yet */
+  expect_type(y, "f32[8, 512]"); /* from propagated values: not folded yet */
   cr_assert_eq(hdtg_mark_output(g, y), HDTG_OK);
   cr_expect_eq(nodes(g), 5);
   cr_assert_eq(hdtg_run_passes(g), HDTG_OK, "%s", hdtg_last_error(g));
@@ -339,16 +339,19 @@ Test(graph, fold_shape_subgraph) {
   hdtg_destroy(g);
 }
 
-/* With a symbolic batch the subgraph stays until batch is specialised. */
+/* With a symbolic batch the subgraph stays until batch is specialised;
+ * the reshape's output shape is known all along. */
 Test(graph, fold_shape_subgraph_after_specialisation) {
   hdtg_graph *g = gnew();
   hdtg_tensor *x = input(g, "x", HDTG_F32, 3,
                          (hdtg_dim[]){HDTG_SYM("batch"), HDTG_DIM(16), HDTG_DIM(32)});
   hdtg_tensor *y = shape_subgraph(g, x);
+  /* Shape(x)[0] is known to be batch before it has a value (propagated
+   * shape values), but the shape is not a constant yet. */
+  expect_type(y, "f32[batch, 512]");
   cr_assert_eq(hdtg_mark_output(g, y), HDTG_OK);
   cr_assert_eq(hdtg_run_passes(g), HDTG_OK, "%s", hdtg_last_error(g));
   cr_expect_eq(nodes(g), 5);
-  expect_type(y, "f32[?, ?]");
   cr_assert_eq(hdtg_specialize(g, "batch", 4), HDTG_OK, "%s", hdtg_last_error(g));
   cr_assert_eq(hdtg_run_passes(g), HDTG_OK, "%s", hdtg_last_error(g));
   cr_expect_eq(nodes(g), 1);
@@ -649,6 +652,24 @@ Test(graph, shape_errors) {
                                0, &t),
               HDTG_ERROR_SHAPE, "scale [7] does not broadcast");
   cr_expect_eq(nodes(g), 0);
+  hdtg_destroy(g);
+}
+
+/* A shape computed from an input's data (not a constant, no propagated
+ * values) leaves the sizes unknown, with the shape's length as rank; an
+ * unknown size propagated through Shape is not Reshape's -1. */
+Test(graph, reshape_by_a_runtime_shape) {
+  hdtg_graph *g = gnew();
+  hdtg_tensor *x = input(g, "x", HDTG_F32, 2, batch512);
+  hdtg_tensor *s = input(g, "s", HDTG_I64, 1, (hdtg_dim[]){HDTG_DIM(3)});
+  hdtg_tensor *r = NODE(g, "Reshape", "r", x, s);
+  expect_type(r, "f32[?, ?, ?]");
+  hdtg_tensor *r2 = NODE(g, "Reshape", "r2", x, NODE(g, "Shape", NULL, r));
+  expect_type(r2, "f32[?, ?, ?]");
+  hdtg_tensor *t = NULL;
+  expect_fail(g, hdtg_add_node(g, "Reshape", "bad", (hdtg_tensor *[]){x, vec(g, "m5", 1, (int64_t[]){-5})},
+                               2, NULL, 0, &t),
+              HDTG_ERROR_SHAPE, "shape entry 0 (-5) is invalid");
   hdtg_destroy(g);
 }
 
