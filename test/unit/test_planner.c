@@ -521,3 +521,263 @@ Test(planner_inplace, first_legal_hint_wins_and_chains_follow) {
   cr_assert_eq(inplace_src_of(&g, r, &o1, &o2), sum);
   cr_assert_eq(o1, o2);
 }
+
+/* ---- alignment and tensors outside the arena ---------------------------- */
+
+Test(planner_layout, offsets_and_arena_are_256_byte_aligned) {
+  static graph g;
+  memset(&g, 0, sizeof g);
+  g.steps = 2;
+  const int64_t sizes[] = {1, 255, 256, 257, 1000, 0, 4097};
+  for (int i = 0; i < 7; i++)
+    g_tensor(&g, HDTRT_PLAN_INTERMEDIATE, sizes[i], 0, 1);
+  hdtrt_plan *p = g_solve(&g);
+  check_plan(p, &g, 0); /* every offset % 256 == 0, arena % 256 == 0 */
+  hdtrt_plan_stats s = stats_of(p);
+  size_t want = 256 + 256 + 256 + 512 + 1024 + 0 + 4352;
+  cr_assert_eq(s.sum_intermediates, want);
+  cr_assert_eq(s.lower_bound, want);
+  cr_assert_eq(s.arena_bytes, want); /* all live together: no reuse */
+  hdtrt_plan_destroy(p);
+}
+
+Test(planner_layout, inputs_outputs_constants_stay_outside) {
+  hdtrt_plan *p;
+  cr_assert_eq(hdtrt_plan_create(2, &p), HDTRT_PLAN_OK);
+  int32_t in, w, out, mid;
+  cr_assert_eq(hdtrt_plan_add_tensor(p, HDTRT_PLAN_GRAPH_INPUT, 1 << 20, -1,
+                                     -1, &in), HDTRT_PLAN_OK);
+  cr_assert_eq(hdtrt_plan_add_tensor(p, HDTRT_PLAN_CONSTANT, 1 << 20, -1, -1,
+                                     &w), HDTRT_PLAN_OK);
+  cr_assert_eq(hdtrt_plan_add_tensor(p, HDTRT_PLAN_INTERMEDIATE, 300, 0, 1,
+                                     &mid), HDTRT_PLAN_OK);
+  cr_assert_eq(hdtrt_plan_add_tensor(p, HDTRT_PLAN_GRAPH_OUTPUT, 1 << 20, 1, 1,
+                                     &out), HDTRT_PLAN_OK);
+  cr_assert_eq(hdtrt_plan_solve(p), HDTRT_PLAN_OK);
+  size_t arena, off;
+  cr_assert_eq(hdtrt_plan_arena_bytes(p, &arena), HDTRT_PLAN_OK);
+  cr_assert_eq(arena, 512);
+  cr_assert_eq(hdtrt_plan_offset(p, mid, &off), HDTRT_PLAN_OK);
+  cr_assert_eq(off, 0);
+  int32_t ids[] = {in, w, out};
+  for (int i = 0; i < 3; i++) {
+    cr_assert_eq(hdtrt_plan_offset(p, ids[i], &off),
+                 HDTRT_PLAN_ERR_NOT_IN_ARENA);
+    cr_assert_neq(hdtrt_plan_error_message(p)[0], '\0');
+  }
+  hdtrt_plan_stats s = stats_of(p);
+  cr_assert_eq(s.num_intermediates, 1);
+  cr_assert_eq(hdtrt_plan_verify(p), HDTRT_PLAN_OK);
+  hdtrt_plan_destroy(p);
+}
+
+Test(planner_layout, empty_plans) {
+  hdtrt_plan *p;
+  cr_assert_eq(hdtrt_plan_create(0, &p), HDTRT_PLAN_OK);
+  cr_assert_eq(hdtrt_plan_solve(p), HDTRT_PLAN_OK);
+  size_t arena = 1;
+  cr_assert_eq(hdtrt_plan_arena_bytes(p, &arena), HDTRT_PLAN_OK);
+  cr_assert_eq(arena, 0);
+  cr_assert_eq(hdtrt_plan_verify(p), HDTRT_PLAN_OK);
+  cr_assert_eq(hdtrt_plan_check(p, NULL, 0), HDTRT_PLAN_OK);
+  hdtrt_plan_destroy(p);
+  hdtrt_plan_destroy(NULL);
+}
+
+Test(planner_layout, adding_discards_the_solution_and_solve_repeats) {
+  hdtrt_plan *p;
+  cr_assert_eq(hdtrt_plan_create(3, &p), HDTRT_PLAN_OK);
+  cr_assert_eq(hdtrt_plan_add_tensor(p, 0, 256, 0, 1, NULL), HDTRT_PLAN_OK);
+  cr_assert_eq(hdtrt_plan_solve(p), HDTRT_PLAN_OK);
+  cr_assert_eq(hdtrt_plan_add_tensor(p, 0, 256, 1, 2, NULL), HDTRT_PLAN_OK);
+  size_t arena;
+  cr_assert_eq(hdtrt_plan_arena_bytes(p, &arena), HDTRT_PLAN_ERR_NOT_SOLVED);
+  cr_assert_eq(hdtrt_plan_verify(p), HDTRT_PLAN_ERR_NOT_SOLVED);
+  cr_assert_eq(hdtrt_plan_solve(p), HDTRT_PLAN_OK);
+  cr_assert_eq(hdtrt_plan_solve(p), HDTRT_PLAN_OK);
+  cr_assert_eq(hdtrt_plan_arena_bytes(p, &arena), HDTRT_PLAN_OK);
+  cr_assert_eq(arena, 512);
+  cr_assert_eq(hdtrt_plan_verify(p), HDTRT_PLAN_OK);
+  hdtrt_plan_destroy(p);
+}
+
+/* ---- errors --------------------------------------------------------------- */
+
+/* st is `want`, with a message naming the problem. */
+static void expect_error(hdtrt_plan *p, hdtrt_plan_status st,
+                         hdtrt_plan_status want, const char *what) {
+  cr_assert_eq(st, want, "%s: got %s, want %s (%s)", what,
+               hdtrt_plan_status_name(st), hdtrt_plan_status_name(want),
+               hdtrt_plan_error_message(p));
+  cr_assert_neq(hdtrt_plan_error_message(p)[0], '\0', "%s: no message",
+                what);
+}
+
+Test(planner_errors, create) {
+  hdtrt_plan *p = (hdtrt_plan *)1;
+  cr_assert_eq(hdtrt_plan_create(-1, &p), HDTRT_PLAN_ERR_NEGATIVE_SIZE);
+  cr_assert_null(p);
+  cr_assert_eq(hdtrt_plan_create(4, NULL), HDTRT_PLAN_ERR_NULL_POINTER);
+}
+
+Test(planner_errors, bad_tensors) {
+  hdtrt_plan *p;
+  cr_assert_eq(hdtrt_plan_create(4, &p), HDTRT_PLAN_OK);
+  const hdtrt_plan_kind mid = HDTRT_PLAN_INTERMEDIATE;
+  expect_error(p, hdtrt_plan_add_tensor(p, mid, -1, 0, 1, NULL),
+               HDTRT_PLAN_ERR_NEGATIVE_SIZE, "negative size");
+  expect_error(p, hdtrt_plan_add_tensor(p, HDTRT_PLAN_CONSTANT, -5, -1, -1,
+                                        NULL),
+               HDTRT_PLAN_ERR_NEGATIVE_SIZE, "negative constant");
+  expect_error(p, hdtrt_plan_add_tensor(p, mid, 8, -1, 1, NULL),
+               HDTRT_PLAN_ERR_BAD_INDEX, "first < 0");
+  expect_error(p, hdtrt_plan_add_tensor(p, mid, 8, 4, 4, NULL),
+               HDTRT_PLAN_ERR_BAD_INDEX, "first past the steps");
+  expect_error(p, hdtrt_plan_add_tensor(p, mid, 8, 0, 4, NULL),
+               HDTRT_PLAN_ERR_BAD_INDEX, "last past the steps");
+  expect_error(p, hdtrt_plan_add_tensor(p, mid, 8, 0, -1, NULL),
+               HDTRT_PLAN_ERR_BAD_INDEX, "last < 0");
+  expect_error(p, hdtrt_plan_add_tensor(p, mid, 8, 2, 1, NULL),
+               HDTRT_PLAN_ERR_BAD_LIFETIME, "last before first");
+  expect_error(p, hdtrt_plan_add_tensor(p, (hdtrt_plan_kind)7, 8, 0, 1, NULL),
+               HDTRT_PLAN_ERR_BAD_KIND, "kind 7");
+  expect_error(p, hdtrt_plan_add_tensor(p, (hdtrt_plan_kind)-1, 8, 0, 1,
+                                        NULL),
+               HDTRT_PLAN_ERR_BAD_KIND, "kind -1");
+  /* Nothing was added: the plan is still empty and solves. */
+  cr_assert_eq(hdtrt_plan_solve(p), HDTRT_PLAN_OK);
+  hdtrt_plan_stats s = stats_of(p);
+  cr_assert_eq(s.num_intermediates, 0);
+  cr_assert_eq(hdtrt_plan_error_message(p)[0], '\0', "a success clears it");
+  hdtrt_plan_destroy(p);
+}
+
+Test(planner_errors, bad_ids) {
+  hdtrt_plan *p;
+  cr_assert_eq(hdtrt_plan_create(4, &p), HDTRT_PLAN_OK);
+  int32_t a, b;
+  cr_assert_eq(hdtrt_plan_add_tensor(p, 0, 8, 0, 1, &a), HDTRT_PLAN_OK);
+  cr_assert_eq(hdtrt_plan_add_tensor(p, 0, 8, 1, 2, &b), HDTRT_PLAN_OK);
+  expect_error(p, hdtrt_plan_allow_inplace(p, 2, a), HDTRT_PLAN_ERR_BAD_INDEX,
+               "output id past the end");
+  expect_error(p, hdtrt_plan_allow_inplace(p, b, -1), HDTRT_PLAN_ERR_BAD_INDEX,
+               "negative input id");
+  expect_error(p, hdtrt_plan_allow_inplace(p, b, b), HDTRT_PLAN_ERR_BAD_INDEX,
+               "in place of itself");
+  size_t off;
+  int32_t src;
+  expect_error(p, hdtrt_plan_offset(p, a, &off), HDTRT_PLAN_ERR_NOT_SOLVED,
+               "offset before solve");
+  expect_error(p, hdtrt_plan_inplace_source(p, a, &src),
+               HDTRT_PLAN_ERR_NOT_SOLVED, "source before solve");
+  hdtrt_plan_stats s;
+  expect_error(p, hdtrt_plan_stats_get(p, &s), HDTRT_PLAN_ERR_NOT_SOLVED,
+               "stats before solve");
+  cr_assert_eq(hdtrt_plan_solve(p), HDTRT_PLAN_OK);
+  expect_error(p, hdtrt_plan_offset(p, 2, &off), HDTRT_PLAN_ERR_BAD_INDEX,
+               "offset of tensor 2");
+  expect_error(p, hdtrt_plan_inplace_source(p, -3, &src),
+               HDTRT_PLAN_ERR_BAD_INDEX, "source of tensor -3");
+  expect_error(p, hdtrt_plan_offset(p, a, NULL), HDTRT_PLAN_ERR_NULL_POINTER,
+               "NULL out");
+  expect_error(p, hdtrt_plan_stats_get(p, NULL), HDTRT_PLAN_ERR_NULL_POINTER,
+               "NULL stats");
+  hdtrt_plan_destroy(p);
+}
+
+Test(planner_errors, null_plan) {
+  size_t n;
+  cr_assert_eq(hdtrt_plan_add_tensor(NULL, 0, 8, 0, 0, NULL),
+               HDTRT_PLAN_ERR_NULL_POINTER);
+  cr_assert_eq(hdtrt_plan_allow_inplace(NULL, 0, 1),
+               HDTRT_PLAN_ERR_NULL_POINTER);
+  cr_assert_eq(hdtrt_plan_solve(NULL), HDTRT_PLAN_ERR_NULL_POINTER);
+  cr_assert_eq(hdtrt_plan_arena_bytes(NULL, &n), HDTRT_PLAN_ERR_NULL_POINTER);
+  cr_assert_eq(hdtrt_plan_offset(NULL, 0, &n), HDTRT_PLAN_ERR_NULL_POINTER);
+  cr_assert_eq(hdtrt_plan_verify(NULL), HDTRT_PLAN_ERR_NULL_POINTER);
+  cr_assert_eq(hdtrt_plan_check(NULL, &n, 0), HDTRT_PLAN_ERR_NULL_POINTER);
+  cr_assert_str_eq(hdtrt_plan_error_message(NULL), "");
+}
+
+Test(planner_errors, overflow) {
+  hdtrt_plan *p;
+  cr_assert_eq(hdtrt_plan_create(2, &p), HDTRT_PLAN_OK);
+  hdtrt_plan_status st = hdtrt_plan_add_tensor(p, 0, INT64_MAX, 0, 1, NULL);
+  if ((uint64_t)SIZE_MAX < (uint64_t)INT64_MAX) { /* 32-bit size_t */
+    expect_error(p, st, HDTRT_PLAN_ERR_OVERFLOW, "INT64_MAX bytes");
+    hdtrt_plan_destroy(p);
+    return;
+  }
+  /* Each rounds up to 2^63: two together need 2^64 bytes. */
+  cr_assert_eq(st, HDTRT_PLAN_OK);
+  cr_assert_eq(hdtrt_plan_add_tensor(p, 0, INT64_MAX, 0, 1, NULL),
+               HDTRT_PLAN_OK);
+  expect_error(p, hdtrt_plan_solve(p), HDTRT_PLAN_ERR_OVERFLOW,
+               "two 2^63-byte tensors");
+  size_t arena;
+  cr_assert_eq(hdtrt_plan_arena_bytes(p, &arena), HDTRT_PLAN_ERR_NOT_SOLVED,
+               "a failed solve leaves no solution");
+  hdtrt_plan_destroy(p);
+  /* One alone fits. */
+  cr_assert_eq(hdtrt_plan_create(2, &p), HDTRT_PLAN_OK);
+  cr_assert_eq(hdtrt_plan_add_tensor(p, 0, INT64_MAX, 0, 1, NULL),
+               HDTRT_PLAN_OK);
+  cr_assert_eq(hdtrt_plan_solve(p), HDTRT_PLAN_OK);
+  cr_assert_eq(hdtrt_plan_arena_bytes(p, &arena), HDTRT_PLAN_OK);
+  cr_assert_eq(arena, (size_t)1 << 63);
+  hdtrt_plan_destroy(p);
+}
+
+Test(planner_errors, status_names) {
+  cr_assert_str_eq(hdtrt_plan_status_name(HDTRT_PLAN_OK), "HDTRT_PLAN_OK");
+  cr_assert_str_eq(hdtrt_plan_status_name(HDTRT_PLAN_ERR_OVERLAP),
+                   "HDTRT_PLAN_ERR_OVERLAP");
+  cr_assert_str_eq(hdtrt_plan_status_name((hdtrt_plan_status)12345),
+                   "HDTRT_PLAN_ERR_UNKNOWN");
+}
+
+/* ---- the checker catches bad placements --------------------------------- */
+
+/* a [0,1] and b [1,2], 512 bytes each, live together at step 1. */
+static hdtrt_plan *two_live(bool hint) {
+  hdtrt_plan *p;
+  cr_assert_eq(hdtrt_plan_create(3, &p), HDTRT_PLAN_OK);
+  cr_assert_eq(hdtrt_plan_add_tensor(p, 0, 512, 0, 1, NULL), HDTRT_PLAN_OK);
+  cr_assert_eq(hdtrt_plan_add_tensor(p, 0, 512, 1, 2, NULL), HDTRT_PLAN_OK);
+  if (hint)
+    cr_assert_eq(hdtrt_plan_allow_inplace(p, 1, 0), HDTRT_PLAN_OK);
+  cr_assert_eq(hdtrt_plan_solve(p), HDTRT_PLAN_OK);
+  return p;
+}
+
+Test(planner_check, catches_overlap_misalignment_and_overrun) {
+  hdtrt_plan *p = two_live(false);
+  size_t good[] = {0, 512}, same[] = {0, 0}, partial[] = {0, 256},
+         odd[] = {0, 640}, past[] = {0, 768};
+  cr_assert_eq(hdtrt_plan_check(p, good, 1024), HDTRT_PLAN_OK);
+  expect_error(p, hdtrt_plan_check(p, same, 1024), HDTRT_PLAN_ERR_OVERLAP,
+               "same offset");
+  expect_error(p, hdtrt_plan_check(p, partial, 1024), HDTRT_PLAN_ERR_OVERLAP,
+               "partial overlap");
+  expect_error(p, hdtrt_plan_check(p, odd, 2048), HDTRT_PLAN_ERR_MISALIGNED,
+               "offset 640");
+  expect_error(p, hdtrt_plan_check(p, past, 1024),
+               HDTRT_PLAN_ERR_OUT_OF_ARENA, "past the end");
+  expect_error(p, hdtrt_plan_check(p, good, 1000), HDTRT_PLAN_ERR_MISALIGNED,
+               "arena of 1000");
+  expect_error(p, hdtrt_plan_check(p, NULL, 1024), HDTRT_PLAN_ERR_NULL_POINTER,
+               "NULL offsets");
+  hdtrt_plan_destroy(p);
+}
+
+Test(planner_check, sharing_only_for_in_place_pairs) {
+  size_t same[] = {0, 0};
+  hdtrt_plan *p = two_live(true);
+  cr_assert_eq(hdtrt_plan_check(p, same, 512), HDTRT_PLAN_OK);
+  cr_assert_eq(hdtrt_plan_verify(p), HDTRT_PLAN_OK);
+  hdtrt_plan_destroy(p);
+  p = two_live(false);
+  expect_error(p, hdtrt_plan_check(p, same, 512), HDTRT_PLAN_ERR_OVERLAP,
+               "no hint");
+  hdtrt_plan_destroy(p);
+}
