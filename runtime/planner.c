@@ -299,7 +299,8 @@ static hdtrt_plan_status plan_make_buffers(hdtrt_plan *plan,
  * +bytes where a buffer starts and -bytes after it ends. */
 static hdtrt_plan_status plan_lower_bound(hdtrt_plan *plan, size_t *out) {
   size_t steps = (size_t)plan->num_steps + 1;
-  size_t *start = calloc(steps, sizeof *start), *end = calloc(steps, sizeof *end);
+  size_t *start = calloc(steps, sizeof *start);
+  size_t *end = calloc(steps, sizeof *end);
   if (!start || !end) {
     free(start);
     free(end);

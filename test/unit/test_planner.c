@@ -281,8 +281,8 @@ Test(planner_random, large_graph) {
   cr_assert_eq(hdtrt_plan_verify(p), HDTRT_PLAN_OK, "seed %u: %s", seed,
                hdtrt_plan_error_message(p));
   hdtrt_plan_stats s = stats_of(p);
-  cr_log_info("planner_random.large_graph: seed %u, %d tensors, solve %.3f s, arena "
-              "%zu, lower bound %zu, sum %zu",
+  cr_log_info("planner_random.large_graph: seed %u, %d tensors, solve "
+              "%.3f s, arena %zu, lower bound %zu, sum %zu",
               seed, MAX_T, solve_s, s.arena_bytes, s.lower_bound,
               s.sum_intermediates);
   hdtrt_plan_destroy(p);
@@ -637,7 +637,7 @@ Test(planner_layout, adding_discards_the_solution_and_solve_repeats) {
   hdtrt_plan_destroy(p);
 }
 
-/* ---- errors --------------------------------------------------------------- */
+/* ---- errors ------------------------------------------------------------- */
 
 /* st is `want`, with a message naming the problem. */
 static void expect_error(hdtrt_plan *p, hdtrt_plan_status st,
