@@ -45,7 +45,7 @@ static const char usage_head[] =
     "                  default FILE.hdt gives FILE.cu or FILE.c in the current folder\n"
     "  --emit=ast      print the syntax tree and stop\n"
     "  --emit=sema     print the checked tree (types, constant values) and stop\n"
-    "  --emit=ir       print the lowered IR and stop\n"
+    "  --emit=ir       print the IR after every pass and stop\n"
     "  --emit=ir:NAME  print the IR after step NAME and stop: lower (right after\n"
     "                  lowering) or one of the passes, which run in this order:\n";
 
@@ -74,7 +74,7 @@ static const char usage_tail[] =
 static void main_usage(void) {
   fputs(usage_head, stdout);
   for (int i = 0; i < hdtc_pass_count(); i++)
-    printf("                  %-8s %s\n", hdtc_pass_name(i), hdtc_pass_what(i));
+    printf("                  %-12s %s\n", hdtc_pass_name(i), hdtc_pass_what(i));
   fputs(usage_tail, stdout);
 }
 
