@@ -41,6 +41,10 @@ static type *sema_name(sema *s, ast_node *n) {
     return sema_set(n, sema_error_type());
   }
   n->sym = sym;
+  if (sym->kind == SYM_FUNC) { /* its symbol's type is what it returns */
+    diag_error(s->d, n->span, "'%s' is a function, not a value: call it as %s(...)", sym->name, sym->name);
+    return sema_set(n, sema_error_type());
+  }
   if (sym->kind == SYM_CONST || sym->kind == SYM_GENERIC || sym->kind == SYM_LET)
     n->cval = sym->val;
   return sema_set(n, sym->ty ? sym->ty : sema_error_type());
