@@ -415,3 +415,39 @@ Test(cache, missing_symbol_and_bad_arguments, .init = setup_dir, .fini = teardow
   hdtrt_cache_destroy(cache);
   free(src);
 }
+
+/* ---- CUDA: compiled by nvcc and loaded (dlopen needs no GPU); no kernel
+ * runs here. Skipped where nvcc is missing. ---- */
+
+Test(cache, cuda_object_compiles_loads_and_hits, .init = setup_dir, .fini = teardown_dir) {
+  const char *nvcc = getenv("NVCC");
+  if (!nvcc || access(nvcc, X_OK) != 0)
+    nvcc = "/usr/local/cuda/bin/nvcc";
+  if (access(nvcc, X_OK) != 0)
+    cr_skip_test("no nvcc");
+  hdtc_compilation *hc = NULL;
+  cr_assert_eq(hdtc_create(&hc), HDTC_OK);
+  cr_assert_eq(hdtc_set_target(hc, "cuda"), HDTC_OK);
+  cr_assert_eq(hdtc_set_source_string(hc, "v.hdt", vector_add_hdt, strlen(vector_add_hdt)),
+               HDTC_OK);
+  cr_assert_eq(hdtc_run(hc), HDTC_OK);
+  size_t len;
+  const char *src = hdtc_output(hc, &len);
+  hdtrt_cache *cache = new_cache();
+  hdtrt_cache_options o = {.compiler = nvcc, .nkernels = 1};
+  for (int round = 0; round < 2; round++) {
+    hdtrt_cache_module *m = NULL;
+    int hit = -1;
+    hdtrt_cache_status s = hdtrt_cache_load(cache, src, len, HDTRT_CACHE_CUDA, &o, &m, &hit);
+    cr_assert_eq(s, HDTRT_CACHE_OK, "%s", hdtrt_cache_last_error(cache));
+    cr_expect_eq(hit, round);
+    void *p = NULL;
+    cr_expect_eq(hdtrt_cache_symbol(cache, m, "vector_add", &p), HDTRT_CACHE_OK);
+    cr_expect_eq(hdtrt_cache_symbol(cache, m, "vector_add_async", &p), HDTRT_CACHE_OK);
+    cr_expect_str_eq(strrchr(hdtrt_cache_module_path(m), '.'), ".so");
+  }
+  cr_expect_eq(stats_of(cache).compiles, 1);
+  cr_expect_eq(stats_of(cache).hits, 1);
+  hdtrt_cache_destroy(cache);
+  hdtc_destroy(hc);
+}
