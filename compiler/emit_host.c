@@ -131,13 +131,6 @@ static void hx_indent(hx_emitter *E, int depth) { cp_indent(&E->P, depth); }
 
 /* ---- walking the IR ---- */
 
-static bool hx_block_returns(const ir_block *b) {
-  for (int i = 0; i < b->len; i++)
-    if (ir_stmt_returns(b->stmts[i]))
-      return true;
-  return false;
-}
-
 static int hx_func_index(const hx_emitter *E, const ir_func *f) {
   for (int i = 0; i < E->p->nfuncs; i++)
     if (E->p->funcs[i] == f)
@@ -824,7 +817,7 @@ static void hx_entry_point(hx_emitter *E, bool has_frame) {
 static void hx_kernel(hx_emitter *E, int fi) {
   const ir_func *f = E->p->funcs[fi];
   hx_reset_function(E, f, HX_IN_BLOCK);
-  E->has_return = hx_block_returns(&f->body);
+  E->has_return = ir_block_returns(&f->body);
   E->xchg_depth = f->xchg_slots;
   E->thread_loops = 0;
   E->uses_block_tid = E->uses_block_end = E->uses_blockIdx = E->uses_gridDim = false;

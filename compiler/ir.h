@@ -284,6 +284,9 @@ void ir_block_push(arena *a, ir_block *b, ir_stmt *s);
 int ir_stmt_exprs(const ir_stmt *s, const ir_expr *out[3]);
 int ir_stmt_bodies(const ir_stmt *s, const ir_block *out[2]);
 
+/* Does pred hold for an expression s evaluates itself (not those of the
+ * statements nested in it), or one of its subexpressions? As ir_expr_any. */
+bool ir_stmt_expr_any(const ir_stmt *s, bool (*pred)(const ir_expr *e, void *ctx), void *ctx);
 /* Does pred hold for s or a statement nested in it (at any depth)? Stops
  * at the first true. */
 bool ir_stmt_any(const ir_stmt *s, bool (*pred)(const ir_stmt *s, void *ctx), void *ctx);
@@ -292,7 +295,8 @@ bool ir_block_any(const ir_block *b, bool (*pred)(const ir_stmt *s, void *ctx), 
 /* s, or a statement in it, reads or writes v (a load or store of an array
  * counts). */
 bool ir_stmt_refs_var(const ir_stmt *s, const ir_var *v);
-/* s is or contains a return. */
+/* s is or contains a return; a statement of b does. */
 bool ir_stmt_returns(const ir_stmt *s);
+bool ir_block_returns(const ir_block *b);
 
 #endif

@@ -85,12 +85,7 @@ static bool fx_pred_effect(const ir_expr *e, void *ctx) {
 static bool fx_stmt_effect(const ir_stmt *s, void *ctx) {
   if (s->kind == IR_STORE && s->store.var->kind == IR_VAR_PARAM)
     return true;
-  const ir_expr *x[3];
-  int n = ir_stmt_exprs(s, x);
-  for (int k = 0; k < n; k++)
-    if (ir_expr_any(x[k], fx_pred_effect, ctx))
-      return true;
-  return false;
+  return ir_stmt_expr_any(s, fx_pred_effect, ctx);
 }
 
 /* ir_func.has_effects of every function, to a fixed point (recursion). */

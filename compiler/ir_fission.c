@@ -92,12 +92,7 @@ static bool fs_pred_shuffle(const ir_expr *e, void *ctx) {
 static bool fs_has_shuffle(const ir_expr *e) { return ir_expr_any(e, fs_pred_shuffle, NULL); }
 
 static bool fs_own_shuffles(const ir_stmt *s) {
-  const ir_expr *x[3];
-  int n = ir_stmt_exprs(s, x);
-  for (int i = 0; i < n; i++)
-    if (fs_has_shuffle(x[i]))
-      return true;
-  return false;
+  return ir_stmt_expr_any(s, fs_pred_shuffle, NULL);
 }
 
 /* A barrier, or a statement that shuffles itself. */
@@ -276,10 +271,8 @@ static void fs_plan_list(fs_pass *F, const ir_block *b, bool in_uniform_loop) {
     if (cls[i] != FS_PLAIN && cls[i] != FS_SHUFFLE)
       continue;
     if (cls[i] == FS_SHUFFLE) {
-      const ir_expr *x[3];
-      int k = 0, nx = ir_stmt_exprs(s, x);
-      for (int j = 0; j < nx; j++)
-        ir_expr_any(x[j], fs_count_shuffle, &k);
+      int k = 0;
+      ir_stmt_expr_any(s, fs_count_shuffle, &k); /* a counter: sees every expression */
       if (k > F->f->xchg_slots)
         F->f->xchg_slots = k;
     }

@@ -414,6 +414,15 @@ int ir_stmt_bodies(const ir_stmt *s, const ir_block *out[2]) {
   }
 }
 
+bool ir_stmt_expr_any(const ir_stmt *s, bool (*pred)(const ir_expr *e, void *ctx), void *ctx) {
+  const ir_expr *x[3];
+  int n = ir_stmt_exprs(s, x);
+  for (int i = 0; i < n; i++)
+    if (ir_expr_any(x[i], pred, ctx))
+      return true;
+  return false;
+}
+
 bool ir_stmt_any(const ir_stmt *s, bool (*pred)(const ir_stmt *s, void *ctx), void *ctx) {
   if (pred(s, ctx))
     return true;
@@ -440,12 +449,7 @@ static bool ir_is_ref_to(const ir_expr *e, void *v) {
 static bool ir_stmt_refs_here(const ir_stmt *s, void *v) {
   if ((s->kind == IR_ASSIGN && s->assign.var == v) || (s->kind == IR_STORE && s->store.var == v))
     return true;
-  const ir_expr *x[3];
-  int n = ir_stmt_exprs(s, x);
-  for (int i = 0; i < n; i++)
-    if (ir_expr_any(x[i], ir_is_ref_to, v))
-      return true;
-  return false;
+  return ir_stmt_expr_any(s, ir_is_ref_to, v);
 }
 
 bool ir_stmt_refs_var(const ir_stmt *s, const ir_var *v) { return ir_stmt_any(s, ir_stmt_refs_here, (void *)v); }
@@ -456,3 +460,5 @@ static bool ir_is_return(const ir_stmt *s, void *ctx) {
 }
 
 bool ir_stmt_returns(const ir_stmt *s) { return ir_stmt_any(s, ir_is_return, NULL); }
+
+bool ir_block_returns(const ir_block *b) { return ir_block_any(b, ir_is_return, NULL); }
