@@ -149,19 +149,12 @@ static void cu_assign_names(cu_emitter *E) {
   }
 }
 
-static int cu_func_index(const cu_emitter *E, const ir_func *f) {
-  for (int i = 0; i < E->p->nfuncs; i++)
-    if (E->p->funcs[i] == f)
-      return i;
-  return -1;
-}
-
 /* ---- analysis: which variables are read, which functions are called ---- */
 
 static void cu_scan_expr(cu_emitter *E, const ir_expr *e, bool from_host);
 
 static void cu_mark_call(cu_emitter *E, const ir_func *callee, bool from_host) {
-  int i = cu_func_index(E, callee);
+  int i = ir_func_index(E->p, callee);
   if (i < 0)
     return;
   E->called[i] = true;
@@ -270,7 +263,7 @@ static void cu_scan_program(cu_emitter *E) {
  * expressions), qualified by the namespace. */
 static bool cu_hook_callee(c_printer *P, const ir_expr *call) {
   const cu_emitter *E = P->target;
-  int i = cu_func_index(E, call->call.callee);
+  int i = ir_func_index(E->p, call->call.callee);
   fprintf(P->out, "%s%s(", E->host ? "hdt_gen::" : "", i >= 0 ? E->fn_name[i] : call->call.callee->name);
   return false;
 }

@@ -129,16 +129,7 @@ static void *hx_alloc(size_t n, size_t size) {
 
 static void hx_indent(hx_emitter *E, int depth) { cp_indent(&E->P, depth); }
 
-/* ---- walking the IR ---- */
-
-static int hx_func_index(const hx_emitter *E, const ir_func *f) {
-  for (int i = 0; i < E->p->nfuncs; i++)
-    if (E->p->funcs[i] == f)
-      return i;
-  return -1;
-}
-
-/* ---- device functions: names, the dim3 values they need, side effects ---- */
+/* ---- device functions: names and the dim3 values they need ---- */
 
 /* Is `name` a function's C name, a kernel's, or a variable's anywhere (a
  * variable would hide a function of that name)? */
@@ -205,7 +196,7 @@ static void hx_scan_expr(hx_emitter *E, const ir_expr *e, unsigned *dims) {
     hx_scan_expr(E, e->select.b, dims);
     return;
   case IR_CALL: {
-    int i = e->call.fn == IR_FN_USER ? hx_func_index(E, e->call.callee) : -1;
+    int i = e->call.fn == IR_FN_USER ? ir_func_index(E->p, e->call.callee) : -1;
     if (i >= 0) {
       *dims |= E->fn_dims[i];
       E->fn_called[i] = true;
@@ -353,7 +344,7 @@ static void hx_dim_args(hx_emitter *E, unsigned dims) {
 /* A device function by its C name, with the dim3 values it reads first. */
 static bool hx_hook_callee(c_printer *P, const ir_expr *call) {
   hx_emitter *E = P->target;
-  int fi = hx_func_index(E, call->call.callee);
+  int fi = ir_func_index(E->p, call->call.callee);
   fprintf(P->out, "%s(", fi >= 0 ? E->fn_name[fi] : call->call.callee->name);
   unsigned dims = fi >= 0 ? E->fn_dims[fi] : 0;
   hx_dim_args(E, dims);
@@ -880,7 +871,7 @@ static bool hx_calls_forward_expr(const hx_emitter *E, const ir_expr *e, int sel
     return hx_calls_forward_expr(E, e->select.c, self) || hx_calls_forward_expr(E, e->select.a, self) ||
            hx_calls_forward_expr(E, e->select.b, self);
   case IR_CALL:
-    if (e->call.fn == IR_FN_USER && hx_func_index(E, e->call.callee) > self)
+    if (e->call.fn == IR_FN_USER && ir_func_index(E->p, e->call.callee) > self)
       return true;
     for (int i = 0; i < e->call.nargs; i++)
       if (hx_calls_forward_expr(E, e->call.args[i], self))

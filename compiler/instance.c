@@ -87,13 +87,6 @@ instance_merge *instance_merge_new(arena *a, const hdt_target *target, int ninst
   return m;
 }
 
-static int instance_func_index(const ir_program *p, const ir_func *f) {
-  for (int i = 0; i < p->nfuncs; i++)
-    if (p->funcs[i] == f)
-      return i;
-  return -1;
-}
-
 /* Marks the device functions a function calls, transitively. */
 typedef struct instance_reach {
   const ir_program *p;
@@ -138,7 +131,7 @@ static void instance_mark_block(instance_reach *r, const ir_block *b) {
 }
 
 static void instance_mark(instance_reach *r, const ir_func *f) {
-  int i = instance_func_index(r->p, f);
+  int i = ir_func_index(r->p, f);
   if (i < 0 || r->marks[i])
     return;
   r->marks[i] = true;

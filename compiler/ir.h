@@ -295,6 +295,9 @@ bool ir_block_any(const ir_block *b, bool (*pred)(const ir_stmt *s, void *ctx), 
 /* s, or a statement in it, reads or writes v (a load or store of an array
  * counts). */
 bool ir_stmt_refs_var(const ir_stmt *s, const ir_var *v);
+/* f's position in p->funcs, or -1. */
+int ir_func_index(const ir_program *p, const ir_func *f);
+
 /* s is or contains a return; a statement of b does. */
 bool ir_stmt_returns(const ir_stmt *s);
 bool ir_block_returns(const ir_block *b);

@@ -462,3 +462,10 @@ static bool ir_is_return(const ir_stmt *s, void *ctx) {
 bool ir_stmt_returns(const ir_stmt *s) { return ir_stmt_any(s, ir_is_return, NULL); }
 
 bool ir_block_returns(const ir_block *b) { return ir_block_any(b, ir_is_return, NULL); }
+
+int ir_func_index(const ir_program *p, const ir_func *f) {
+  for (int i = 0; i < p->nfuncs; i++)
+    if (p->funcs[i] == f)
+      return i;
+  return -1;
+}
