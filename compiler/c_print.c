@@ -180,9 +180,11 @@ static int cp_prec(c_printer *P, const ir_expr *e) {
 /* ---- expressions ---- */
 
 /* A helper of the target header: hdt_exp_f32( or hdt_exp(. */
+/* hdt_NAME( or, suffixed, hdt_NAME_T( for operand type t; no operand (t
+ * NULL): hdt_NAME_void( (hdt_threadfence_void). */
 static void cp_helper(c_printer *P, const char *name, const type *t) {
   if (P->d->suffixed)
-    fprintf(P->out, "hdt_%s_%s(", name, cp_suffix(t));
+    fprintf(P->out, "hdt_%s_%s(", name, t ? cp_suffix(t) : "void");
   else
     fprintf(P->out, "hdt_%s(", name);
 }
@@ -396,10 +398,7 @@ static void cp_call(c_printer *P, const ir_expr *e) {
     /* Suffixed with the first operand's type (isnan(f32) is hdt_isnan_f32,
      * whatever it returns); no operand: _void (hdt_threadfence_void). */
     const char *name = ir_fn_builtin(e->call.fn)->host;
-    if (e->call.nargs)
-      cp_helper(P, name ? name : "unsupported", e->call.args[0]->ty);
-    else
-      fprintf(P->out, "hdt_%s_void(", name ? name : "unsupported");
+    cp_helper(P, name ? name : "unsupported", e->call.nargs ? e->call.args[0]->ty : NULL);
   } else {
     const char *name = ir_fn_builtin(e->call.fn)->cuda;
     fprintf(P->out, "%s(", name ? name : "hdt_unsupported");
