@@ -147,10 +147,7 @@ static bool fs_pred_impure(const ir_expr *e, void *ctx) {
   return e->call.fn == IR_FN_USER && e->call.callee->has_effects;
 }
 
-static bool fs_impure(const fs_pass *F, const ir_expr *e) {
-  (void)F;
-  return ir_expr_any(e, fs_pred_impure, NULL);
-}
+static bool fs_impure(const ir_expr *e) { return ir_expr_any(e, fs_pred_impure, NULL); }
 
 /* ---- classification and storage ---- */
 
@@ -591,10 +588,10 @@ static ir_expr *fs_hoist_condition(fs_pass *F, ir_expr *cond, span where, ir_blo
   return ir_varref(F->a, v);
 }
 
-static bool fs_loop_bounds_impure(const fs_pass *F, const ir_stmt *s) {
+static bool fs_loop_bounds_impure(const ir_stmt *s) {
   if (s->kind == IR_FOR)
-    return fs_impure(F, s->for_.start) || fs_impure(F, s->for_.cond) || fs_impure(F, s->for_.step);
-  return fs_impure(F, s->while_.cond);
+    return fs_impure(s->for_.start) || fs_impure(s->for_.cond) || fs_impure(s->for_.step);
+  return fs_impure(s->while_.cond);
 }
 
 /* A uniform statement, run once for the block after a note that says why.
@@ -617,7 +614,7 @@ static void fs_uniform_stmt(fs_pass *F, const ir_stmt *s, bool in_uniform_loop, 
     fs_uniform_list(F, &s->block, in_uniform_loop, &r->block);
     break;
   case IR_IF:
-    if (fs_impure(F, s->if_.cond))
+    if (fs_impure(s->if_.cond))
       r->if_.cond = fs_hoist_condition(F, s->if_.cond, s->where, out);
     r->if_.then = r->if_.els = (ir_block){0};
     fs_uniform_list(F, &s->if_.then, in_uniform_loop, &r->if_.then);
@@ -628,7 +625,7 @@ static void fs_uniform_stmt(fs_pass *F, const ir_stmt *s, bool in_uniform_loop, 
     break;
   case IR_FOR:
   case IR_WHILE:
-    if (fs_loop_bounds_impure(F, s))
+    if (fs_loop_bounds_impure(s))
       ir_block_push(F->a, out, fs_error(F, "the host target does not support a call with side effects in the "
                                            "bounds of a loop that contains a barrier", s->where));
     if (s->kind == IR_FOR) {
