@@ -37,7 +37,11 @@
  *
  * Every function is static inline, so several generated files (and this
  * header in several translation units) link into one program. Only
- * hdtrt_host_alloc/hdtrt_host_free come from the library (libhdtrt.a). */
+ * hdtrt_host_alloc/hdtrt_host_free come from the library (libhdtrt.a),
+ * unless HDT_HOST_STANDALONE is defined: then the frames come from
+ * aligned_alloc here, and the code needs nothing from the program that
+ * loads it (the model compiler's shared objects are built so, to load in
+ * any process). */
 #ifndef HDT_HOST_H
 #define HDT_HOST_H
 
@@ -47,6 +51,18 @@
 
 #include "hdt_errors.h"
 #include "hdtrt.h"
+
+#ifdef HDT_HOST_STANDALONE
+#include <stdlib.h>
+static inline void *hdt_frame_alloc(size_t bytes) {
+  size_t rounded = (bytes + 63) / 64 * 64;
+  return rounded < bytes ? NULL : aligned_alloc(64, rounded);
+}
+static inline void hdt_frame_free(void *p) { free(p); }
+#else
+static inline void *hdt_frame_alloc(size_t bytes) { return hdtrt_host_alloc(bytes); }
+static inline void hdt_frame_free(void *p) { hdtrt_host_free(p); }
+#endif
 
 /* The error codes of hdt_host_launch: hdt_errors.h's, whose numbers below
  * 1000 are CUDA's, so that both targets report a failed launch the same way. */
@@ -518,7 +534,7 @@ static inline int hdt_host_launch(hdt_block_fn block, size_t frame_bytes, const 
 #pragma omp parallel
 #endif
   {
-    void *frame = frame_bytes ? hdtrt_host_alloc(frame_bytes) : NULL;
+    void *frame = frame_bytes ? hdt_frame_alloc(frame_bytes) : NULL;
     bool ok = !frame_bytes || frame;
     if (!ok) {
 #ifdef _OPENMP
@@ -540,7 +556,7 @@ static inline int hdt_host_launch(hdt_block_fn block, size_t frame_bytes, const 
                                    (int32_t)(b / (grid_x * grid_y)));
       block(frame, args, bid, grid);
     }
-    hdtrt_host_free(frame);
+    hdt_frame_free(frame);
   }
   return status;
 }

@@ -1,0 +1,406 @@
+/* ewgen.c: element-wise kernels written from a description.
+ *
+ * Hidet schedules its element-wise and broadcast operators by rule instead
+ * of writing a kernel per operator; so does hdt. A description (rtc.h's
+ * rtc_ew) is an expression over reads of the arguments, each read with its
+ * own strides over the iteration space: numpy broadcasting is a stride of
+ * 0, a transpose a permutation of strides, a slice of a Concat an offset
+ * and strides on the output. The generator writes it out as an ordinary
+ * hdt kernel, which the compiler then checks, lowers and emits for every
+ * target like any other: nothing here knows about CUDA or the host.
+ *
+ * The schedule is the stdlib relu's (stdlib/elementwise.hdt): blocks of 256
+ * threads take tiles of 1024 elements, each thread 4 of them 256 apart, so
+ * every warp access to a contiguous operand is one 128-byte transaction and
+ * each thread has 4 independent loads in flight; the grid is capped at 1024
+ * blocks and walks the tiles grid-stride. Shapes are constants in the
+ * generated text, so the index arithmetic folds: a contiguous read of the
+ * output's shape is indexed by the flat index alone, and only the
+ * dimensions a strided read needs are recovered (div/mod by constants).
+ *
+ * Floating-point arithmetic is done in f32 for f16, bf16 and f32 values
+ * (f16 has too few bits for a chain of operations), in the value's own
+ * type otherwise. */
+#include "rtc.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { EW_THREADS = 256, EW_PER_THREAD = 4, EW_TILE = EW_THREADS * EW_PER_THREAD, EW_MAX_BLOCKS = 1024 };
+
+static const struct {
+  const char *name;
+  int arity;
+  const char *hdt;
+} ew_ops[RTC_EW_OP_COUNT] = {
+#define RTC_X(ID, arity, hdt) {#ID, arity, hdt},
+    RTC_EW_OP_LIST(RTC_X)
+#undef RTC_X
+};
+
+const char *rtc_ew_op_name(rtc_ew_op op) {
+  if (op < RTC_EW_OP_COUNT)
+    return ew_ops[op].name;
+  return op == RTC_EW_LEAF ? "LEAF" : op == RTC_EW_CONST ? "CONST" : "CAST";
+}
+
+/* ---- strings ------------------------------------------------------------ */
+
+void rtc_printf(rtc_buf *b, const char *fmt, ...) {
+  if (b->oom)
+    return;
+  for (;;) {
+    va_list ap;
+    va_start(ap, fmt);
+    size_t room = b->cap - b->len;
+    int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? room : 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+      b->oom = true;
+      return;
+    }
+    if (b->p && (size_t)n < room) {
+      b->len += (size_t)n;
+      return;
+    }
+    size_t cap = b->cap ? b->cap * 2 : 1024;
+    while (cap < b->len + (size_t)n + 1)
+      cap *= 2;
+    char *p = realloc(b->p, cap);
+    if (!p) {
+      b->oom = true;
+      return;
+    }
+    b->p = p;
+    b->cap = cap;
+  }
+}
+
+void rtc_buf_free(rtc_buf *b) {
+  free(b->p);
+  memset(b, 0, sizeof *b);
+}
+
+/* ---- building a description ------------------------------------------- */
+
+static void ew_contiguous_strides(int rank, const int64_t *dims, int64_t *stride) {
+  int64_t s = 1;
+  for (int d = rank - 1; d >= 0; d--) {
+    stride[d] = dims[d] == 1 ? 0 : s;
+    s *= dims[d];
+  }
+}
+
+void rtc_ew_init(rtc_ew *e, hdtg_tensor *out) {
+  memset(e, 0, sizeof *e);
+  e->out = out;
+  e->rank = out->rank;
+  for (int d = 0; d < out->rank; d++)
+    e->dims[d] = gdim_value(out->g, out->dims[d]);
+  ew_contiguous_strides(e->rank, e->dims, e->out_stride);
+}
+
+void rtc_ew_free(rtc_ew *e) {
+  free(e->nodes);
+  free(e->leaves);
+  free(e->args);
+  memset(e, 0, sizeof *e);
+}
+
+int rtc_ew_add(rtc_ew *e, rtc_ew_node n) {
+  if (!ggrow((void **)&e->nodes, &e->capnodes, e->nnodes + 1, sizeof *e->nodes))
+    return -1;
+  e->nodes[e->nnodes] = n;
+  return e->nnodes++;
+}
+
+static int ew_arg(rtc_ew *e, hdtg_tensor *t) {
+  for (int i = 0; i < e->nargs; i++)
+    if (e->args[i] == t)
+      return i;
+  if (!ggrow((void **)&e->args, &e->capargs, e->nargs + 1, sizeof *e->args))
+    return -1;
+  e->args[e->nargs] = t;
+  return e->nargs++;
+}
+
+int rtc_ew_read(rtc_ew *e, hdtg_tensor *t, int64_t offset, const int64_t *stride) {
+  int arg = ew_arg(e, t);
+  if (arg < 0 || !ggrow((void **)&e->leaves, &e->capleaves, e->nleaves + 1, sizeof *e->leaves))
+    return -1;
+  rtc_ew_leaf *l = &e->leaves[e->nleaves];
+  memset(l, 0, sizeof *l);
+  l->arg = arg;
+  l->offset = offset;
+  for (int d = 0; d < e->rank; d++)
+    l->stride[d] = stride[d];
+  return rtc_ew_add(e, (rtc_ew_node){.op = RTC_EW_LEAF, .dt = t->dt, .leaf = e->nleaves++});
+}
+
+int rtc_ew_read_broadcast(rtc_ew *e, hdtg_tensor *t) {
+  int64_t tdims[HDTG_MAX_RANK], tstride[HDTG_MAX_RANK], stride[HDTG_MAX_RANK] = {0};
+  for (int d = 0; d < t->rank; d++)
+    tdims[d] = gdim_value(t->g, t->dims[d]);
+  ew_contiguous_strides(t->rank, tdims, tstride);
+  int lead = e->rank - t->rank;
+  for (int d = 0; d < t->rank; d++)
+    stride[lead + d] = tstride[d];
+  return rtc_ew_read(e, t, 0, stride);
+}
+
+/* ---- writing hdt -------------------------------------------------------- */
+
+static const char *ew_type(hdtg_dtype dt) {
+  switch (dt) {
+  case HDTG_F32: return "f32";
+  case HDTG_F16: return "f16";
+  case HDTG_BF16: return "bf16";
+  case HDTG_F64: return "f64";
+  case HDTG_I64: return "i64";
+  case HDTG_I32: return "i32";
+  case HDTG_I8: return "i8";
+  case HDTG_U8: return "u8";
+  case HDTG_BOOL: return "bool";
+  default: return NULL;
+  }
+}
+
+/* The type arithmetic on values of dt is done in. */
+static hdtg_dtype ew_compute(hdtg_dtype dt) {
+  return dt == HDTG_F16 || dt == HDTG_BF16 ? HDTG_F32 : dt;
+}
+
+static bool ew_is_float(hdtg_dtype dt) {
+  return dt == HDTG_F32 || dt == HDTG_F16 || dt == HDTG_BF16 || dt == HDTG_F64;
+}
+
+/* A literal of the compute type of dt. */
+static void ew_literal(rtc_buf *b, hdtg_dtype dt, double v) {
+  hdtg_dtype c = ew_compute(dt);
+  if (c == HDTG_BOOL) {
+    rtc_printf(b, "%s", v != 0 ? "true" : "false");
+  } else if (!ew_is_float(c)) {
+    rtc_printf(b, "(%lld as %s)", (long long)v, ew_type(c));
+  } else if (v != v) {
+    rtc_printf(b, "(nan() as %s)", ew_type(c));
+  } else if (v == 1.0 / 0.0 || v == -1.0 / 0.0) {
+    rtc_printf(b, "(%sinf() as %s)", v < 0 ? "-" : "", ew_type(c));
+  } else {
+    char num[48];
+    snprintf(num, sizeof num, c == HDTG_F32 ? "%.9g" : "%.17g", v);
+    rtc_printf(b, "(%s%s as %s)", num, strpbrk(num, ".e") ? "" : ".0", ew_type(c));
+  }
+}
+
+/* Expands an operation's hdt template with operands v<a[i]>. */
+static void ew_expand(rtc_buf *b, const char *tmpl, const rtc_ew_node *n) {
+  for (const char *p = tmpl; *p; p++) {
+    if (*p != '%') {
+      rtc_printf(b, "%c", *p);
+    } else if (p[1] >= '0' && p[1] <= '2') {
+      rtc_printf(b, "v%d", n->a[p[1] - '0']);
+      p++;
+    } else if (p[1] == 'z') {
+      ew_literal(b, n->dt, 0);
+      p++;
+    } else if (p[1] == '1' && p[2] == 'f') {
+      ew_literal(b, n->dt, 1);
+      p += 2;
+    }
+  }
+}
+
+static int64_t ew_total(const rtc_ew *e) {
+  int64_t n = 1;
+  for (int d = 0; d < e->rank; d++)
+    n *= e->dims[d];
+  return n;
+}
+
+/* The flat-index stride of dimension d (its size 1: 0). */
+static int64_t ew_inner(const rtc_ew *e, int d) {
+  int64_t s = 1;
+  for (int k = d + 1; k < e->rank; k++)
+    s *= e->dims[k];
+  return s;
+}
+
+static bool ew_is_flat(const rtc_ew *e, int64_t offset, const int64_t *stride) {
+  if (offset != 0)
+    return false;
+  for (int d = 0; d < e->rank; d++)
+    if (e->dims[d] > 1 && stride[d] != ew_inner(e, d))
+      return false;
+  return true;
+}
+
+/* The index expression offset + sum(i_d * stride[d]); "g" when flat. */
+static void ew_index(rtc_buf *b, const rtc_ew *e, int64_t offset, const int64_t *stride) {
+  if (ew_is_flat(e, offset, stride)) {
+    rtc_printf(b, "g");
+    return;
+  }
+  rtc_printf(b, "%lld", (long long)offset);
+  for (int d = 0; d < e->rank; d++)
+    if (e->dims[d] > 1 && stride[d] != 0)
+      rtc_printf(b, " + i%d * %lld", d, (long long)stride[d]);
+}
+
+bool rtc_ew_arg_flat(const rtc_ew *e, int arg) {
+  if (!ew_is_flat(e, e->out_offset, e->out_stride))
+    return false;
+  for (int l = 0; l < e->nleaves; l++)
+    if (e->leaves[l].arg == arg && !ew_is_flat(e, e->leaves[l].offset, e->leaves[l].stride))
+      return false;
+  return true;
+}
+
+/* Which dimension indices any strided access needs. */
+static void ew_needed_dims(const rtc_ew *e, bool *need) {
+  for (int d = 0; d < e->rank; d++)
+    need[d] = false;
+  for (int l = 0; l < e->nleaves; l++)
+    if (!ew_is_flat(e, e->leaves[l].offset, e->leaves[l].stride))
+      for (int d = 0; d < e->rank; d++)
+        need[d] |= e->leaves[l].stride[d] != 0 && e->dims[d] > 1;
+  if (!ew_is_flat(e, e->out_offset, e->out_stride))
+    for (int d = 0; d < e->rank; d++)
+      need[d] |= e->out_stride[d] != 0 && e->dims[d] > 1;
+}
+
+static int ew_check_types(const rtc_ew *e, char *err, size_t errsize) {
+  for (int i = 0; i < e->nnodes; i++) {
+    const rtc_ew_node *n = &e->nodes[i];
+    if (!ew_type(n->dt)) {
+      snprintf(err, errsize, "dtype %s is not supported by generated kernels", hdtg_dtype_name(n->dt));
+      return -1;
+    }
+    if (n->dt == HDTG_F64 && n->op < RTC_EW_OP_COUNT && n->op != RTC_EW_COPY) {
+      snprintf(err, errsize, "f64 arithmetic (%s) is not supported by generated kernels",
+               rtc_ew_op_name(n->op));
+      return -1;
+    }
+  }
+  if (!ew_type(e->out->dt)) {
+    snprintf(err, errsize, "dtype %s is not supported by generated kernels",
+             hdtg_dtype_name(e->out->dt));
+    return -1;
+  }
+  return 0;
+}
+
+/* let v<i> = <read of leaf>, converted to the compute type. */
+static void ew_emit_leaf(rtc_buf *b, const rtc_ew *e, int i) {
+  const rtc_ew_node *n = &e->nodes[i];
+  const rtc_ew_leaf *l = &e->leaves[n->leaf];
+  rtc_printf(b, "                let v%d = %sa%d[", i, ew_compute(n->dt) != n->dt ? "(" : "", l->arg);
+  ew_index(b, e, l->offset, l->stride);
+  rtc_printf(b, "]");
+  if (ew_compute(n->dt) != n->dt)
+    rtc_printf(b, " as %s)", ew_type(ew_compute(n->dt)));
+  rtc_printf(b, ";\n");
+}
+
+/* let v<i> = v<a> converted from its type to the node's. bool is not a
+ * number in hdt: to bool is a comparison with zero, from bool a choice. */
+static void ew_emit_cast(rtc_buf *b, const rtc_ew *e, int i) {
+  const rtc_ew_node *n = &e->nodes[i];
+  hdtg_dtype from = ew_compute(e->nodes[n->a[0]].dt), to = ew_compute(n->dt);
+  rtc_printf(b, "                let v%d = ", i);
+  if (from == to) {
+    rtc_printf(b, "v%d", n->a[0]);
+  } else if (to == HDTG_BOOL) {
+    rtc_printf(b, "v%d != ", n->a[0]);
+    ew_literal(b, from, 0);
+  } else if (from == HDTG_BOOL) {
+    rtc_printf(b, "if v%d { ", n->a[0]);
+    ew_literal(b, to, 1);
+    rtc_printf(b, " } else { ");
+    ew_literal(b, to, 0);
+    rtc_printf(b, " }");
+  } else {
+    rtc_printf(b, "v%d as %s", n->a[0], ew_type(to));
+  }
+  rtc_printf(b, ";\n");
+}
+
+static void ew_emit_node(rtc_buf *b, const rtc_ew *e, int i) {
+  const rtc_ew_node *n = &e->nodes[i];
+  switch (n->op) {
+  case RTC_EW_LEAF: ew_emit_leaf(b, e, i); return;
+  case RTC_EW_CAST: ew_emit_cast(b, e, i); return;
+  case RTC_EW_CONST:
+    rtc_printf(b, "                let v%d = ", i);
+    ew_literal(b, n->dt, n->value);
+    rtc_printf(b, ";\n");
+    return;
+  default:
+    rtc_printf(b, "                let v%d = ", i);
+    ew_expand(b, ew_ops[n->op].hdt, n);
+    rtc_printf(b, ";\n");
+    return;
+  }
+}
+
+static void ew_emit_params(rtc_buf *b, const rtc_ew *e, const char *name) {
+  rtc_printf(b, "kernel %s(", name);
+  for (int i = 0; i < e->nargs; i++) {
+    int64_t n = gtensor_elems(e->args[i]);
+    rtc_printf(b, "a%d: %s[%lld], ", i, ew_type(e->args[i]->dt), (long long)(n > 0 ? n : 1));
+  }
+  int64_t n = gtensor_elems(e->out);
+  rtc_printf(b, "out: %s[%lld])\n", ew_type(e->out->dt), (long long)(n > 0 ? n : 1));
+}
+
+int rtc_ew_emit(const rtc_ew *e, const char *name, rtc_buf *b, char *err, size_t errsize) {
+  if (ew_check_types(e, err, errsize))
+    return -1;
+  int64_t total = ew_total(e);
+  int64_t tiles = (total + EW_TILE - 1) / EW_TILE;
+  int64_t blocks = tiles < EW_MAX_BLOCKS ? (tiles > 0 ? tiles : 1) : EW_MAX_BLOCKS;
+  /* i32 indices unless the grid-stride counter could pass 2^31 - 1. */
+  bool wide = total + (int64_t)EW_MAX_BLOCKS * EW_TILE > INT32_MAX;
+  const char *it = wide ? "i64" : "i32";
+  ew_emit_params(b, e, name);
+  rtc_printf(b, "    grid(%lld) block(%d)\n{\n", (long long)blocks, EW_THREADS);
+  rtc_printf(b, "    for base in range((blockIdx.x as %s) * %d, (%lld as %s), (gridDim.x as %s) * %d) {\n",
+             it, EW_TILE, (long long)total, it, it, EW_TILE);
+  rtc_printf(b, "        for t in rtc_ew_tile.on(threadIdx.x) {\n");
+  rtc_printf(b, "            let g = base + (t as %s);\n", it);
+  rtc_printf(b, "            if g < (%lld as %s) {\n", (long long)total, it);
+  bool need[HDTG_MAX_RANK];
+  ew_needed_dims(e, need);
+  for (int d = 0; d < e->rank; d++)
+    if (need[d]) {
+      int64_t inner = ew_inner(e, d);
+      rtc_printf(b, "                let i%d = ", d);
+      if (d == 0)
+        rtc_printf(b, "g / (%lld as %s);\n", (long long)inner, it);
+      else
+        rtc_printf(b, "g / (%lld as %s) %% (%lld as %s);\n", (long long)inner, it,
+                   (long long)e->dims[d], it);
+    }
+  for (int i = 0; i < e->nnodes; i++)
+    ew_emit_node(b, e, i);
+  int last = e->nnodes - 1;
+  rtc_printf(b, "                out[");
+  ew_index(b, e, e->out_offset, e->out_stride);
+  if (ew_compute(e->out->dt) != e->out->dt)
+    rtc_printf(b, "] = v%d as %s;\n", last, ew_type(e->out->dt));
+  else
+    rtc_printf(b, "] = v%d;\n", last);
+  rtc_printf(b, "            }\n        }\n    }\n}\n\n");
+  if (b->oom) {
+    snprintf(err, errsize, "out of memory writing kernel %s", name);
+    return -1;
+  }
+  return 0;
+}
+
+/* The module-level declarations every generated kernel uses; written once
+ * at the top of the translation unit. */
+const char rtc_ew_prelude[] =
+    "// Generated by the hdt model compiler (runtime/compile/ewgen.c).\n"
+    "const rtc_ew_tile = repeat(4) * spatial(256);\n\n";
