@@ -358,6 +358,7 @@ static hdtrt_status bld_compile_code(bld *b, const rtc_buf *code, const char *ca
                     hdtrt_cache_last_error(cache));
   } else {
     const char *path = hdtrt_cache_module_path(mod);
+    b->m->stats.from_cache = hit;
     if (b->verbose)
       fprintf(stderr, "hdt: kernels %s %s\n", hit ? "from the cache:" : "compiled into", path);
     st = bld_read_so(b->m, path);

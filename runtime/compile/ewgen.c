@@ -199,15 +199,15 @@ static void ew_expand(rtc_buf *b, const char *tmpl, const rtc_ew_node *n) {
   for (const char *p = tmpl; *p; p++) {
     if (*p != '%') {
       rtc_printf(b, "%c", *p);
+    } else if (p[1] == '1' && p[2] == 'f') {
+      ew_literal(b, n->dt, 1);
+      p += 2;
     } else if (p[1] >= '0' && p[1] <= '2') {
       rtc_printf(b, "v%d", n->a[p[1] - '0']);
       p++;
     } else if (p[1] == 'z') {
       ew_literal(b, n->dt, 0);
       p++;
-    } else if (p[1] == '1' && p[2] == 'f') {
-      ew_literal(b, n->dt, 1);
-      p += 2;
     }
   }
 }

@@ -119,6 +119,9 @@ typedef struct hdtrt_model_stats {
   size_t intermediate_bytes; /* every tensor the kernels write that is not an output */
   size_t arena_bytes;        /* the planned arena a session allocates */
   size_t constant_bytes;     /* weights */
+  int from_cache;            /* hdtrt_compile found the kernels compiled in
+                                the cache (1) or ran the compiler (0); 0
+                                for a loaded model */
 } hdtrt_model_stats;
 hdtrt_status hdtrt_model_get_stats(const hdtrt_model *m, hdtrt_model_stats *out);
 
