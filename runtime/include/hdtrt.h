@@ -73,6 +73,9 @@ typedef enum hdtrt_memory {
   HDTRT_MEM_DEVICE = 1,
 } hdtrt_memory;
 
+/* "cuda" when a CUDA GPU and its driver are usable here, else "host". */
+const char *hdtrt_default_device(void);
+
 /* ---- compiling ----------------------------------------------------------- */
 typedef struct hdtrt_compile_options {
   const char *cache_dir; /* NULL: $HDT_CACHE_DIR, else ~/.cache/hdt */

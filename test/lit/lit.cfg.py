@@ -14,6 +14,7 @@
 #   %hdtrt_include   runtime/include
 #   %hdtrt_lib       the path of libhdtrt.a
 #   %srcroot         the repository root
+#   %graph_mlp       the graph runtime's example (examples/graph_mlp.c)
 #   %nvcc            nvcc, when found (feature `nvcc`)
 #   not              LLVM's `not` (fails when the command crashes; see below)
 # Features for REQUIRES/UNSUPPORTED: asan (sanitizer build), nvcc, gpu,
@@ -79,6 +80,7 @@ config.substitutions.append(("%FileCheck", config.filecheck))
 config.substitutions.append(("%srcroot", config.hdt_source_dir))
 config.substitutions.append(("%python", config.python))
 config.substitutions.append(("%hdtc", config.hdtc))
+config.substitutions.append(("%graph_mlp", os.path.join(config.hdt_binary_dir, "graph_mlp")))
 config.substitutions.append(("%cc", _cc))
 
 # lit runs `not` itself and counts a crash (a signal) as a success, so
