@@ -12,6 +12,15 @@
 # One line per file; the first failure prints the compiler's messages and
 # ends the script with status 1. Finding no .hdt file at all is a failure.
 #
+# A file whose defaults leave code out (a generic kernel whose paths are
+# chosen by its generic values, as in stdlib/) lists more builds in lines
+#   // check-cuda: ARGS
+# each of which compiles the file once more, as `HDTC FILE ARGS`, then with
+# nvcc as above (ARGS are split at whitespace: --instance=..., -D NAME=V,
+# --target=cuda:sm_90a); a line ending in a backslash continues on the
+# next `// check-cuda:` line. The file's line then says how many builds it
+# had.
+#
 # Without nvcc ($NVCC, else on PATH, else /usr/local/cuda/bin/nvcc) the
 # script fails, unless HDT_ALLOW_NO_NVCC=1, where it says so and succeeds.
 set -euo pipefail
@@ -75,28 +84,48 @@ trap 'rm -rf "$tmp"' EXIT
 
 n=0
 for f in "${files[@]}"; do
-    n=$((n + 1))
     rel="${f#"$root"/}"
-    out="$tmp/$n.cu"
-    if ! "$hdtc" "$f" -o "$out" >"$tmp/log" 2>&1; then
-        echo "FAIL $rel (hdtc)"
-        cat "$tmp/log" >&2
-        exit 1
+    # The default build, then one per `// check-cuda: ARGS` line.
+    # A line that ends in a backslash continues on the next such line.
+    builds=("")
+    cont=""
+    while IFS= read -r line; do
+        case "$line" in
+        *\\) cont="$cont${line%\\} " ;;
+        *) builds+=("$cont$line"); cont="" ;;
+        esac
+    done < <(sed -n 's|^// check-cuda:[[:space:]]*||p' "$f")
+    [ -n "$cont" ] && builds+=("$cont")
+    for args in "${builds[@]}"; do
+        n=$((n + 1))
+        out="$tmp/$n.cu"
+        what=""
+        [ -n "$args" ] && what=" [check-cuda: $args]"
+        read -r -a extra <<<"$args"
+        if ! "$hdtc" "$f" "${extra[@]}" -o "$out" >"$tmp/log" 2>&1; then
+            echo "FAIL $rel (hdtc)$what"
+            cat "$tmp/log" >&2
+            exit 1
+        fi
+        if ! "$nvcc" -std=c++17 -Werror all-warnings -arch=sm_80 \
+                -gencode=arch=compute_90a,code=sm_90a -c "$out" -o "$tmp/$n.o" \
+                -I "$root/runtime/include" >"$tmp/log" 2>&1; then
+            echo "FAIL $rel (nvcc)$what"
+            cat "$tmp/log" >&2
+            echo "check-cuda: the generated file was:" >&2
+            cat -n "$out" >&2
+            exit 1
+        fi
+        if grep -qi 'warning' "$tmp/log"; then
+            echo "FAIL $rel (nvcc warning)$what"
+            cat "$tmp/log" >&2
+            exit 1
+        fi
+    done
+    if [ "${#builds[@]}" -gt 1 ]; then
+        echo "ok   $rel (${#builds[@]} builds)"
+    else
+        echo "ok   $rel"
     fi
-    if ! "$nvcc" -std=c++17 -Werror all-warnings -arch=sm_80 \
-            -gencode=arch=compute_90a,code=sm_90a -c "$out" -o "$tmp/$n.o" \
-            -I "$root/runtime/include" >"$tmp/log" 2>&1; then
-        echo "FAIL $rel (nvcc)"
-        cat "$tmp/log" >&2
-        echo "check-cuda: the generated file was:" >&2
-        cat -n "$out" >&2
-        exit 1
-    fi
-    if grep -qi 'warning' "$tmp/log"; then
-        echo "FAIL $rel (nvcc warning)"
-        cat "$tmp/log" >&2
-        exit 1
-    fi
-    echo "ok   $rel"
 done
 echo "check-cuda: ${#files[@]} file(s) compiled by nvcc without warnings"
