@@ -412,11 +412,13 @@ static int sel_instance(rtc_plan *p, const gnode *n, const char *file, const cha
   return sel_set_args(p, k, args, nargs);
 }
 
-/* X(NAME): a run of sel_add_define calls from locals of the same name. */
+/* NAME=VALUE for each name; the generics whose bit is set in bools are
+ * bool (hdt spells them true and false). */
 static int sel_defines(rtc_plan *p, rtc_kernel *k, const char *const *names,
-                       const int64_t *values, int count) {
+                       const int64_t *values, int count, unsigned bools) {
   for (int i = 0; i < count; i++)
-    if (sel_add_define(p, k, names[i], (long long)values[i]))
+    if (bools >> i & 1 ? sel_add_define_text(p, k, names[i], values[i] ? "true" : "false")
+                       : sel_add_define(p, k, names[i], (long long)values[i]))
       return -1;
   return 0;
 }
@@ -432,7 +434,7 @@ static int sel_matmul_core(rtc_plan *p, const gnode *n, hdtg_tensor *a, hdtg_ten
   static const char *const names[] = {"BATCH", "M", "N", "K", "A_BATCHED", "B_BATCHED",
                                       "TRANS_A", "TRANS_B"};
   const int64_t values[] = {batch, m, nn, k, a_batched, b_batched, ta, tb};
-  return sel_defines(p, kk, names, values, 8);
+  return sel_defines(p, kk, names, values, 8, 0xf0);
 }
 
 /* ONNX MatMul: numpy semantics (1-D operands, broadcast batch dimensions). */
@@ -489,20 +491,20 @@ static int sel_gemm(rtc_plan *p, hdtg_graph *g, gnode *n) {
 
 /* The window of a convolution or pooling along spatial axis i: begin pad
  * from pads or auto_pad (SAME_* pads to cover the output ONNX inferred). */
-static int64_t sel_pad_begin(const gnode *n, int i, int spatial, int64_t in, int64_t out,
-                             int64_t k, int64_t stride, int64_t dil) {
+static int64_t sel_pad(const gnode *n, int i, int spatial, int64_t in, int64_t out, int64_t k,
+                       int64_t stride, int64_t dil, bool end) {
   const gattr *ap = gnode_attr(n, HDTG_A_AUTO_PAD);
   if (ap && (strcmp(ap->s, "SAME_UPPER") == 0 || strcmp(ap->s, "SAME_LOWER") == 0)) {
     int64_t total = (out - 1) * stride + (k - 1) * dil + 1 - in;
     if (total < 0)
       total = 0;
-    return strcmp(ap->s, "SAME_UPPER") == 0 ? total / 2 : total - total / 2;
+    int64_t begin = strcmp(ap->s, "SAME_UPPER") == 0 ? total / 2 : total - total / 2;
+    return end ? total - begin : begin;
   }
   if (ap && strcmp(ap->s, "VALID") == 0)
     return 0;
   const gattr *pd = gnode_attr(n, HDTG_A_PADS);
-  (void)spatial;
-  return pd ? pd->ints[i] : 0;
+  return pd ? pd->ints[end ? spatial + i : i] : 0;
 }
 
 static int64_t sel_attr_at(const gnode *n, gattr_id id, int i, int64_t dflt) {
@@ -512,7 +514,7 @@ static int64_t sel_attr_at(const gnode *n, gattr_id id, int i, int64_t dflt) {
 
 /* A window's generics, for 1-D (H = 1) and 2-D operators. */
 typedef struct sel_window {
-  int64_t h, w, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw;
+  int64_t h, w, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw, ph_end, pw_end;
 } sel_window;
 
 static void sel_window_of(const gnode *n, const hdtg_tensor *x, const hdtg_tensor *y,
@@ -529,8 +531,10 @@ static void sel_window_of(const gnode *n, const hdtg_tensor *x, const hdtg_tenso
   win->sw = sel_attr_at(n, HDTG_A_STRIDES, sp - 1, 1);
   win->dh = one ? 1 : sel_attr_at(n, HDTG_A_DILATIONS, 0, 1);
   win->dw = sel_attr_at(n, HDTG_A_DILATIONS, sp - 1, 1);
-  win->ph = one ? 0 : sel_pad_begin(n, 0, sp, win->h, win->oh, kh, win->sh, win->dh);
-  win->pw = sel_pad_begin(n, sp - 1, sp, win->w, win->ow, kw, win->sw, win->dw);
+  win->ph = one ? 0 : sel_pad(n, 0, sp, win->h, win->oh, kh, win->sh, win->dh, false);
+  win->pw = sel_pad(n, sp - 1, sp, win->w, win->ow, kw, win->sw, win->dw, false);
+  win->ph_end = one ? 0 : sel_pad(n, 0, sp, win->h, win->oh, kh, win->sh, win->dh, true);
+  win->pw_end = sel_pad(n, sp - 1, sp, win->w, win->ow, kw, win->sw, win->dw, true);
 }
 
 static int sel_conv(rtc_plan *p, hdtg_graph *g, gnode *n) {
@@ -560,7 +564,7 @@ static int sel_conv(rtc_plan *p, hdtg_graph *g, gnode *n) {
   const int64_t values[] = {sel_dim(x, 0), sel_dim(x, 1), win.h, win.w, kout, win.kh, win.kw,
                             win.oh, win.ow, win.sh, win.sw, win.ph, win.pw, win.dh, win.dw,
                             gattr_int(n, HDTG_A_GROUP, 1)};
-  return sel_defines(p, k, names, values, 16);
+  return sel_defines(p, k, names, values, 16, 0);
 }
 
 static int sel_pool(rtc_plan *p, hdtg_graph *g, gnode *n) {
@@ -583,9 +587,15 @@ static int sel_pool(rtc_plan *p, hdtg_graph *g, gnode *n) {
                                       "SH", "SW", "PH", "PW", "DH", "DW"};
   const int64_t values[] = {sel_dim(x, 0), sel_dim(x, 1), win.h, win.w, win.oh, win.ow, win.kh,
                             win.kw, win.sh, win.sw, win.ph, win.pw, win.dh, win.dw};
-  if (sel_defines(p, k, names, values, max ? 14 : 12))
+  if (sel_defines(p, k, names, values, max ? 14 : 12, 0))
     return -1;
-  return max ? 0 : sel_add_define(p, k, "COUNT_PAD", gattr_int(n, HDTG_A_COUNT_INCLUDE_PAD, 0) != 0);
+  if (max)
+    return 0;
+  return sel_add_define(p, k, "PH_END", win.ph_end) || sel_add_define(p, k, "PW_END", win.pw_end) ||
+                 sel_add_define_text(p, k, "COUNT_PAD",
+                                     gattr_int(n, HDTG_A_COUNT_INCLUDE_PAD, 0) ? "true" : "false")
+             ? -1
+             : 0;
 }
 
 /* reduce_axis over the middle of [outer, r, inner]. */
@@ -597,7 +607,7 @@ static int sel_reduce_core(rtc_plan *p, const gnode *n, hdtg_tensor *x, hdtg_ten
     return -1;
   static const char *const names[] = {"OUTER", "R", "INNER", "OP"};
   const int64_t values[] = {outer, r, inner, op};
-  return sel_defines(p, k, names, values, 4);
+  return sel_defines(p, k, names, values, 4, 0);
 }
 
 static int sel_global_pool(rtc_plan *p, hdtg_graph *g, gnode *n) {
@@ -672,7 +682,7 @@ static int sel_softmax(rtc_plan *p, hdtg_graph *g, gnode *n) {
   static const char *const names[] = {"OUTER", "L", "INNER", "LOG"};
   const int64_t values[] = {sel_prod(x, 0, (int)axis), sel_dim(x, (int)axis),
                             sel_prod(x, (int)axis + 1, x->rank), 0};
-  return sel_defines(p, k, names, values, 4);
+  return sel_defines(p, k, names, values, 4, 0x8);
 }
 
 static int sel_layernorm(rtc_plan *p, hdtg_graph *g, gnode *n) {
