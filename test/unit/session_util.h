@@ -78,7 +78,14 @@ static inline void tg_free_rand(tg_rand *r) {
   r->v = NULL;
 }
 
+/* A constant named name (NULL: a fresh name). */
 static inline hdtg_tensor *tg_const(hdtg_graph *g, const char *name, const tg_rand *r) {
+  static int fresh;
+  char buf[32];
+  if (!name) {
+    snprintf(buf, sizeof buf, "const%d", fresh++);
+    name = buf;
+  }
   hdtg_tensor *t;
   cr_assert_eq(hdtg_add_constant(g, name, HDTG_F32, r->rank, r->dims, r->v, sizeof(float) * r->n, &t),
                HDTG_OK, "%s", hdtg_last_error(g));
