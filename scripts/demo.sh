@@ -3,12 +3,14 @@
 # build/), compiles examples/matmul.hdt with it, and runs the kernel: on the
 # GPU when there is one (CUDA target), else on the CPU (host target),
 # printing its error against a double-precision reference and its time.
+# Then the graph runtime: examples/graph_mlp.c builds a residual MLP with
+# the C API, compiles it for the same device and checks its output.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/deps.sh
 cmake -S . -B build -DHDT_SANITIZE=OFF -DCMAKE_BUILD_TYPE=Release
-cmake --build build -j"$(nproc)" --target hdtc hdtrt
+cmake --build build -j"$(nproc)" --target hdtc hdtrt graph_mlp
 
 example=examples/matmul.hdt
 mkdir -p build/demo
@@ -48,3 +50,7 @@ if [ "$target" = cuda ]; then
 else
     build/demo/matmul 512 512 512 3
 fi
+
+# The graph runtime: a whole model compiled from a graph built in C.
+echo "demo: build/graph_mlp --device $target --batch 64 --dim 256 --hidden 1024"
+build/graph_mlp --device "$target" --batch 64 --dim 256 --hidden 1024
