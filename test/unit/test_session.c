@@ -250,7 +250,8 @@ Test(session_file, damaged_files_are_refused) {
   tg_write_file(path, bytes, len / 2);
   cr_expect_eq(hdtrt_model_load(path, &m), HDTRT_ERROR_CORRUPT);
   cr_expect(strstr(hdtrt_last_error(), path), "%s", hdtrt_last_error());
-  tg_write_file(path, "not a model at all, just some text that is long enough", 56);
+  const char *text = "not a model at all, just some text that is long enough";
+  tg_write_file(path, text, strlen(text));
   cr_expect_eq(hdtrt_model_load(path, &m), HDTRT_ERROR_CORRUPT);
   cr_expect(strstr(hdtrt_last_error(), "is not an hdt model"), "%s", hdtrt_last_error());
   remove(path);
