@@ -27,6 +27,7 @@
 #include "ast.h"
 #include "diag.h"
 #include "emit.h"
+#include "epilogue.h"
 #include "instance.h"
 #include "loader.h"
 #include "lower.h"
@@ -254,6 +255,21 @@ hdtc_status hdtc_add_instance(hdtc_compilation *c, const char *symbol, const cha
   return HDTC_OK;
 }
 
+hdtc_status hdtc_set_instance_epilogue(hdtc_compilation *c, const char *symbol,
+                                      const char *function) {
+  for (int i = 0; i < c->ninstances; i++)
+    if (strcmp(c->instances[i].symbol, symbol) == 0) {
+      if (!function || !function[0]) {
+        diag_error_noloc(&c->d, "instance '%s': the epilogue names no function", symbol);
+        return HDTC_ERROR_INVALID;
+      }
+      c->instances[i].epilogue = arena_strdup(c->a, function);
+      return HDTC_OK;
+    }
+  diag_error_noloc(&c->d, "epilogue for '%s', which is not an instance (give --instance first)", symbol);
+  return HDTC_ERROR_INVALID;
+}
+
 /* ---- results ---- */
 
 const char *hdtc_diagnostics(hdtc_compilation *c, size_t *len) {
@@ -366,7 +382,10 @@ static hdtc_status compile_instances(hdtc_compilation *c, uint32_t file) {
     }
     if (c->emit == COMPILE_SEMA)
       continue;
-    if (!instance_merge_add(m, &c->d, in, ir_lower(c->a, prog, c->target)))
+    ir_program *ir = ir_lower(c->a, prog, c->target);
+    if (in->epilogue && !epilogue_apply(c->a, &c->d, ir, in->symbol, in->kernel, in->epilogue))
+      return HDTC_ERROR_COMPILE;
+    if (!instance_merge_add(m, &c->d, in, ir))
       return HDTC_ERROR_COMPILE;
   }
   if (c->emit == COMPILE_SEMA)

@@ -76,6 +76,15 @@ hdtc_status hdtc_set_explain_mapping(hdtc_compilation *c, const char *expr);
 hdtc_status hdtc_add_instance(hdtc_compilation *c, const char *symbol, const char *kernel,
                               const char *const *defines, int ndefines);
 
+/* Fuses device function `function` into the stores of instance `symbol`'s
+ * output (its last parameter): every `out[o] = v` becomes
+ * `out[o] = function(v, o, t1..tk)`, and the function's tensor parameters
+ * t1..tk become the kernel's, before the output. function is
+ * `fn F(v: T, i: i64, t1: U1[..], ...) -> T` with T the output's element
+ * type; the kernel must not read its output. See compiler/epilogue.h. */
+hdtc_status hdtc_set_instance_epilogue(hdtc_compilation *c, const char *symbol,
+                                      const char *function);
+
 /* Runs the pipeline: load, parse, check, lower, the passes, emit. */
 hdtc_status hdtc_run(hdtc_compilation *c);
 

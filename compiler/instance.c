@@ -40,6 +40,7 @@ bool instance_spec_make(arena *a, diag_ctx *d, instance_spec *out, const char *s
     diag_error_noloc(d, "instance '%s' names no kernel", symbol);
     return false;
   }
+  out->epilogue = NULL;
   out->symbol = arena_strdup(a, symbol);
   out->kernel = arena_strdup(a, kernel);
   out->ndefines = ndefines;

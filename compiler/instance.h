@@ -24,6 +24,7 @@ typedef struct instance_spec {
   const char *kernel; /* the generic kernel instantiated */
   loader_define *defines;
   int ndefines;
+  const char *epilogue; /* a device function fused into its stores, or NULL (epilogue.h) */
 } instance_spec;
 
 /* Fills *out with copies, after checking that symbol is a C identifier (not

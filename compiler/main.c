@@ -61,6 +61,11 @@ static const char usage_tail[] =
     "                  several instances in one output. With instances only the\n"
     "                  instantiated kernels are written, and the device functions\n"
     "                  that an instance calls are named FUNCTION_SYMBOL\n"
+    "  --epilogue=SYMBOL:FUNCTION\n"
+    "                  fuse device function FUNCTION(v, i: i64, tensors...) into\n"
+    "                  the stores of instance SYMBOL's output (its last\n"
+    "                  parameter); its tensors become the kernel's, before the\n"
+    "                  output\n"
     "  --max-shared-memory=BYTES\n"
     "                  shared memory a kernel may use (default: the target's\n"
     "                  budget, 49152; 232448 on cuda:sm_90a), at most what a\n"
@@ -163,6 +168,21 @@ static int main_parse_instance(const char *spec, options *opt) {
   return status;
 }
 
+/* --epilogue=SYMBOL:FUNCTION (after the --instance it names) */
+static int main_parse_epilogue(const char *spec, options *opt) {
+  char *copy = strdup(spec);
+  char *fn = copy ? strchr(copy, ':') : NULL;
+  if (!fn) {
+    fprintf(stderr, "hdtc: error: '--epilogue=%s' must have the form SYMBOL:FUNCTION\n", spec);
+    free(copy);
+    return 1;
+  }
+  *fn++ = '\0';
+  int status = hdtc_set_instance_epilogue(opt->c, copy, fn) != HDTC_OK ? main_refused(opt) : 0;
+  free(copy);
+  return status;
+}
+
 static int main_parse_shared(const char *val, options *opt) {
   char *end;
   errno = 0;
@@ -200,6 +220,8 @@ static int main_parse_option(int argc, char **argv, int *i, options *opt) {
     return main_parse_path_flag(argc, argv, i, opt);
   } else if (strncmp(arg, "--instance=", 11) == 0) {
     return main_parse_instance(arg + 11, opt);
+  } else if (strncmp(arg, "--epilogue=", 11) == 0) {
+    return main_parse_epilogue(arg + 11, opt);
   } else if (strncmp(arg, "--max-shared-memory=", 20) == 0) {
     return main_parse_shared(arg + 20, opt);
   } else {

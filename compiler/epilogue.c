@@ -1,0 +1,169 @@
+/* epilogue.c: an element-wise epilogue fused into a kernel's stores (see
+ * epilogue.h). Works on the lowered IR of one instance: the checks read the
+ * functions' signatures and the kernel's body, the rewrite adds parameters
+ * and wraps the value of every store to the output in a call. */
+#include "epilogue.h"
+
+#include <string.h>
+
+typedef struct epi_ctx {
+  arena *a;
+  diag_ctx *d;
+  const char *symbol;
+  ir_func *kernel, *fn;
+  ir_var *out;
+  ir_var **extra; /* the kernel's new parameters, one per tensor of fn */
+  int nextra;
+} epi_ctx;
+
+static ir_func *epi_find(const ir_program *ir, const char *name, bool kernel) {
+  for (int i = 0; i < ir->nfuncs; i++)
+    if (ir->funcs[i]->is_kernel == kernel && strcmp(ir->funcs[i]->name, name) == 0)
+      return ir->funcs[i];
+  return NULL;
+}
+
+static bool epi_is_tensor(const ir_var *v) { return v->ty && v->ty->kind == TY_TENSOR; }
+
+/* fn(v: T, i: i64, tensors...) -> T, with T the output's element type. */
+static bool epi_check_signature(epi_ctx *E) {
+  const ir_func *f = E->fn;
+  const type *t = E->out->elem;
+  bool ok = f->nparams >= 2 && f->ret && type_equal(f->ret, t) && type_equal(f->params[0]->ty, t) &&
+            f->params[1]->ty->kind == TY_I64;
+  for (int i = 2; ok && i < f->nparams; i++)
+    ok = epi_is_tensor(f->params[i]);
+  if (!ok)
+    diag_error_noloc(E->d, "instance '%s': epilogue '%s' must be fn(v: %s, i: i64, tensors...) -> %s",
+                     E->symbol, f->name, type_name(E->a, t), type_name(E->a, t));
+  return ok;
+}
+
+static bool epi_reads_out(const ir_expr *e, void *ctx) {
+  const ir_var *out = ctx;
+  return (e->kind == IR_LOAD && e->load.var == out) || (e->kind == IR_VARREF && e->var == out);
+}
+
+static bool epi_stmt_reads_out(const ir_stmt *s, void *ctx) {
+  return ir_stmt_expr_any(s, epi_reads_out, ctx);
+}
+
+/* A name for the new parameter p that no variable of the kernel has. */
+static const char *epi_fresh_name(epi_ctx *E, const ir_var *p) {
+  for (int n = 0;; n++) {
+    const char *name =
+        n ? arena_printf(E->a, "epi_%s_%d", p->name, n) : arena_printf(E->a, "epi_%s", p->name);
+    bool taken = false;
+    for (int i = 0; i < E->kernel->nvars && !taken; i++)
+      taken = strcmp(E->kernel->vars[i]->name, name) == 0;
+    if (!taken)
+      return name;
+  }
+}
+
+/* The epilogue's tensors become the kernel's parameters, before the
+ * output; the entry point checks them for NULL like the others. */
+static void epi_add_params(epi_ctx *E) {
+  ir_func *k = E->kernel;
+  E->nextra = E->fn->nparams - 2;
+  E->extra = arena_alloc(E->a, (size_t)(E->nextra ? E->nextra : 1) * sizeof *E->extra);
+  int nparams = k->nparams + E->nextra, nvars = k->nvars + E->nextra;
+  ir_var **params = arena_alloc(E->a, (size_t)nparams * sizeof *params);
+  ir_var **vars = arena_alloc(E->a, (size_t)nvars * sizeof *vars);
+  ir_var **nonnull = arena_alloc(E->a, (size_t)(k->nnonnull + E->nextra) * sizeof *nonnull);
+  ir_expr **when = arena_alloc(E->a, (size_t)(k->nnonnull + E->nextra) * sizeof *when);
+  int max_id = 0;
+  for (int i = 0; i < k->nvars; i++)
+    max_id = k->vars[i]->id > max_id ? k->vars[i]->id : max_id;
+  for (int i = 0; i < E->nextra; i++) {
+    ir_var *v = arena_alloc(E->a, sizeof *v);
+    *v = *E->fn->params[i + 2];
+    v->name = epi_fresh_name(E, v);
+    v->kind = IR_VAR_PARAM;
+    v->written = v->written_deep = false;
+    v->id = ++max_id;
+    E->extra[i] = v;
+  }
+  int out = k->nparams - 1;
+  memcpy(params, k->params, (size_t)out * sizeof *params);
+  memcpy(params + out, E->extra, (size_t)E->nextra * sizeof *params);
+  params[nparams - 1] = k->params[out];
+  memcpy(vars, params, (size_t)nparams * sizeof *vars);
+  memcpy(vars + nparams, k->vars + k->nparams, (size_t)(k->nvars - k->nparams) * sizeof *vars);
+  memcpy(nonnull, k->nonnull, (size_t)k->nnonnull * sizeof *nonnull);
+  memcpy(when, k->nonnull_when, (size_t)k->nnonnull * sizeof *when);
+  for (int i = 0; i < E->nextra; i++) {
+    nonnull[k->nnonnull + i] = E->extra[i];
+    when[k->nnonnull + i] = NULL;
+  }
+  k->params = params;
+  k->nparams = nparams;
+  k->vars = vars;
+  k->nvars = nvars;
+  k->capvars = nvars;
+  k->nonnull = nonnull;
+  k->nonnull_when = when;
+  k->nnonnull += E->nextra;
+}
+
+/* EPI(value, offset as i64, extra...) */
+static ir_expr *epi_call(epi_ctx *E, ir_expr *value, ir_expr *offset) {
+  ir_expr *e = arena_alloc(E->a, sizeof *e);
+  e->kind = IR_CALL;
+  e->ty = E->fn->ret;
+  e->call.fn = IR_FN_USER;
+  e->call.callee = E->fn;
+  e->call.nargs = E->nextra + 2;
+  e->call.args = arena_alloc(E->a, (size_t)e->call.nargs * sizeof *e->call.args);
+  e->call.args[0] = value;
+  e->call.args[1] = offset->ty->kind == TY_I64 ? offset : ir_cast(E->a, type_scalar(TY_I64), offset);
+  for (int i = 0; i < E->nextra; i++)
+    e->call.args[i + 2] = ir_varref(E->a, E->extra[i]);
+  return e;
+}
+
+static void epi_rewrite_block(epi_ctx *E, ir_block *b);
+
+static void epi_rewrite_stmt(epi_ctx *E, ir_stmt *s) {
+  if (s->kind == IR_STORE && s->store.var == E->out)
+    s->store.value = epi_call(E, s->store.value, s->store.offset);
+  const ir_block *bodies[2];
+  int n = ir_stmt_bodies(s, bodies);
+  for (int i = 0; i < n; i++)
+    epi_rewrite_block(E, (ir_block *)bodies[i]);
+}
+
+static void epi_rewrite_block(epi_ctx *E, ir_block *b) {
+  for (int i = 0; i < b->len; i++)
+    epi_rewrite_stmt(E, b->stmts[i]);
+}
+
+bool epilogue_apply(arena *a, diag_ctx *d, ir_program *ir, const char *symbol, const char *kernel,
+                    const char *function) {
+  epi_ctx E = {.a = a, .d = d, .symbol = symbol};
+  E.kernel = epi_find(ir, kernel, true);
+  E.fn = epi_find(ir, function, false);
+  if (!E.kernel)
+    return true; /* instance_merge_add reports the unknown kernel */
+  if (!E.fn) {
+    diag_error_noloc(d, "instance '%s': epilogue '%s' is not a device function of the file", symbol,
+                     function);
+    return false;
+  }
+  if (E.kernel->nparams == 0 || !epi_is_tensor(E.kernel->params[E.kernel->nparams - 1])) {
+    diag_error_noloc(d, "instance '%s': an epilogue needs a kernel whose last parameter is its "
+                     "output tensor", symbol);
+    return false;
+  }
+  E.out = E.kernel->params[E.kernel->nparams - 1];
+  if (!epi_check_signature(&E))
+    return false;
+  if (ir_block_any(&E.kernel->body, epi_stmt_reads_out, E.out)) {
+    diag_error_noloc(d, "instance '%s': kernel '%s' reads its output '%s', so an epilogue cannot be "
+                     "applied to its stores", symbol, kernel, E.out->name);
+    return false;
+  }
+  epi_add_params(&E);
+  epi_rewrite_block(&E, &E.kernel->body);
+  return true;
+}
