@@ -72,16 +72,12 @@ static void epi_add_params(epi_ctx *E) {
   ir_var **vars = arena_alloc(E->a, (size_t)nvars * sizeof *vars);
   ir_var **nonnull = arena_alloc(E->a, (size_t)(k->nnonnull + E->nextra) * sizeof *nonnull);
   ir_expr **when = arena_alloc(E->a, (size_t)(k->nnonnull + E->nextra) * sizeof *when);
-  int max_id = 0;
-  for (int i = 0; i < k->nvars; i++)
-    max_id = k->vars[i]->id > max_id ? k->vars[i]->id : max_id;
   for (int i = 0; i < E->nextra; i++) {
     ir_var *v = arena_alloc(E->a, sizeof *v);
     *v = *E->fn->params[i + 2];
     v->name = epi_fresh_name(E, v);
     v->kind = IR_VAR_PARAM;
     v->written = v->written_deep = false;
-    v->id = ++max_id;
     E->extra[i] = v;
   }
   int out = k->nparams - 1;
@@ -96,6 +92,10 @@ static void epi_add_params(epi_ctx *E) {
     nonnull[k->nnonnull + i] = E->extra[i];
     when[k->nnonnull + i] = NULL;
   }
+  /* A variable's id is its position in vars: the passes and emitters
+   * index their tables by it. */
+  for (int i = 0; i < nvars; i++)
+    vars[i]->id = i;
   k->params = params;
   k->nparams = nparams;
   k->vars = vars;

@@ -305,7 +305,9 @@ static hdtrt_status bld_generate(bld *b, rtc_buf *code) {
     st = bld_hdtc_fail(c);
   for (int k = 0; !st && k < p->nkernels; k++)
     if (hdtc_add_instance(c, p->kernels[k].symbol, p->kernels[k].kernel,
-                          (const char *const *)p->kernels[k].defines, p->kernels[k].ndefines))
+                          (const char *const *)p->kernels[k].defines, p->kernels[k].ndefines) ||
+        (p->kernels[k].epilogue[0] &&
+         hdtc_set_instance_epilogue(c, p->kernels[k].symbol, p->kernels[k].epilogue)))
       st = bld_hdtc_fail(c);
   if (!st && hdtc_run(c) != HDTC_OK)
     st = bld_hdtc_fail(c);
@@ -390,6 +392,7 @@ hdtrt_status hdtrt_compile(hdtg_graph *g, const char *device, const hdtrt_compil
     return hdtrt_fail(HDTRT_ERROR_INVALID_ARGUMENT, "NULL graph or model");
   *out = NULL;
   bld b = {.g = g, .verbose = options ? options->verbose : 0};
+  b.plan.no_fusion = options && options->no_fusion;
   rtc_buf code = {0};
   if (!(b.m = calloc(1, sizeof *b.m)))
     return bld_nomem();

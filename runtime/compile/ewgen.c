@@ -331,6 +331,12 @@ static void ew_emit_node(rtc_buf *b, const rtc_ew *e, int i) {
   switch (n->op) {
   case RTC_EW_LEAF: ew_emit_leaf(b, e, i); return;
   case RTC_EW_CAST: ew_emit_cast(b, e, i); return;
+  case RTC_EW_VALUE:
+    if (ew_compute(n->dt) != n->dt)
+      rtc_printf(b, "                let v%d = v as %s;\n", i, ew_type(ew_compute(n->dt)));
+    else
+      rtc_printf(b, "                let v%d = v;\n", i);
+    return;
   case RTC_EW_CONST:
     rtc_printf(b, "                let v%d = ", i);
     ew_literal(b, n->dt, n->value);
@@ -354,6 +360,25 @@ static void ew_emit_params(rtc_buf *b, const rtc_ew *e, const char *name) {
   rtc_printf(b, "out: %s[%lld])\n", ew_type(e->out->dt), (long long)(n > 0 ? n : 1));
 }
 
+/* The dimension indices the reads need, from the flat index g (of type
+ * it), then every node as a let. */
+static void ew_emit_body(rtc_buf *b, const rtc_ew *e, const char *it) {
+  bool need[HDTG_MAX_RANK];
+  ew_needed_dims(e, need);
+  for (int d = 0; d < e->rank; d++)
+    if (need[d]) {
+      int64_t inner = ew_inner(e, d);
+      rtc_printf(b, "                let i%d = ", d);
+      if (d == 0)
+        rtc_printf(b, "g / (%lld as %s);\n", (long long)inner, it);
+      else
+        rtc_printf(b, "g / (%lld as %s) %% (%lld as %s);\n", (long long)inner, it,
+                   (long long)e->dims[d], it);
+    }
+  for (int i = 0; i < e->nnodes; i++)
+    ew_emit_node(b, e, i);
+}
+
 int rtc_ew_emit(const rtc_ew *e, const char *name, rtc_buf *b, char *err, size_t errsize) {
   if (ew_check_types(e, err, errsize))
     return -1;
@@ -370,20 +395,7 @@ int rtc_ew_emit(const rtc_ew *e, const char *name, rtc_buf *b, char *err, size_t
   rtc_printf(b, "        for t in rtc_ew_tile.on(threadIdx.x) {\n");
   rtc_printf(b, "            let g = base + (t as %s);\n", it);
   rtc_printf(b, "            if g < (%lld as %s) {\n", (long long)total, it);
-  bool need[HDTG_MAX_RANK];
-  ew_needed_dims(e, need);
-  for (int d = 0; d < e->rank; d++)
-    if (need[d]) {
-      int64_t inner = ew_inner(e, d);
-      rtc_printf(b, "                let i%d = ", d);
-      if (d == 0)
-        rtc_printf(b, "g / (%lld as %s);\n", (long long)inner, it);
-      else
-        rtc_printf(b, "g / (%lld as %s) %% (%lld as %s);\n", (long long)inner, it,
-                   (long long)e->dims[d], it);
-    }
-  for (int i = 0; i < e->nnodes; i++)
-    ew_emit_node(b, e, i);
+  ew_emit_body(b, e, it);
   int last = e->nnodes - 1;
   rtc_printf(b, "                out[");
   ew_index(b, e, e->out_offset, e->out_stride);
@@ -394,6 +406,30 @@ int rtc_ew_emit(const rtc_ew *e, const char *name, rtc_buf *b, char *err, size_t
   rtc_printf(b, "            }\n        }\n    }\n}\n\n");
   if (b->oom) {
     snprintf(err, errsize, "out of memory writing kernel %s", name);
+    return -1;
+  }
+  return 0;
+}
+
+int rtc_ew_emit_epilogue(const rtc_ew *e, const char *name, rtc_buf *b, char *err,
+                         size_t errsize) {
+  if (ew_check_types(e, err, errsize))
+    return -1;
+  const char *t = ew_type(e->out->dt);
+  rtc_printf(b, "fn %s(v: %s, g: i64", name, t);
+  for (int i = 0; i < e->nargs; i++) {
+    int64_t n = gtensor_elems(e->args[i]);
+    rtc_printf(b, ", a%d: %s[%lld]", i, ew_type(e->args[i]->dt), (long long)(n > 0 ? n : 1));
+  }
+  rtc_printf(b, ") -> %s {\n", t);
+  ew_emit_body(b, e, "i64");
+  int last = e->nnodes - 1;
+  if (ew_compute(e->out->dt) != e->out->dt)
+    rtc_printf(b, "    return v%d as %s;\n}\n\n", last, t);
+  else
+    rtc_printf(b, "    return v%d;\n}\n\n", last);
+  if (b->oom) {
+    snprintf(err, errsize, "out of memory writing function %s", name);
     return -1;
   }
   return 0;

@@ -67,6 +67,7 @@ typedef enum rtc_ew_op {
   RTC_EW_LEAF = RTC_EW_OP_COUNT, /* a read of an argument */
   RTC_EW_CONST,                  /* a literal */
   RTC_EW_CAST,                   /* operand 0 converted to the node's dtype */
+  RTC_EW_VALUE,                  /* an epilogue's value: what the anchor stores */
 } rtc_ew_op;
 
 /* One node of an element-wise expression. Operands come earlier in the
@@ -117,6 +118,11 @@ int rtc_ew_read_broadcast(rtc_ew *e, hdtg_tensor *t);
 /* Writes `kernel NAME(args..., out) ...` as hdt source into out. 0 on
  * success; -1 with a message in err for a dtype hdt kernels cannot hold. */
 int rtc_ew_emit(const rtc_ew *e, const char *name, rtc_buf *out, char *err, size_t errsize);
+/* Writes e as an epilogue (compiler/epilogue.h): `fn NAME(v: T, g: i64,
+ * args...) -> T` computing e's result for the element at flat index g of
+ * e->out, its VALUE nodes being v. */
+int rtc_ew_emit_epilogue(const rtc_ew *e, const char *name, rtc_buf *out, char *err,
+                         size_t errsize);
 const char *rtc_ew_op_name(rtc_ew_op op);
 /* Whether argument arg is read, and the output written, at the iteration's
  * flat index alone: then the kernel may write its output over arg. */
@@ -139,6 +145,7 @@ typedef struct rtc_kernel {
   hdtg_tensor **args;
   int nargs;
   char *ops;         /* the graph nodes it computes, "Add+Relu" (info, dot) */
+  char epilogue[48]; /* a generated function fused into its stores, or "" */
   bool elementwise;  /* it may write its output over args[0] (in place) */
 } rtc_kernel;
 
@@ -162,10 +169,21 @@ typedef struct rtc_plan {
   int nviews, capviews;
   hdtg_graph *scratch; /* owns the tensors the compiler made */
   int nsource_nodes;   /* of the graph as given */
+  bool no_fusion;      /* set by the caller: one kernel per node */
   /* The element-wise nodes inlined into their consumer's kernel, sorted by
    * address (select.c). */
   const gnode **fused;
   int nfused;
+  /* Element-wise chains fused into an anchor's stores: the last node of
+   * each (its output is what the anchor's kernel writes), sorted. */
+  const gnode **absorbed;
+  int nabsorbed;
+  const gnode **epi_anchor, **epi_root; /* the same chains, by anchor */
+  int nepi;
+  /* While an epilogue is built: the anchor's own output, read as VALUE,
+   * and the Gemm whose alpha and beta apply to it (or NULL). */
+  const hdtg_tensor *epi_value;
+  const gnode *epi_gemm;
   char err[512];
 } rtc_plan;
 

@@ -210,6 +210,15 @@ static int sel_ptr_cmp(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
+/* The anchor whose epilogue ends at root (by_anchor false), or the root of
+ * anchor's epilogue (true); NULL if none. */
+static const gnode *sel_epi_pair(const rtc_plan *p, const gnode *n, bool by_anchor) {
+  for (int i = 0; i < p->nepi; i++)
+    if ((by_anchor ? p->epi_anchor : p->epi_root)[i] == n)
+      return (by_anchor ? p->epi_root : p->epi_anchor)[i];
+  return NULL;
+}
+
 /* Whether n's expression is inlined into its consumer's kernel. */
 static bool sel_is_fused(const rtc_plan *p, const gnode *n) {
   return p->nfused && bsearch(&n, p->fused, (size_t)p->nfused, sizeof *p->fused, sel_ptr_cmp);
@@ -217,10 +226,38 @@ static bool sel_is_fused(const rtc_plan *p, const gnode *n) {
 
 static int sel_ew_build(rtc_plan *p, rtc_ew *e, hdtg_graph *g, const gnode *n, const sel_access acc);
 
+static int sel_ew_operand(rtc_plan *p, rtc_ew *e, hdtg_graph *g, hdtg_tensor *t,
+                          const sel_access acc);
+
+/* What the anchor stores, in its epilogue: the value itself, or for a Gemm
+ * alpha * value + beta * C (C broadcast to the output). */
+static int sel_epi_value(rtc_plan *p, rtc_ew *e, hdtg_graph *g, hdtg_tensor *t,
+                         const sel_access acc) {
+  int v = rtc_ew_add(e, (rtc_ew_node){.op = RTC_EW_VALUE, .dt = t->dt});
+  const gnode *gemm = p->epi_gemm;
+  if (!gemm || v < 0)
+    return v;
+  double alpha = gattr_float(gemm, HDTG_A_ALPHA, 1.0), beta = gattr_float(gemm, HDTG_A_BETA, 1.0);
+  if (alpha != 1.0) {
+    int va = rtc_ew_add(e, (rtc_ew_node){.op = RTC_EW_CONST, .dt = t->dt, .value = alpha});
+    v = va < 0 ? va : rtc_ew_add(e, (rtc_ew_node){.op = RTC_EW_MUL, .a = {va, v}, .dt = t->dt});
+  }
+  if (gemm->nin < 3 || beta == 0 || v < 0)
+    return v;
+  sel_access cacc;
+  sel_access_broadcast(gemm->in[2], 2, acc, e->rank, cacc);
+  int vc = sel_ew_operand(p, e, g, gemm->in[2], cacc);
+  int vb = rtc_ew_add(e, (rtc_ew_node){.op = RTC_EW_CONST, .dt = t->dt, .value = beta});
+  return vc < 0 || vb < 0 ? -1
+                          : rtc_ew_add(e, (rtc_ew_node){.op = RTC_EW_FMA, .a = {vb, vc, v}, .dt = t->dt});
+}
+
 /* A read of tensor t through acc: the producer's expression inlined when it
  * was fused into this kernel, else a load with the composed strides. */
 static int sel_ew_operand(rtc_plan *p, rtc_ew *e, hdtg_graph *g, hdtg_tensor *t,
                           const sel_access acc) {
+  if (t == p->epi_value)
+    return sel_epi_value(p, e, g, t, acc);
   gnode *prod = t->kind == HDTG_KIND_INTERMEDIATE ? t->producer : NULL;
   if (prod && sel_is_fused(p, prod))
     return sel_ew_build(p, e, g, prod, acc);
@@ -412,6 +449,59 @@ static int sel_instance(rtc_plan *p, const gnode *n, const char *file, const cha
   return sel_set_args(p, k, args, nargs);
 }
 
+/* The element-wise chain after anchor n (and a Gemm's own alpha and
+ * beta * C) as an epilogue of its kernel k (compiler/epilogue.h): a
+ * function `kN_epi` in the source, its tensors appended to k's arguments
+ * before the output, which becomes the chain's last tensor. */
+static int sel_epilogue(rtc_plan *p, hdtg_graph *g, gnode *n, rtc_kernel *k) {
+  const gnode *root = sel_epi_pair(p, n, true);
+  bool gemm = n->op == HDTG_OP_GEMM &&
+              (gattr_float(n, HDTG_A_ALPHA, 1.0) != 1.0 ||
+               (n->nin > 2 && gattr_float(n, HDTG_A_BETA, 1.0) != 0));
+  if (!root && !gemm)
+    return 0;
+  hdtg_tensor *final = root ? root->out : n->out;
+  rtc_ew e;
+  rtc_ew_init(&e, final);
+  sel_access acc;
+  sel_access_identity(acc, final->rank);
+  p->epi_value = n->out;
+  p->epi_gemm = gemm ? n : NULL;
+  int v = root ? sel_ew_build(p, &e, g, root, acc) : sel_ew_operand(p, &e, g, n->out, acc);
+  p->epi_value = NULL;
+  p->epi_gemm = NULL;
+  rtc_buf names = {0};
+  rtc_printf(&names, "%s", k->ops);
+  if (root)
+    sel_ew_names(p, &names, g, root);
+  char err[256];
+  int rc = 0;
+  snprintf(k->epilogue, sizeof k->epilogue, "%s_epi", k->symbol);
+  if (v == -2)
+    rc = -1;
+  else if (v < 0 || names.oom)
+    rc = sel_fail(p, n, "out of memory");
+  else if (rtc_ew_emit_epilogue(&e, k->epilogue, &p->source, err, sizeof err))
+    rc = sel_fail(p, n, "%s", err);
+  hdtg_tensor **args = rc ? NULL : malloc(sizeof *args * (size_t)(k->nargs + e.nargs));
+  if (!rc && !args)
+    rc = sel_fail(p, n, "out of memory");
+  if (!rc) {
+    memcpy(args, k->args, sizeof *args * (size_t)(k->nargs - 1));
+    memcpy(args + k->nargs - 1, e.args, sizeof *args * (size_t)e.nargs);
+    args[k->nargs - 1 + e.nargs] = final;
+    free(k->args);
+    k->args = args;
+    k->nargs += e.nargs;
+    free(k->ops);
+    k->ops = names.p;
+    names.p = NULL;
+  }
+  rtc_buf_free(&names);
+  rtc_ew_free(&e);
+  return rc;
+}
+
 /* NAME=VALUE for each name; the generics whose bit is set in bools are
  * bool (hdt spells them true and false). */
 static int sel_defines(rtc_plan *p, rtc_kernel *k, const char *const *names,
@@ -424,9 +514,9 @@ static int sel_defines(rtc_plan *p, rtc_kernel *k, const char *const *names,
 }
 
 /* c[BATCH, M, N] = a @ b for the matmul template (docs/stdlib.md). */
-static int sel_matmul_core(rtc_plan *p, const gnode *n, hdtg_tensor *a, hdtg_tensor *b,
-                           hdtg_tensor *c, int64_t batch, int64_t m, int64_t nn, int64_t k,
-                           bool a_batched, bool b_batched, bool ta, bool tb) {
+static int sel_matmul_core(rtc_plan *p, hdtg_graph *g, gnode *n, hdtg_tensor *a,
+                           hdtg_tensor *b, hdtg_tensor *c, int64_t batch, int64_t m, int64_t nn,
+                           int64_t k, bool a_batched, bool b_batched, bool ta, bool tb) {
   hdtg_tensor *args[] = {a, b, c};
   rtc_kernel *kk;
   if (sel_instance(p, n, "matmul.hdt", "matmul", args, 3, &kk))
@@ -434,12 +524,11 @@ static int sel_matmul_core(rtc_plan *p, const gnode *n, hdtg_tensor *a, hdtg_ten
   static const char *const names[] = {"BATCH", "M", "N", "K", "A_BATCHED", "B_BATCHED",
                                       "TRANS_A", "TRANS_B"};
   const int64_t values[] = {batch, m, nn, k, a_batched, b_batched, ta, tb};
-  return sel_defines(p, kk, names, values, 8, 0xf0);
+  return sel_defines(p, kk, names, values, 8, 0xf0) ? -1 : sel_epilogue(p, g, n, kk);
 }
 
 /* ONNX MatMul: numpy semantics (1-D operands, broadcast batch dimensions). */
 static int sel_matmul(rtc_plan *p, hdtg_graph *g, gnode *n) {
-  (void)g;
   if (sel_require_f32(p, n))
     return -1;
   hdtg_tensor *a = n->in[0], *b = n->in[1], *c = n->out;
@@ -450,43 +539,22 @@ static int sel_matmul(rtc_plan *p, hdtg_graph *g, gnode *n) {
   int64_t batch = c->rank > 2 ? sel_prod(c, 0, c->rank - 2) : 1;
   /* A shared right operand: the batch folds into the rows. */
   if (bb == 1 && ab == batch)
-    return sel_matmul_core(p, n, a, b, c, 1, m * ab, nn, k, false, false, false, false);
+    return sel_matmul_core(p, g, n, a, b, c, 1, m * ab, nn, k, false, false, false, false);
   if ((ab != 1 && ab != batch) || (bb != 1 && bb != batch))
     return sel_fail(p, n, "batch dimensions that broadcast partly (%lld and %lld to %lld) are "
                     "not supported yet", (long long)ab, (long long)bb, (long long)batch);
-  return sel_matmul_core(p, n, a, b, c, batch, m, nn, k, ab != 1, bb != 1, false, false);
+  return sel_matmul_core(p, g, n, a, b, c, batch, m, nn, k, ab != 1, bb != 1, false, false);
 }
 
-/* Gemm: y = alpha * op(A) op(B) + beta * C; the matmul writes y directly
- * unless alpha or C need an element-wise pass after it. */
+/* Gemm: y = alpha * op(A) op(B) + beta * C: the matmul, with alpha and
+ * beta * C (and what follows) in its epilogue. */
 static int sel_gemm(rtc_plan *p, hdtg_graph *g, gnode *n) {
-  (void)g;
   if (sel_require_f32(p, n))
     return -1;
   bool ta = gattr_int(n, HDTG_A_TRANS_A, 0), tb = gattr_int(n, HDTG_A_TRANS_B, 0);
-  double alpha = gattr_float(n, HDTG_A_ALPHA, 1.0), beta = gattr_float(n, HDTG_A_BETA, 1.0);
   hdtg_tensor *a = n->in[0], *b = n->in[1], *y = n->out;
   int64_t m = sel_dim(y, 0), nn = sel_dim(y, 1), k = sel_dim(a, ta ? 0 : 1);
-  bool has_c = n->nin > 2 && beta != 0;
-  if (!has_c && alpha == 1.0)
-    return sel_matmul_core(p, n, a, b, y, 1, m, nn, k, false, false, ta, tb);
-  int64_t dims[2] = {m, nn};
-  hdtg_tensor *t = sel_tensor(p, HDTG_F32, 2, dims, NULL);
-  if (!t || sel_matmul_core(p, n, a, b, t, 1, m, nn, k, false, false, ta, tb))
-    return t ? -1 : sel_fail(p, n, "out of memory");
-  rtc_ew e;
-  rtc_ew_init(&e, y);
-  int v = rtc_ew_read_broadcast(&e, t);
-  int va = rtc_ew_add(&e, (rtc_ew_node){.op = RTC_EW_CONST, .dt = HDTG_F32, .value = alpha});
-  v = v < 0 || va < 0 ? -1 : rtc_ew_add(&e, (rtc_ew_node){.op = RTC_EW_MUL, .a = {va, v}, .dt = HDTG_F32});
-  if (has_c && v >= 0) {
-    int vc = rtc_ew_read_broadcast(&e, n->in[2]);
-    int vb = rtc_ew_add(&e, (rtc_ew_node){.op = RTC_EW_CONST, .dt = HDTG_F32, .value = beta});
-    v = vc < 0 || vb < 0 ? -1 : rtc_ew_add(&e, (rtc_ew_node){.op = RTC_EW_FMA, .a = {vb, vc, v}, .dt = HDTG_F32});
-  }
-  int rc = v < 0 ? sel_fail(p, n, "out of memory") : sel_ew_finish(p, n, &e, "Gemm(epilogue)");
-  rtc_ew_free(&e);
-  return rc;
+  return sel_matmul_core(p, g, n, a, b, y, 1, m, nn, k, false, false, ta, tb);
 }
 
 /* The window of a convolution or pooling along spatial axis i: begin pad
@@ -538,7 +606,6 @@ static void sel_window_of(const gnode *n, const hdtg_tensor *x, const hdtg_tenso
 }
 
 static int sel_conv(rtc_plan *p, hdtg_graph *g, gnode *n) {
-  (void)g;
   if (sel_require_f32(p, n))
     return -1;
   hdtg_tensor *x = n->in[0], *w = n->in[1], *y = n->out;
@@ -564,7 +631,7 @@ static int sel_conv(rtc_plan *p, hdtg_graph *g, gnode *n) {
   const int64_t values[] = {sel_dim(x, 0), sel_dim(x, 1), win.h, win.w, kout, win.kh, win.kw,
                             win.oh, win.ow, win.sh, win.sw, win.ph, win.pw, win.dh, win.dw,
                             gattr_int(n, HDTG_A_GROUP, 1)};
-  return sel_defines(p, k, names, values, 16, 0);
+  return sel_defines(p, k, names, values, 16, 0) ? -1 : sel_epilogue(p, g, n, k);
 }
 
 static int sel_pool(rtc_plan *p, hdtg_graph *g, gnode *n) {
@@ -778,31 +845,123 @@ static sel_fn sel_for(hdtg_op op) {
   }
 }
 
-/* Element-wise nodes whose one consumer is element-wise too, and whose
- * result is not a graph output, are computed inside that consumer. */
-static int sel_find_fusions(rtc_plan *p, hdtg_graph *g) {
-  p->fused = malloc(sizeof *p->fused * (size_t)(g->nnodes + 1));
-  if (!p->fused)
-    return sel_fail(p, NULL, "out of memory");
-  for (int i = 0; i < g->nnodes; i++) {
-    gnode *n = g->nodes[i];
-    if (n->removed || sel_ew_op(n) < 0 || n->out->is_output)
-      continue;
-    gnode *consumer = NULL;
-    int uses = 0;
-    for (int k = i + 1; k < g->nnodes; k++) {
-      gnode *c = g->nodes[k];
-      for (int j = 0; !c->removed && j < c->nin; j++)
-        if (c->in[j] == n->out) {
-          consumer = c;
-          uses++;
-        }
+/* Who reads each tensor: one entry per tensor read by a live node, with
+ * the number of reads and the last reader, sorted by tensor address. */
+typedef struct sel_use {
+  const hdtg_tensor *t;
+  gnode *consumer;
+  int count;
+} sel_use;
+
+static int sel_use_cmp(const void *a, const void *b) {
+  const hdtg_tensor *x = ((const sel_use *)a)->t, *y = ((const sel_use *)b)->t;
+  return x < y ? -1 : x > y;
+}
+
+static sel_use *sel_uses_build(hdtg_graph *g, int *n) {
+  int total = 0;
+  for (int i = 0; i < g->nnodes; i++)
+    total += g->nodes[i]->removed ? 0 : g->nodes[i]->nin;
+  sel_use *u = malloc(sizeof *u * (size_t)(total + 1));
+  if (!u)
+    return NULL;
+  int k = 0;
+  for (int i = 0; i < g->nnodes; i++)
+    for (int j = 0; !g->nodes[i]->removed && j < g->nodes[i]->nin; j++)
+      u[k++] = (sel_use){g->nodes[i]->in[j], g->nodes[i], 1};
+  qsort(u, (size_t)k, sizeof *u, sel_use_cmp);
+  int m = 0; /* merge the reads of one tensor */
+  for (int i = 0; i < k; i++) {
+    if (m && u[m - 1].t == u[i].t) {
+      u[m - 1].count++;
+      u[m - 1].consumer = u[i].consumer;
+    } else {
+      u[m++] = u[i];
     }
-    if (uses == 1 && sel_ew_op(consumer) >= 0)
+  }
+  *n = m;
+  return u;
+}
+
+/* t's only reader, or NULL when it has none or several. */
+static gnode *sel_only_consumer(const sel_use *u, int n, const hdtg_tensor *t) {
+  sel_use key = {.t = t};
+  const sel_use *hit = bsearch(&key, u, (size_t)n, sizeof *u, sel_use_cmp);
+  return hit && hit->count == 1 ? hit->consumer : NULL;
+}
+
+static bool sel_same_shape(const hdtg_tensor *a, const hdtg_tensor *b) {
+  if (a->rank != b->rank || a->dt != b->dt)
+    return false;
+  for (int d = 0; d < a->rank; d++)
+    if (sel_dim(a, d) != sel_dim(b, d))
+      return false;
+  return true;
+}
+
+static bool sel_is_anchor(const gnode *n) {
+  return n->op == HDTG_OP_MATMUL || n->op == HDTG_OP_GEMM || n->op == HDTG_OP_CONV;
+}
+
+/* The last node of the element-wise chain that can be fused into anchor's
+ * stores, or NULL: the anchor's output has one reader, which is element-
+ * wise, and so on through fused nodes; every node of the chain has the
+ * anchor output's shape and dtype and is no transpose, so each reads the
+ * anchor's value at the index it writes (Hidet's rule: one consumer, not a
+ * graph output, an anchor that allows it). */
+static gnode *sel_chain_root(const rtc_plan *p, const sel_use *u, int nu, const gnode *anchor) {
+  const hdtg_tensor *a = anchor->out;
+  if (a->is_output || a->dt != HDTG_F32)
+    return NULL;
+  gnode *r = sel_only_consumer(u, nu, a);
+  while (r && sel_ew_op(r) >= 0 && r->op != HDTG_OP_TRANSPOSE && sel_same_shape(r->out, a)) {
+    if (!sel_is_fused(p, r))
+      return r;
+    r = sel_only_consumer(u, nu, r->out);
+  }
+  return NULL;
+}
+
+/* Element-wise nodes whose one consumer is element-wise too, and whose
+ * result is not a graph output, are computed inside that consumer; the
+ * chain after an anchor joins the anchor's stores. */
+static int sel_find_fusions(rtc_plan *p, hdtg_graph *g) {
+  if (p->no_fusion)
+    return 0;
+  int nu = 0;
+  sel_use *u = sel_uses_build(g, &nu);
+  p->fused = malloc(sizeof *p->fused * (size_t)(g->nnodes + 1));
+  p->absorbed = malloc(sizeof *p->absorbed * (size_t)(g->nnodes + 1));
+  p->epi_anchor = malloc(sizeof *p->epi_anchor * (size_t)(g->nnodes + 1));
+  p->epi_root = malloc(sizeof *p->epi_root * (size_t)(g->nnodes + 1));
+  if (!u || !p->fused || !p->absorbed || !p->epi_anchor || !p->epi_root) {
+    free(u);
+    return sel_fail(p, NULL, "out of memory");
+  }
+  for (int i = 0; i < g->nnodes; i++) {
+    gnode *n = g->nodes[i], *consumer;
+    if (!n->removed && sel_ew_op(n) >= 0 && !n->out->is_output &&
+        (consumer = sel_only_consumer(u, nu, n->out)) && sel_ew_op(consumer) >= 0)
       p->fused[p->nfused++] = n;
   }
   qsort(p->fused, (size_t)p->nfused, sizeof *p->fused, sel_ptr_cmp);
+  for (int i = 0; i < g->nnodes; i++) {
+    gnode *n = g->nodes[i], *root;
+    if (!n->removed && sel_is_anchor(n) && (root = sel_chain_root(p, u, nu, n)) &&
+        !sel_epi_pair(p, root, false)) {
+      p->absorbed[p->nabsorbed++] = root;
+      p->epi_anchor[p->nepi] = n;
+      p->epi_root[p->nepi++] = root;
+    }
+  }
+  qsort(p->absorbed, (size_t)p->nabsorbed, sizeof *p->absorbed, sel_ptr_cmp);
+  free(u);
   return 0;
+}
+
+static bool sel_is_absorbed(const rtc_plan *p, const gnode *n) {
+  return p->nabsorbed &&
+         bsearch(&n, p->absorbed, (size_t)p->nabsorbed, sizeof *p->absorbed, sel_ptr_cmp);
 }
 
 static int sel_check_known(rtc_plan *p, hdtg_graph *g) {
@@ -826,8 +985,12 @@ int rtc_select(hdtg_graph *g, rtc_plan *p) {
     return -1;
   for (int i = 0; i < g->nnodes; i++) {
     gnode *n = g->nodes[i];
-    if (n->removed || sel_is_fused(p, n))
+    /* An anchor with an epilogue is emitted where its chain ends: the
+     * chain may read tensors computed after the anchor. */
+    if (n->removed || sel_is_fused(p, n) || sel_epi_pair(p, n, true))
       continue;
+    if (sel_is_absorbed(p, n))
+      n = (gnode *)sel_epi_pair(p, n, false);
     sel_fn fn = sel_ew_op(n) >= 0 ? sel_elementwise : sel_for(n->op);
     if (!fn)
       return sel_fail(p, n, "no kernel implements this operator yet");
@@ -851,6 +1014,9 @@ void rtc_plan_free(rtc_plan *p) {
   free(p->kernels);
   free(p->views);
   free(p->fused);
+  free(p->absorbed);
+  free(p->epi_anchor);
+  free(p->epi_root);
   rtc_buf_free(&p->source);
   hdtg_destroy(p->scratch);
   memset(p, 0, sizeof *p);

@@ -80,6 +80,7 @@ const char *hdtrt_default_device(void);
 typedef struct hdtrt_compile_options {
   const char *cache_dir; /* NULL: $HDT_CACHE_DIR, else ~/.cache/hdt */
   int verbose;           /* 1: print the kernels and the cache's hits on stderr */
+  int no_fusion;         /* 1: one kernel per node (to compare with the fused model) */
 } hdtrt_compile_options;
 
 /* Compiles graph g for device "host", "cuda" (= "cuda:sm_80") or
