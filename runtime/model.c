@@ -40,6 +40,15 @@ int32_t model_find_io(const hdtrt_model *m, const char *name, bool output) {
   return -1;
 }
 
+const char *model_shape_str(int32_t dtype, int rank, const int64_t *dims, char *buf, size_t size) {
+  size_t at = (size_t)snprintf(buf, size, "%s[", model_dtype_name(dtype));
+  for (int d = 0; d < rank && at < size; d++)
+    at += (size_t)snprintf(buf + at, size - at, "%s%lld", d ? ", " : "", (long long)dims[d]);
+  if (at < size)
+    snprintf(buf + at, size - at, "]");
+  return buf;
+}
+
 /* ---- checking ------------------------------------------------------------- */
 
 static hdtrt_status model_validate_tensor(const hdtrt_model *m, int32_t i) {

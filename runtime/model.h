@@ -99,5 +99,7 @@ hdtrt_status model_validate(const hdtrt_model *m);
 void model_free(hdtrt_model *m);
 size_t model_dtype_size(int32_t dtype);
 int32_t model_find_io(const hdtrt_model *m, const char *name, bool output);
+/* "f32[37, 96]" into buf. */
+const char *model_shape_str(int32_t dtype, int rank, const int64_t *dims, char *buf, size_t size);
 
 #endif

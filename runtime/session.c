@@ -194,6 +194,43 @@ hdtrt_status hdtrt_session_bind_output(hdtrt_session *s, const char *name, void 
   return ses_bind(s, name, data, bytes, mem, true);
 }
 
+static hdtrt_status ses_bind_tensor(hdtrt_session *s, const char *name, const void *data, int dtype,
+                                    int rank, const int64_t *dims, hdtrt_memory mem, bool output) {
+  if (!s || (rank > 0 && !dims))
+    return hdtrt_fail(HDTRT_ERROR_INVALID_ARGUMENT, "NULL session or dims");
+  int32_t io;
+  hdtrt_status st = ses_find(s, name, output, &io);
+  if (st)
+    return st;
+  const mtensor *t = &s->m->tensors[(output ? s->m->outputs : s->m->inputs)[io]];
+  bool same = dtype == t->dtype && rank == t->rank;
+  for (int d = 0; same && d < rank; d++)
+    same = dims[d] == t->dims[d];
+  if (!same) {
+    char want[160], got[160];
+    model_shape_str(t->dtype, t->rank, t->dims, want, sizeof want);
+    if (rank < 0 || rank > 8)
+      snprintf(got, sizeof got, "of rank %d", rank);
+    else
+      model_shape_str(dtype, rank, dims, got, sizeof got);
+    return hdtrt_fail(HDTRT_ERROR_SHAPE, "%s '%s' is %s; the buffer is %s",
+                      output ? "output" : "input", name, want, got);
+  }
+  return ses_bind(s, name, data, (size_t)t->bytes, mem, output);
+}
+
+hdtrt_status hdtrt_session_bind_input_tensor(hdtrt_session *s, const char *name, const void *data,
+                                             int dtype, int rank, const int64_t *dims,
+                                             hdtrt_memory mem) {
+  return ses_bind_tensor(s, name, data, dtype, rank, dims, mem, false);
+}
+
+hdtrt_status hdtrt_session_bind_output_tensor(hdtrt_session *s, const char *name, void *data,
+                                              int dtype, int rank, const int64_t *dims,
+                                              hdtrt_memory mem) {
+  return ses_bind_tensor(s, name, data, dtype, rank, dims, mem, true);
+}
+
 /* ---- running -------------------------------------------------------------------- */
 
 /* Any valid address for a tensor of no bytes: kernels check pointers. */

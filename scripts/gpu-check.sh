@@ -239,7 +239,7 @@ build_hdtc() {
             rm -rf "$bd/cmake"
             if cmake -S "$root" -B "$bd/cmake" -DCMAKE_BUILD_TYPE=Release -DHDT_BUILD_TESTS=OFF \
                     -DHDT_SANITIZE=OFF "-DCMAKE_EXE_LINKER_FLAGS=$link" >"$log" 2>&1 &&
-               cmake --build "$bd/cmake" -j"$ncpu" --target hdtc hdtrt >>"$log" 2>&1; then
+               cmake --build "$bd/cmake" -j"$ncpu" --target hdtc hdtrt hdtrtc hdtgraph hdtcore >>"$log" 2>&1; then
                 ok=1; break
             fi
         done
@@ -247,6 +247,12 @@ build_hdtc() {
             mkdir -p "$bd/bin" "$bd/lib"
             cp "$bd/cmake/hdtc" "$bd/bin/hdtc" && cp "$bd/cmake/libhdtrt.a" "$bd/lib/libhdtrt.a"
             strip "$bd/bin/hdtc" 2>/dev/null
+            # The graph runtime's example, linked dynamically: it loads the
+            # models' kernels with dlopen, which a static glibc does badly.
+            cc -std=c11 -O2 -I "$root/graph" -I "$root/runtime/include" "$root/examples/graph_mlp.c" \
+                "$bd/cmake/libhdtrtc.a" "$bd/cmake/libhdtrt.a" "$bd/cmake/libhdtgraph.a" \
+                "$bd/cmake/libhdtcore.a" -lm -ldl -o "$bd/bin/graph_mlp" >>"$log" 2>&1 ||
+                record FAIL build graph_mlp "see ${log#"$root"/}"
             rm -rf "$bd/cmake" # not needed any more; keeps what is carried small
             record PASS build hdtc "$(file -b "$bd/bin/hdtc" 2>/dev/null | grep -o 'statically linked\|dynamically linked' || echo built)"
             return 0
@@ -361,6 +367,7 @@ prepare() {
     done
     [ "$bad" = 0 ] && record PASS build-host all "${#builds[@]} host reference drivers"
     build_cuda_all
+    build_models
     if grep -q '^FAIL' "$status_file"; then
         echo "gpu-check: something failed: ${bd#"$root"/}/ is not marked as prepared (no stamp)"
         return 1
@@ -529,6 +536,56 @@ step_bench() {
     fi
 }
 
+# build_models: examples/graph_mlp.c's model compiled for the host and, with
+# nvcc, for sm_80 and sm_90a, saved into bd/models: the GPU machine loads
+# them with no compiler (and no stdlib or runtime headers) at hand.
+build_models() {
+    local log="$run/logs/build-models.log" dev file
+    [ -x "$bd/bin/graph_mlp" ] || return 0
+    rm -rf "$bd/models" && mkdir -p "$bd/models"
+    for dev in host cuda:sm_80 cuda:sm_90a; do
+        [ "$dev" = host ] || [ -n "$nvcc" ] || continue
+        file="$bd/models/mlp-${dev#cuda:}.hdtm"
+        HDT_CACHE_DIR="$bd/models/cache" "$bd/bin/graph_mlp" --device "$dev" --seed "$seed" \
+            --batch 64 --dim 256 --hidden 1024 --save "$file" >>"$log" 2>&1
+        if [ -f "$file" ]; then
+            record PASS build-model "mlp-${dev#cuda:}" "$(du -h "$file" | cut -f1) saved"
+        else
+            record FAIL build-model "mlp-${dev#cuda:}" "see ${log#"$root"/}"
+        fi
+    done
+    rm -rf "$bd/models/cache"
+}
+
+# step_graph_runtime: each saved model loaded and run (no compiler needed),
+# checked against graph_mlp's double-precision reference; the cuda ones
+# also under compute-sanitizer memcheck. Without a GPU the host model runs.
+step_graph_runtime() {
+    local file name out
+    for file in "$bd"/models/*.hdtm; do
+        [ -f "$file" ] || continue
+        name="$(basename "$file" .hdtm)"
+        if [ "$gpu" = 0 ] && [ "$name" != mlp-host ]; then
+            record SKIP graph-runtime "$name" "no GPU"
+            continue
+        fi
+        out="$("$bd/bin/graph_mlp" --load "$file" --seed "$seed" --batch 64 --dim 256 --hidden 1024 2>&1)"
+        if printf '%s\n' "$out" | grep -q ') ok$'; then
+            record PASS graph-runtime "$name" "$(printf '%s\n' "$out" | grep 'max error')"
+        else
+            record FAIL graph-runtime "$name" "$(printf '%s\n' "$out" | tail -2 | tr '\n' ' ')"
+        fi
+        if [ "$gpu" = 1 ] && [ "$name" != mlp-host ] && command -v compute-sanitizer >/dev/null; then
+            if compute-sanitizer --tool memcheck --error-exitcode 9 "$bd/bin/graph_mlp" --load "$file" \
+                   --seed "$seed" --batch 64 --dim 256 --hidden 1024 >"$run/logs/memcheck-$name.log" 2>&1; then
+                record PASS graph-memcheck "$name" "no errors"
+            else
+                record FAIL graph-memcheck "$name" "see run/logs/memcheck-$name.log"
+            fi
+        fi
+    done
+}
+
 step_models() {
     local found=()
     local d
@@ -584,12 +641,14 @@ else
         step_compare
         step_sanitize
         step_bench
+        step_graph_runtime
         step_models
     else
         step_host_threads
         for s in compare memcheck racecheck synccheck bench; do
             record SKIP "$s" all "no GPU"
         done
+        step_graph_runtime
         step_models
     fi
 fi

@@ -154,6 +154,16 @@ hdtrt_status hdtrt_session_bind_input(hdtrt_session *s, const char *name, const 
 hdtrt_status hdtrt_session_bind_output(hdtrt_session *s, const char *name, void *data,
                                        size_t bytes, hdtrt_memory mem);
 
+/* The same, stating the buffer's dtype (an hdtg_dtype) and shape: a dtype
+ * or a shape other than the model's is HDTRT_ERROR_SHAPE, naming both
+ * ("input 'x' is f32[37, 96]; the buffer is f16[37, 96]"). */
+hdtrt_status hdtrt_session_bind_input_tensor(hdtrt_session *s, const char *name, const void *data,
+                                             int dtype, int rank, const int64_t *dims,
+                                             hdtrt_memory mem);
+hdtrt_status hdtrt_session_bind_output_tensor(hdtrt_session *s, const char *name, void *data,
+                                              int dtype, int rank, const int64_t *dims,
+                                              hdtrt_memory mem);
+
 /* Runs the model once on the bound inputs; returns when the outputs are
  * written. On cuda the kernels are launched asynchronously on the
  * session's stream, captured into a CUDA graph at the first run and

@@ -336,6 +336,18 @@ Test(session_errors, binding_and_running) {
                HDTRT_ERROR_INVALID_ARGUMENT);
   cr_expect_eq(hdtrt_session_bind_output(s, "x", y, sizeof y, HDTRT_MEM_HOST),
                HDTRT_ERROR_INVALID_ARGUMENT);
+  int64_t good[] = {5, 8}, bad[] = {8, 5};
+  cr_expect_eq(hdtrt_session_bind_input_tensor(s, "x", x, HDTG_F16, 2, good, HDTRT_MEM_HOST),
+               HDTRT_ERROR_SHAPE);
+  cr_expect(strstr(hdtrt_last_error(), "input 'x' is f32[5, 8]; the buffer is f16[5, 8]"), "%s",
+            hdtrt_last_error());
+  cr_expect_eq(hdtrt_session_bind_input_tensor(s, "x", x, HDTG_F32, 2, bad, HDTRT_MEM_HOST),
+               HDTRT_ERROR_SHAPE);
+  cr_expect(strstr(hdtrt_last_error(), "the buffer is f32[8, 5]"), "%s", hdtrt_last_error());
+  cr_expect_eq(hdtrt_session_bind_input_tensor(s, "x", x, HDTG_F32, 9, good, HDTRT_MEM_HOST),
+               HDTRT_ERROR_SHAPE);
+  cr_expect_eq(hdtrt_session_bind_input_tensor(s, "x", x, HDTG_F32, 2, good, HDTRT_MEM_HOST),
+               HDTRT_OK);
   const void *data;
   hdtrt_tensor_desc od;
   cr_assert_eq(hdtrt_model_output(tm.m, 0, &od), HDTRT_OK);
