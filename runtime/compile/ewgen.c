@@ -134,9 +134,22 @@ int rtc_ew_read(rtc_ew *e, hdtg_tensor *t, int64_t offset, const int64_t *stride
   memset(l, 0, sizeof *l);
   l->arg = arg;
   l->offset = offset;
+  l->dyn = -1;
   for (int d = 0; d < e->rank; d++)
     l->stride[d] = stride[d];
   return rtc_ew_add(e, (rtc_ew_node){.op = RTC_EW_LEAF, .dt = t->dt, .leaf = e->nleaves++});
+}
+
+int rtc_ew_read_gather(rtc_ew *e, hdtg_tensor *t, const int64_t *strides, int index,
+                       int64_t stride, int64_t dim) {
+  int v = rtc_ew_read(e, t, 0, strides);
+  if (v >= 0) {
+    rtc_ew_leaf *l = &e->leaves[e->nodes[v].leaf];
+    l->dyn = index;
+    l->dyn_stride = stride;
+    l->dyn_dim = dim;
+  }
+  return v;
 }
 
 int rtc_ew_read_broadcast(rtc_ew *e, hdtg_tensor *t) {
@@ -237,8 +250,9 @@ static bool ew_is_flat(const rtc_ew *e, int64_t offset, const int64_t *stride) {
 }
 
 /* The index expression offset + sum(i_d * stride[d]); "g" when flat. */
-static void ew_index(rtc_buf *b, const rtc_ew *e, int64_t offset, const int64_t *stride) {
-  if (ew_is_flat(e, offset, stride)) {
+static void ew_index(rtc_buf *b, const rtc_ew *e, int64_t offset, const int64_t *stride,
+                     bool allow_flat) {
+  if (allow_flat && ew_is_flat(e, offset, stride)) {
     rtc_printf(b, "g");
     return;
   }
@@ -252,7 +266,8 @@ bool rtc_ew_arg_flat(const rtc_ew *e, int arg) {
   if (!ew_is_flat(e, e->out_offset, e->out_stride))
     return false;
   for (int l = 0; l < e->nleaves; l++)
-    if (e->leaves[l].arg == arg && !ew_is_flat(e, e->leaves[l].offset, e->leaves[l].stride))
+    if (e->leaves[l].arg == arg &&
+        (e->leaves[l].dyn >= 0 || !ew_is_flat(e, e->leaves[l].offset, e->leaves[l].stride)))
       return false;
   return true;
 }
@@ -262,7 +277,7 @@ static void ew_needed_dims(const rtc_ew *e, bool *need) {
   for (int d = 0; d < e->rank; d++)
     need[d] = false;
   for (int l = 0; l < e->nleaves; l++)
-    if (!ew_is_flat(e, e->leaves[l].offset, e->leaves[l].stride))
+    if (e->leaves[l].dyn >= 0 || !ew_is_flat(e, e->leaves[l].offset, e->leaves[l].stride))
       for (int d = 0; d < e->rank; d++)
         need[d] |= e->leaves[l].stride[d] != 0 && e->dims[d] > 1;
   if (!ew_is_flat(e, e->out_offset, e->out_stride))
@@ -295,8 +310,24 @@ static int ew_check_types(const rtc_ew *e, char *err, size_t errsize) {
 static void ew_emit_leaf(rtc_buf *b, const rtc_ew *e, int i) {
   const rtc_ew_node *n = &e->nodes[i];
   const rtc_ew_leaf *l = &e->leaves[n->leaf];
-  rtc_printf(b, "                let v%d = %sa%d[", i, ew_compute(n->dt) != n->dt ? "(" : "", l->arg);
-  ew_index(b, e, l->offset, l->stride);
+  if (l->dyn >= 0) {
+    /* The index: negative from the end, then clamped, so that a bad index
+     * reads a wrong element rather than outside the tensor. */
+    rtc_printf(b, "                let j%d = min(max((if v%d < (0 as i64) { v%d + (%lld as i64) } "
+                  "else { v%d as i64 }), (0 as i64)), (%lld as i64));\n",
+               i, l->dyn, l->dyn, (long long)l->dyn_dim, l->dyn, (long long)(l->dyn_dim - 1));
+    rtc_printf(b, "                let v%d = %sa%d[", i, ew_compute(n->dt) != n->dt ? "(" : "", l->arg);
+    int64_t zero[HDTG_MAX_RANK] = {0};
+    bool none = memcmp(l->stride, zero, sizeof(int64_t) * (size_t)e->rank) == 0 && !l->offset;
+    if (!none) {
+      ew_index(b, e, l->offset, l->stride, false);
+      rtc_printf(b, " + ");
+    }
+    rtc_printf(b, "j%d * (%lld as i64)", i, (long long)l->dyn_stride);
+  } else {
+    rtc_printf(b, "                let v%d = %sa%d[", i, ew_compute(n->dt) != n->dt ? "(" : "", l->arg);
+    ew_index(b, e, l->offset, l->stride, true);
+  }
   rtc_printf(b, "]");
   if (ew_compute(n->dt) != n->dt)
     rtc_printf(b, " as %s)", ew_type(ew_compute(n->dt)));
@@ -398,7 +429,7 @@ int rtc_ew_emit(const rtc_ew *e, const char *name, rtc_buf *b, char *err, size_t
   ew_emit_body(b, e, it);
   int last = e->nnodes - 1;
   rtc_printf(b, "                out[");
-  ew_index(b, e, e->out_offset, e->out_stride);
+  ew_index(b, e, e->out_offset, e->out_stride, true);
   if (ew_compute(e->out->dt) != e->out->dt)
     rtc_printf(b, "] = v%d as %s;\n", last, ew_type(e->out->dt));
   else

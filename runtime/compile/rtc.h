@@ -87,6 +87,11 @@ typedef struct rtc_ew_leaf {
   int arg;
   int64_t offset;
   int64_t stride[HDTG_MAX_RANK];
+  /* A gather: plus node dyn's value (an index along an axis of dyn_dim
+   * elements, negative from the end, clamped into range) times dyn_stride;
+   * dyn -1: none. */
+  int dyn;
+  int64_t dyn_stride, dyn_dim;
 } rtc_ew_leaf;
 
 typedef struct rtc_ew {
@@ -113,6 +118,10 @@ void rtc_ew_free(rtc_ew *e);
 int rtc_ew_add(rtc_ew *e, rtc_ew_node n);
 /* A read of t with strides over the iteration space; returns the node. */
 int rtc_ew_read(rtc_ew *e, hdtg_tensor *t, int64_t offset, const int64_t *stride);
+/* A read of t at a data-dependent position: the strides' offset plus the
+ * value of node index (normalised and clamped to [0, dim)) times stride. */
+int rtc_ew_read_gather(rtc_ew *e, hdtg_tensor *t, const int64_t *strides, int index,
+                       int64_t stride, int64_t dim);
 /* A read of t broadcast (numpy rules, aligned right) to the iteration space. */
 int rtc_ew_read_broadcast(rtc_ew *e, hdtg_tensor *t);
 /* Writes `kernel NAME(args..., out) ...` as hdt source into out. 0 on

@@ -177,6 +177,7 @@ static int sel_ew_op(const gnode *n) {
   case HDTG_OP_CAST:
   case HDTG_OP_TRANSPOSE:
   case HDTG_OP_BATCHNORM:
+  case HDTG_OP_GATHER:
     return RTC_EW_COPY; /* handled by their own builders */
   default:
     return -1;
@@ -310,6 +311,37 @@ static void sel_access_channel(const sel_access out, int iter_rank, sel_access r
     res[0][d] = out[1][d];
 }
 
+/* Gather: out[i.., j.., k..] = data[i.., indices[j..], k..] along axis a;
+ * the indices (and what is fused into them) are an expression, the data a
+ * read at a data-dependent position. */
+static int sel_ew_gather(rtc_plan *p, rtc_ew *e, hdtg_graph *g, const gnode *n,
+                         const sel_access acc) {
+  hdtg_tensor *data = n->in[0], *idx = n->in[1];
+  int64_t a = gattr_int(n, HDTG_A_AXIS, 0);
+  if (a < 0)
+    a += data->rank;
+  int q = idx->rank;
+  sel_access ia;
+  memset(ia, 0, sizeof ia);
+  for (int j = 0; j < q; j++)
+    for (int d = 0; d < e->rank; d++)
+      ia[j][d] = acc[a + j][d];
+  int vi = sel_ew_operand(p, e, g, idx, ia);
+  if (vi < 0)
+    return vi;
+  int64_t ds[HDTG_MAX_RANK], s = 1, stride[HDTG_MAX_RANK] = {0};
+  for (int k = data->rank - 1; k >= 0; k--) {
+    ds[k] = s;
+    s *= sel_dim(data, k);
+  }
+  for (int k = 0; k < n->out->rank; k++) {
+    int dk = k < a ? k : k >= a + q ? k - q + 1 : -1;
+    for (int d = 0; dk >= 0 && d < e->rank; d++)
+      stride[d] += ds[dk] * acc[k][d];
+  }
+  return rtc_ew_read_gather(e, data, stride, vi, ds[a], sel_dim(data, (int)a));
+}
+
 /* Appends node n's expression, read through acc, to e; returns its value. */
 static int sel_ew_build(rtc_plan *p, rtc_ew *e, hdtg_graph *g, const gnode *n, const sel_access acc) {
   sel_access in_acc;
@@ -324,6 +356,8 @@ static int sel_ew_build(rtc_plan *p, rtc_ew *e, hdtg_graph *g, const gnode *n, c
     }
     return sel_ew_operand(p, e, g, n->in[0], in_acc);
   }
+  if (n->op == HDTG_OP_GATHER)
+    return sel_ew_gather(p, e, g, n, acc);
   if (n->op == HDTG_OP_CAST) {
     sel_access_broadcast(n->in[0], r, acc, e->rank, in_acc);
     int v = sel_ew_operand(p, e, g, n->in[0], in_acc);
@@ -914,7 +948,8 @@ static gnode *sel_chain_root(const rtc_plan *p, const sel_use *u, int nu, const 
   if (a->is_output || a->dt != HDTG_F32)
     return NULL;
   gnode *r = sel_only_consumer(u, nu, a);
-  while (r && sel_ew_op(r) >= 0 && r->op != HDTG_OP_TRANSPOSE && sel_same_shape(r->out, a)) {
+  while (r && sel_ew_op(r) >= 0 && r->op != HDTG_OP_TRANSPOSE && r->op != HDTG_OP_GATHER &&
+         sel_same_shape(r->out, a)) {
     if (!sel_is_fused(p, r))
       return r;
     r = sel_only_consumer(u, nu, r->out);
@@ -941,7 +976,8 @@ static int sel_find_fusions(rtc_plan *p, hdtg_graph *g) {
   for (int i = 0; i < g->nnodes; i++) {
     gnode *n = g->nodes[i], *consumer;
     if (!n->removed && sel_ew_op(n) >= 0 && !n->out->is_output &&
-        (consumer = sel_only_consumer(u, nu, n->out)) && sel_ew_op(consumer) >= 0)
+        (consumer = sel_only_consumer(u, nu, n->out)) && sel_ew_op(consumer) >= 0 &&
+        !(consumer->op == HDTG_OP_GATHER && consumer->in[0] == n->out))
       p->fused[p->nfused++] = n;
   }
   qsort(p->fused, (size_t)p->nfused, sizeof *p->fused, sel_ptr_cmp);

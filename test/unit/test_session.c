@@ -447,3 +447,52 @@ Test(session_threads, two_sessions_run_at_once) {
   tg_model_free(&tm);
   hdtg_destroy(g);
 }
+
+/* Gather (embeddings): out[b, s, :] = table[ids[b, s], :] + pos[s, :], one
+ * kernel; negative indices count from the end. Then along axis 1. */
+Test(session_elementwise, gather_along_both_axes) {
+  hdtg_graph *g = tg_graph();
+  hdtg_tensor *table = tg_input(g, "x", 2, (int64_t[]){10, 6});
+  int64_t ids[] = {3, -1, 0, 9, 2, -10}, idd[] = {2, 3};
+  hdtg_tensor *ti;
+  cr_assert_eq(hdtg_add_constant(g, "ids", HDTG_I64, 2, idd, ids, sizeof ids, &ti), HDTG_OK);
+  tg_rand pos = tg_random_tensor(2, (int64_t[]){3, 6});
+  hdtg_tensor *emb = tg_node2(g, "Gather", table, ti);
+  hdtg_tensor *y = tg_node2(g, "Add", emb, tg_const(g, "pos", &pos));
+  hdtg_mark_output(g, y);
+  tg_model tm = tg_compile(g, "host");
+  cr_expect_eq(tm.stats.kernels, 1);
+  tg_rand rx = tg_random_tensor(2, (int64_t[]){10, 6});
+  float *out = tg_run1(&tm, "x", &rx, 36);
+  for (int i = 0; i < 6; i++) {
+    int row = (int)(ids[i] < 0 ? ids[i] + 10 : ids[i]);
+    for (int c = 0; c < 6; c++)
+      tg_expect_close(out[i * 6 + c], (double)rx.v[row * 6 + c] + pos.v[(i % 3) * 6 + c], 1e-6,
+                      "y");
+  }
+  free(out);
+  tg_model_free(&tm);
+  hdtg_destroy(g);
+
+  /* Axis 1 of [10, 6] with indices [4]: out [10, 4]. */
+  g = tg_graph();
+  table = tg_input(g, "x", 2, (int64_t[]){10, 6});
+  int64_t cols[] = {5, 0, -2, 1}, cd[] = {4};
+  cr_assert_eq(hdtg_add_constant(g, "cols", HDTG_I64, 1, cd, cols, sizeof cols, &ti), HDTG_OK);
+  hdtg_attr ax = HDTG_ATTR_I("axis", 1);
+  hdtg_tensor *in[] = {table, ti};
+  y = tg_node1(g, "Neg", tg_node(g, "Gather", in, 2, &ax, 1));
+  hdtg_mark_output(g, y);
+  tm = tg_compile(g, "host");
+  out = tg_run1(&tm, "x", &rx, 40);
+  for (int r = 0; r < 10; r++)
+    for (int j = 0; j < 4; j++) {
+      int c = (int)(cols[j] < 0 ? cols[j] + 6 : cols[j]);
+      tg_expect_close(out[r * 4 + j], -(double)rx.v[r * 6 + c], 0, "y");
+    }
+  free(out);
+  tg_free_rand(&rx);
+  tg_free_rand(&pos);
+  tg_model_free(&tm);
+  hdtg_destroy(g);
+}
