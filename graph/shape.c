@@ -218,6 +218,8 @@ static int gshape_values(const hdtg_tensor *t, gdim *out) {
 
 static void gprop_shape(const gnode *n, gdim *out, int *count);
 static void gprop_slice(hdtg_graph *g, gnode *n);
+static void gprop_arith(hdtg_graph *g, gnode *n);
+static void gprop_fill(hdtg_graph *g, gnode *n);
 
 /* Sets n->out's propagated values from its inputs', where the op allows. */
 static void gprop_values(hdtg_graph *g, gnode *n) {
@@ -242,6 +244,17 @@ static void gprop_values(hdtg_graph *g, gnode *n) {
     return;
   }
   case HDTG_OP_SLICE: gprop_slice(g, n); return;
+  case HDTG_OP_NEG:
+  case HDTG_OP_ADD:
+  case HDTG_OP_SUB:
+  case HDTG_OP_MUL:
+  case HDTG_OP_DIV:
+  case HDTG_OP_MIN:
+  case HDTG_OP_MAX: gprop_arith(g, n); return;
+  case HDTG_OP_CAST:
+  case HDTG_OP_DROPOUT: o->nvals = gshape_values(n->in[0], o->vals); return;
+  case HDTG_OP_SIZE:
+  case HDTG_OP_CONSTANT_OF_SHAPE: gprop_fill(g, n); return;
   case HDTG_OP_CONCAT: {
     int total = 0;
     for (int i = 0; i < n->nin; i++) {
@@ -1097,6 +1110,57 @@ static void gprop_slice(hdtg_graph *g, gnode *n) {
   n->out->nvals = (int)k;
 }
 
+/* One step of integer shape arithmetic on known values; false: not known
+ * (a symbol, unknown, a division by zero, or INT64_MIN, the "unknown" mark). */
+static bool gprop_op(hdtg_op op, gdim a, gdim b, gdim *out) {
+  uint64_t x = (uint64_t)a.v, y = (uint64_t)b.v;
+  int64_t r;
+  if (a.sym >= 0 || b.sym >= 0 || a.v == INT64_MIN || b.v == INT64_MIN) return false;
+  switch (op) {
+  case HDTG_OP_NEG: r = (int64_t)(0 - x); break;
+  case HDTG_OP_ADD: r = (int64_t)(x + y); break;
+  case HDTG_OP_SUB: r = (int64_t)(x - y); break;
+  case HDTG_OP_MUL: r = (int64_t)(x * y); break;
+  case HDTG_OP_MIN: r = a.v < b.v ? a.v : b.v; break;
+  case HDTG_OP_MAX: r = a.v > b.v ? a.v : b.v; break;
+  default:
+    if (b.v == 0 || b.v == -1) return false;
+    r = a.v / b.v;
+  }
+  *out = gdim_known(r);
+  return r != INT64_MIN;
+}
+
+/* Neg, Add, Sub, Mul, Div, Min, Max of known shape values (ONNX's data
+ * propagation: Concat(Shape(x)[:1], -axes) stays a known shape). */
+static void gprop_arith(hdtg_graph *g, gnode *n) {
+  gdim a[HDTG_MAX_RANK], b[HDTG_MAX_RANK];
+  int na = gshape_values(n->in[0], a), nb = n->nin > 1 ? gshape_values(n->in[1], b) : na;
+  int k = na > nb ? na : nb;
+  if (n->nin > 2 || na < 0 || nb < 0 || (na != nb && na != 1 && nb != 1) ||
+      gtensor_elems(n->out) != k)
+    return;
+  for (int i = 0; i < k; i++)
+    if (!gprop_op(n->op, a[na == 1 ? 0 : i], n->nin > 1 ? b[nb == 1 ? 0 : i] : a[i], &n->out->vals[i]))
+      return;
+  (void)g;
+  n->out->nvals = k;
+}
+
+/* Size, ConstantOfShape: every value the same known one. */
+static void gprop_fill(hdtg_graph *g, gnode *n) {
+  int64_t k = gtensor_elems(n->out), v = gtensor_elems(n->in[0]);
+  double f = gattr_float(n, HDTG_A_VALUE_FLOAT, 0);
+  (void)g;
+  if (n->op == HDTG_OP_CONSTANT_OF_SHAPE) {
+    if (f != floor(f) || fabs(f) > 9007199254740992.0) return; /* exact in a double */
+    v = (int64_t)f;
+  } else if (v < 0) return;
+  if (k < 0 || k > HDTG_MAX_RANK) return;
+  for (int64_t i = 0; i < k; i++) n->out->vals[i] = gdim_known(v);
+  n->out->nvals = (int)k;
+}
+
 hdtg_status ginfer_pad(hdtg_graph *g, gnode *n) {
   const hdtg_tensor *x = n->in[0];
   static const char *const modes[] = {"constant", "reflect", "edge", "wrap", NULL};
@@ -1273,7 +1337,8 @@ hdtg_status ginfer_space_to_depth(hdtg_graph *g, gnode *n) {
 static hdtg_status gresize_attrs(hdtg_graph *g, gnode *n) {
   static const char *const modes[] = {"nearest", "linear", "cubic", NULL};
   static const char *const coords[] = {"half_pixel", "half_pixel_symmetric", "pytorch_half_pixel",
-                                       "align_corners", "asymmetric", "tf_crop_and_resize", NULL};
+                                       "align_corners", "asymmetric", "tf_crop_and_resize",
+                                       "tf_half_pixel_for_nn", NULL};
   static const char *const nearest[] = {"round_prefer_floor", "round_prefer_ceil", "floor",
                                         "ceil", NULL};
   static const char *const keep[] = {"stretch", "not_larger", "not_smaller", NULL};
