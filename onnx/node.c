@@ -103,7 +103,7 @@ static hdto_status hdto_attr(hdto_ctx *c, hdto_nd *nd, const Onnx__AttributeProt
   case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT: *o = HDTG_ATTR_I(nm, a->i); break;
   case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS: *o = HDTG_ATTR_IS(nm, a->ints, (int)a->n_ints); break;
   case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING: {
-    if (memchr(a->s.data, 0, a->s.len))
+    if (a->s.len && memchr(a->s.data, 0, a->s.len))
       return hdto_nfail(c, nd, HDTO_ERROR_MODEL, "attribute '%s' holds a NUL byte", nm);
     char *s = hdto_own(nd, malloc(a->s.len + 1));
     if (!s) return hdto_nfail(c, nd, HDTO_ERROR_NOMEM, "out of memory");
