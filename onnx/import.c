@@ -9,6 +9,12 @@
  * checked here and in tensor.c and node.c: names that refer to nothing,
  * cycles, sizes that disagree with data.
  *
+ * protobuf-c unpacks nested messages by recursion, without a limit, and a
+ * subgraph attribute nests a graph in a node in a graph... at a few bytes a
+ * level, so a small hostile file could exhaust the stack; the wire format
+ * is therefore walked first (hdto_depth_ok) and a model nested deeper than
+ * HDTO_MAX_DEPTH messages is refused.
+ *
  * Nodes are converted in an order where each one's inputs exist: ONNX asks
  * for a topologically sorted list, so one walk usually does, but a walk
  * that makes no progress means a cycle or an input naming nothing, each
@@ -240,6 +246,51 @@ static hdto_status hdto_graph(hdto_ctx *c, const Onnx__ModelProto *m) {
   return st;
 }
 
+/* ---- nesting depth ------------------------------------------------------------------ */
+
+/* Messages within messages; real models nest a dozen deep (a subgraph
+ * costs four: graph, node, attribute, graph). */
+#define HDTO_MAX_DEPTH 128
+
+static bool hdto_varint(const uint8_t **p, const uint8_t *end, uint64_t *v) {
+  *v = 0;
+  for (int shift = 0; *p < end && shift < 64; shift += 7) {
+    uint8_t b = *(*p)++;
+    *v |= (uint64_t)(b & 127) << shift;
+    if (!(b & 128)) return true;
+  }
+  return false;
+}
+
+/* Whether the message of descriptor d in [p, end) nests at most
+ * HDTO_MAX_DEPTH - depth levels. Malformed bytes pass: unpacking reports
+ * them. Iterative within a message, recursive (bounded) across levels. */
+static bool hdto_depth_ok(const ProtobufCMessageDescriptor *d, const uint8_t *p,
+                          const uint8_t *end, int depth) {
+  if (depth > HDTO_MAX_DEPTH) return false;
+  while (p < end) {
+    uint64_t tag, v;
+    if (!hdto_varint(&p, end, &tag)) return true;
+    switch (tag & 7) {
+    case 0: if (!hdto_varint(&p, end, &v)) return true; break;
+    case 1: if (end - p < 8) return true; p += 8; break;
+    case 5: if (end - p < 4) return true; p += 4; break;
+    case 2: {
+      if (!hdto_varint(&p, end, &v) || v > (uint64_t)(end - p)) return true;
+      const ProtobufCFieldDescriptor *f =
+          tag >> 3 <= UINT32_MAX ? protobuf_c_message_descriptor_get_field(d, (unsigned)(tag >> 3)) : NULL;
+      if (f && f->type == PROTOBUF_C_TYPE_MESSAGE &&
+          !hdto_depth_ok(f->descriptor, p, p + v, depth + 1))
+        return false;
+      p += v;
+      break;
+    }
+    default: return true;
+    }
+  }
+  return true;
+}
+
 /* ---- entry points ------------------------------------------------------------------- */
 
 static hdto_status hdto_finish(hdto_ctx *c, hdtg_graph **out, char **msg) {
@@ -277,6 +328,8 @@ hdto_status hdto_import_memory(const void *data, size_t len, const char *base_di
   else if (len > c.opts.max_model_bytes)
     hdto_fail(&c, HDTO_ERROR_INVALID_ARGUMENT, "the model (%zu bytes) is over the limit of %zu",
               len, c.opts.max_model_bytes);
+  else if (!hdto_depth_ok(&onnx__model_proto__descriptor, data, (const uint8_t *)data + len, 1))
+    hdto_fail(&c, HDTO_ERROR_PARSE, "the model nests messages more than %d deep", HDTO_MAX_DEPTH);
   else if (!(m = onnx__model_proto__unpack(NULL, len, data)))
     hdto_fail(&c, HDTO_ERROR_PARSE, "not an ONNX model: the protobuf is malformed or truncated");
   else hdto_graph(&c, m);

@@ -676,6 +676,52 @@ Test(onnx, every_truncation_fails_cleanly) {
   free(p);
 }
 
+/* A model whose graph has a node with a subgraph attribute whose graph has
+ * a node ... levels deep, written back to front (each message's length
+ * precedes it). */
+static unsigned char *nested_model(int levels, size_t *len) {
+  size_t cap = (size_t)levels * 16 + 64, at = cap;
+  unsigned char *buf = malloc(cap);
+  /* Graph(node=1) <- Node(attribute=5) <- Attribute(g=6) <- Graph ... */
+  static const unsigned char tags[] = {(1 << 3) | 2, (5 << 3) | 2, (6 << 3) | 2};
+  for (int i = 0; i < levels; i++) {
+    size_t n = cap - at;
+    unsigned char v[10];
+    int k = 0;
+    do v[k++] = (unsigned char)((n & 127) | (n > 127 ? 128 : 0)), n >>= 7;
+    while (n);
+    at -= (size_t)k;
+    memcpy(buf + at, v, (size_t)k);
+    buf[--at] = tags[(levels - 1 - i) % 3]; /* node first, from the outside */
+  }
+  size_t n = cap - at; /* Model(graph=7) */
+  unsigned char v[10];
+  int k = 0;
+  do v[k++] = (unsigned char)((n & 127) | (n > 127 ? 128 : 0)), n >>= 7;
+  while (n);
+  at -= (size_t)k;
+  memcpy(buf + at, v, (size_t)k);
+  buf[--at] = (7 << 3) | 2;
+  *len = cap - at;
+  memmove(buf, buf + at, *len);
+  return buf;
+}
+
+Test(onnx, deep_nesting_is_refused_not_a_stack_overflow) {
+  size_t len;
+  hdtg_graph *g = NULL;
+  char *msg = NULL;
+  unsigned char *p = nested_model(300000, &len);
+  cr_expect_eq(hdto_import_memory(p, len, NULL, NULL, &g, &msg), HDTO_ERROR_PARSE);
+  cr_expect(msg && strstr(msg, "nests messages more than"), "%s", msg);
+  free(msg);
+  free(p);
+  p = nested_model(30, &len); /* shallow: parsed, then refused for its content */
+  cr_expect_neq(hdto_import_memory(p, len, NULL, NULL, &g, &msg), HDTO_ERROR_PARSE, "%s", msg);
+  free(msg);
+  free(p);
+}
+
 Test(onnx, truncated_backend_models) {
   SKIP_WITHOUT_TESTDATA();
   const char *cases[] = {"test_conv_with_strides_padding", "test_gemm_all_attributes",
