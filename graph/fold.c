@@ -274,3 +274,217 @@ int gfold_cast(hdtg_graph *g, gnode *n, void *out) {
   }
   return 1;
 }
+
+/* ---- the ops added for the ONNX importer ---------------------------------------- */
+
+int64_t gslice_len(int64_t start, int64_t end, int64_t step, int64_t dim, int64_t *first) {
+  /* ONNX's clamping: negative indices count from the end, then clamp to
+   * [0, dim] going forwards and [-1, dim - 1] going backwards. */
+  int64_t s = start < 0 ? (start < -dim ? -1 : start + dim) : start;
+  int64_t e = end < 0 ? (end < -dim ? -1 : end + dim) : end;
+  if (step > 0) {
+    s = s < 0 ? 0 : s > dim ? dim : s;
+    e = e < 0 ? 0 : e > dim ? dim : e;
+    *first = s;
+    return e > s ? (e - s - 1) / step + 1 : 0;
+  }
+  s = s > dim - 1 ? dim - 1 : s < 0 ? 0 : s;
+  s = s > dim - 1 ? dim - 1 : s; /* -1 when dim is 0 */
+  e = e < -1 ? -1 : e > dim - 1 ? dim - 1 : e;
+  *first = s;
+  return s > e ? (int64_t)((uint64_t)(s - e - 1) / ((uint64_t)0 - (uint64_t)step)) + 1 : 0;
+}
+
+static bool gis_half(hdtg_dtype dt) { return dt == HDTG_F16 || dt == HDTG_BF16; }
+
+/* Min, Max, Sum, Mean: ints wrap, floats in double. */
+int gfold_variadic(hdtg_graph *g, gnode *n, void *out) {
+  (void)g;
+  const hdtg_tensor *o = n->out;
+  int64_t os[HDTG_MAX_RANK], ts[HDTG_MAX_RANK], total = gtensor_elems(o);
+  bool fl = gdtype_is_float(o->dt);
+  if (gis_half(o->dt)) return 0;
+  gstrides(o, os);
+  for (int64_t e = 0; e < total; e++) {
+    double f = 0, x = 0;
+    int64_t v = 0, y = 0;
+    for (int i = 0; i < n->nin; i++) {
+      const hdtg_tensor *t = n->in[i];
+      gstrides(t, ts);
+      int64_t k = gbroadcast_offset(o, os, t, ts, e);
+      if (fl) gload_float(t->dt, t->data, k, &x);
+      else gload_int(t->dt, t->data, k, &y);
+      bool first = i == 0;
+      switch (n->op) {
+      case HDTG_OP_MIN: f = first || x < f ? x : f, v = first || y < v ? y : v; break;
+      case HDTG_OP_MAX: f = first || x > f ? x : f, v = first || y > v ? y : v; break;
+      default: f += x, v = (int64_t)((uint64_t)v + (uint64_t)y);
+      }
+    }
+    if (n->op == HDTG_OP_MEAN) f /= n->nin;
+    if (fl ? !gstore_float(o->dt, out, e, f) : !gstore_int(o->dt, out, e, v)) return 0;
+  }
+  return 1;
+}
+
+static bool gcompare(hdtg_op op, double a, double b) {
+  switch (op) {
+  case HDTG_OP_EQUAL: return a == b;
+  case HDTG_OP_LESS: return a < b;
+  case HDTG_OP_LESS_EQUAL: return a <= b;
+  case HDTG_OP_GREATER: return a > b;
+  case HDTG_OP_GREATER_EQUAL: return a >= b;
+  case HDTG_OP_AND: return a != 0 && b != 0;
+  default: return a != 0 || b != 0;
+  }
+}
+
+static bool gcompare_int(hdtg_op op, int64_t a, int64_t b) {
+  switch (op) {
+  case HDTG_OP_EQUAL: return a == b;
+  case HDTG_OP_LESS: return a < b;
+  case HDTG_OP_LESS_EQUAL: return a <= b;
+  case HDTG_OP_GREATER: return a > b;
+  case HDTG_OP_GREATER_EQUAL: return a >= b;
+  case HDTG_OP_AND: return a != 0 && b != 0;
+  default: return a != 0 || b != 0;
+  }
+}
+
+/* Comparisons, And, Or: bool outputs; ints compared as ints (exactly). */
+int gfold_compare(hdtg_graph *g, gnode *n, void *out) {
+  (void)g;
+  const hdtg_tensor *a = n->in[0], *b = n->in[1], *o = n->out;
+  int64_t as[HDTG_MAX_RANK], bs[HDTG_MAX_RANK], os[HDTG_MAX_RANK], total = gtensor_elems(o);
+  if (gis_half(a->dt)) return 0;
+  gstrides(a, as), gstrides(b, bs), gstrides(o, os);
+  for (int64_t e = 0; e < total; e++) {
+    int64_t ia = gbroadcast_offset(o, os, a, as, e), ib = gbroadcast_offset(o, os, b, bs, e);
+    bool r;
+    if (gdtype_is_float(a->dt)) {
+      double x = 0, y = 0;
+      gload_float(a->dt, a->data, ia, &x), gload_float(b->dt, b->data, ib, &y);
+      r = gcompare(n->op, x, y);
+    } else {
+      int64_t x = 0, y = 0;
+      gload_int(a->dt, a->data, ia, &x), gload_int(b->dt, b->data, ib, &y);
+      r = gcompare_int(n->op, x, y);
+    }
+    ((uint8_t *)out)[e] = r;
+  }
+  return 1;
+}
+
+int gfold_not(hdtg_graph *g, gnode *n, void *out) {
+  (void)g;
+  int64_t total = gtensor_elems(n->out);
+  for (int64_t e = 0; e < total; e++) ((uint8_t *)out)[e] = !((const uint8_t *)n->in[0]->data)[e];
+  return 1;
+}
+
+int gfold_abs(hdtg_graph *g, gnode *n, void *out) {
+  (void)g;
+  const hdtg_tensor *x = n->in[0];
+  int64_t total = gtensor_elems(x);
+  if (gis_half(x->dt)) return 0;
+  for (int64_t e = 0; e < total; e++) {
+    double f = 0;
+    int64_t v = 0;
+    if (gdtype_is_float(x->dt)) gload_float(x->dt, x->data, e, &f), gstore_float(x->dt, out, e, fabs(f));
+    else gload_int(x->dt, x->data, e, &v), gstore_int(x->dt, out, e, v < 0 ? (int64_t)(0 - (uint64_t)v) : v);
+  }
+  return 1;
+}
+
+/* Where, Expand: element bytes picked under broadcasting (every dtype). */
+int gfold_where(hdtg_graph *g, gnode *n, void *out) {
+  (void)g;
+  const hdtg_tensor *o = n->out;
+  int64_t os[HDTG_MAX_RANK], s[3][HDTG_MAX_RANK], total = gtensor_elems(o);
+  size_t es = hdtg_dtype_size(o->dt);
+  gstrides(o, os);
+  for (int i = 0; i < 3; i++) gstrides(n->in[i], s[i]);
+  for (int64_t e = 0; e < total; e++) {
+    int64_t c = gbroadcast_offset(o, os, n->in[0], s[0], e);
+    int k = ((const uint8_t *)n->in[0]->data)[c] ? 1 : 2;
+    int64_t off = gbroadcast_offset(o, os, n->in[k], s[k], e);
+    memcpy((char *)out + (size_t)e * es, (const char *)n->in[k]->data + (size_t)off * es, es);
+  }
+  return 1;
+}
+
+int gfold_expand(hdtg_graph *g, gnode *n, void *out) {
+  (void)g;
+  const hdtg_tensor *o = n->out, *x = n->in[0];
+  int64_t os[HDTG_MAX_RANK], xs[HDTG_MAX_RANK], total = gtensor_elems(o);
+  size_t es = hdtg_dtype_size(o->dt);
+  gstrides(o, os), gstrides(x, xs);
+  for (int64_t e = 0; e < total; e++) {
+    int64_t off = gbroadcast_offset(o, os, x, xs, e);
+    memcpy((char *)out + (size_t)e * es, (const char *)x->data + (size_t)off * es, es);
+  }
+  return 1;
+}
+
+int gfold_slice(hdtg_graph *g, gnode *n, void *out) {
+  const hdtg_tensor *x = n->in[0], *o = n->out;
+  int64_t first[HDTG_MAX_RANK] = {0}, step[HDTG_MAX_RANK], xs[HDTG_MAX_RANK], os[HDTG_MAX_RANK];
+  int64_t st[HDTG_MAX_RANK], en[HDTG_MAX_RANK], ax[HDTG_MAX_RANK], sp[HDTG_MAX_RANK];
+  int k = gconst_ints(n->in[1], st, HDTG_MAX_RANK);
+  bool has_axes = n->nin > 3 && gtensor_elems(n->in[3]) > 0, has_steps = n->nin > 4 && gtensor_elems(n->in[4]) > 0;
+  if (k < 0 || gconst_ints(n->in[2], en, HDTG_MAX_RANK) != k ||
+      (has_axes && gconst_ints(n->in[3], ax, HDTG_MAX_RANK) != k) ||
+      (has_steps && gconst_ints(n->in[4], sp, HDTG_MAX_RANK) != k))
+    return 0;
+  for (int i = 0; i < x->rank; i++) step[i] = 1;
+  for (int i = 0; i < k; i++) {
+    int a = (int)(has_axes ? (ax[i] < 0 ? ax[i] + x->rank : ax[i]) : i);
+    step[a] = has_steps ? sp[i] : 1;
+    gslice_len(st[i], en[i], step[a], gdim_value(g, x->dims[a]), &first[a]);
+  }
+  int64_t total = gtensor_elems(o);
+  size_t es = hdtg_dtype_size(x->dt);
+  gstrides(x, xs), gstrides(o, os);
+  for (int64_t e = 0; e < total; e++) {
+    int64_t src = 0;
+    for (int i = 0; i < o->rank; i++) src += (first[i] + e / os[i] % gdim_value(g, o->dims[i]) * step[i]) * xs[i];
+    memcpy((char *)out + (size_t)e * es, (const char *)x->data + (size_t)src * es, es);
+  }
+  return 1;
+}
+
+int gfold_size(hdtg_graph *g, gnode *n, void *out) {
+  (void)g;
+  *(int64_t *)out = gtensor_elems(n->in[0]);
+  return 1;
+}
+
+int gfold_constant_of_shape(hdtg_graph *g, gnode *n, void *out) {
+  (void)g;
+  double v = gattr_float(n, HDTG_A_VALUE_FLOAT, 0);
+  int64_t total = gtensor_elems(n->out);
+  if (v == 0 && !signbit(v)) return 1; /* the pass hands over zeroed memory */
+  if (gis_half(n->out->dt)) return 0;
+  for (int64_t e = 0; e < total; e++)
+    if (!gstore_float(n->out->dt, out, e, v)) return 0;
+  return 1;
+}
+
+int gfold_range(hdtg_graph *g, gnode *n, void *out) {
+  (void)g;
+  hdtg_dtype dt = n->out->dt;
+  int64_t total = gtensor_elems(n->out);
+  if (gis_half(dt)) return 0;
+  for (int64_t e = 0; e < total; e++) {
+    double s = 0, d = 0;
+    int64_t is = 0, id = 0;
+    if (gdtype_is_float(dt)) {
+      gload_float(dt, n->in[0]->data, 0, &s), gload_float(dt, n->in[2]->data, 0, &d);
+      gstore_float(dt, out, e, s + (double)e * d);
+    } else {
+      gload_int(dt, n->in[0]->data, 0, &is), gload_int(dt, n->in[2]->data, 0, &id);
+      gstore_int(dt, out, e, (int64_t)((uint64_t)is + (uint64_t)e * (uint64_t)id));
+    }
+  }
+  return 1;
+}

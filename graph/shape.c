@@ -12,6 +12,7 @@
  * a wrong kernel chosen later. Every error names the node and the shapes. */
 #include "graph_impl.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -216,6 +217,9 @@ static int gshape_values(const hdtg_tensor *t, gdim *out) {
 }
 
 static void gprop_shape(const gnode *n, gdim *out, int *count);
+static void gprop_slice(hdtg_graph *g, gnode *n);
+static void gprop_arith(hdtg_graph *g, gnode *n);
+static void gprop_fill(hdtg_graph *g, gnode *n);
 
 /* Sets n->out's propagated values from its inputs', where the op allows. */
 static void gprop_values(hdtg_graph *g, gnode *n) {
@@ -239,6 +243,18 @@ static void gprop_values(hdtg_graph *g, gnode *n) {
     if (len >= 0 && k >= 0) o->nvals = k;
     return;
   }
+  case HDTG_OP_SLICE: gprop_slice(g, n); return;
+  case HDTG_OP_NEG:
+  case HDTG_OP_ADD:
+  case HDTG_OP_SUB:
+  case HDTG_OP_MUL:
+  case HDTG_OP_DIV:
+  case HDTG_OP_MIN:
+  case HDTG_OP_MAX: gprop_arith(g, n); return;
+  case HDTG_OP_CAST:
+  case HDTG_OP_DROPOUT: o->nvals = gshape_values(n->in[0], o->vals); return;
+  case HDTG_OP_SIZE:
+  case HDTG_OP_CONSTANT_OF_SHAPE: gprop_fill(g, n); return;
   case HDTG_OP_CONCAT: {
     int total = 0;
     for (int i = 0; i < n->nin; i++) {
@@ -796,4 +812,616 @@ hdtg_status ginfer_constant(hdtg_graph *g, gnode *n) {
   gout(n, ints ? HDTG_I64 : HDTG_F32, list);
   if (list) n->out->dims[0] = gdim_known(a->n);
   return HDTG_OK;
+}
+
+/* ---- the ops added for the ONNX importer -------------------------------------------- */
+
+_Static_assert(HDTG_A_COUNT <= 64, "the attribute mask of ops.def is 64 bits");
+
+/* Defined in fold.c: a slice of a dimension of size dim by ONNX's clamping;
+ * its length, and its first index in *first. */
+int64_t gslice_len(int64_t start, int64_t end, int64_t step, int64_t dim, int64_t *first);
+
+/* Input i is absent: not given, or an empty tensor standing for a skipped one. */
+static bool gabsent(const hdtg_graph *g, const gnode *n, int i) {
+  return i >= n->nin || (n->in[i]->rank == 1 && gdim_value(g, n->in[i]->dims[0]) == 0);
+}
+
+static hdtg_status gint_input(hdtg_graph *g, gnode *n, int i, const char *what) {
+  hdtg_dtype d = n->in[i]->dt;
+  if ((d == HDTG_I64 || d == HDTG_I32) && n->in[i]->rank <= 1) return HDTG_OK;
+  return gnode_fail(g, n, HDTG_ERROR_TYPE, "%s (input %d) must be a 1-D i64 or i32 tensor, it is "
+                    "%s%s", what, i, hdtg_dtype_name(d), SHAPE(n->in[i]));
+}
+
+/* A constant int list input: its length; -1 when absent, -2 when not a constant. */
+static int glist(const hdtg_graph *g, const gnode *n, int i, int64_t *v) {
+  if (gabsent(g, n, i)) return -1;
+  int k = gconst_ints(n->in[i], v, HDTG_MAX_RANK);
+  return k < 0 ? -2 : k;
+}
+
+/* One of the allowed values of a string attribute, or an error naming them. */
+static hdtg_status gstring_in(hdtg_graph *g, gnode *n, gattr_id id, const char *const *allowed) {
+  const gattr *a = gnode_attr(n, id);
+  if (!a) return HDTG_OK;
+  for (int i = 0; allowed[i]; i++)
+    if (strcmp(a->s, allowed[i]) == 0) return HDTG_OK;
+  return gnode_fail(g, n, HDTG_ERROR_ATTRIBUTE, "%s '%s' is not supported", gattr_names[id], a->s);
+}
+
+/* d times k (known k >= 0): keeps d for 1, unknown when d is not known or it overflows. */
+static gdim gdim_mul(const hdtg_graph *g, gdim d, int64_t k) {
+  int64_t v = gdim_value(g, d);
+  if (k == 1) return d;
+  if (k == 0) return gdim_known(0);
+  return v >= 0 && v <= INT64_MAX / k ? gdim_known(v * k) : gdim_unknown;
+}
+
+/* Broadcasts every input from `from` on into out's dims. */
+static hdtg_status gbroadcast_all(hdtg_graph *g, gnode *n, int from) {
+  hdtg_tensor acc = {.g = g, .rank = 0};
+  for (int i = from; i < n->nin; i++) {
+    hdtg_status st = gbroadcast(g, n, &acc, n->in[i]);
+    if (st) return st;
+    acc.rank = n->out->rank;
+    memcpy(acc.dims, n->out->dims, sizeof acc.dims);
+  }
+  return HDTG_OK;
+}
+
+/* ---- element-wise ---- */
+
+hdtg_status ginfer_pow(hdtg_graph *g, gnode *n) {
+  n->out->dt = n->in[0]->dt;
+  return gbroadcast(g, n, n->in[0], n->in[1]);
+}
+
+hdtg_status ginfer_variadic(hdtg_graph *g, gnode *n) {
+  for (int i = 1; i < n->nin; i++) {
+    hdtg_status st = gsame_dtype(g, n, 0, i);
+    if (st) return st;
+  }
+  n->out->dt = n->in[0]->dt;
+  return gbroadcast_all(g, n, 0);
+}
+
+hdtg_status ginfer_compare(hdtg_graph *g, gnode *n) {
+  hdtg_status st = gsame_dtype(g, n, 0, 1);
+  if (st || (st = gbroadcast_all(g, n, 0))) return st;
+  n->out->dt = HDTG_BOOL;
+  return HDTG_OK;
+}
+
+/* And, Or, Not: bool in, bool out. */
+hdtg_status ginfer_logical(hdtg_graph *g, gnode *n) {
+  for (int i = 0; i < n->nin; i++)
+    if (n->in[i]->dt != HDTG_BOOL)
+      return gnode_fail(g, n, HDTG_ERROR_TYPE, "input %d must be bool, it is %s", i,
+                        hdtg_dtype_name(n->in[i]->dt));
+  n->out->dt = HDTG_BOOL;
+  return gbroadcast_all(g, n, 0);
+}
+
+/* IsNaN, IsInf: x's shape, bool. */
+hdtg_status ginfer_isnan(hdtg_graph *g, gnode *n) {
+  (void)g;
+  gout_like(n, n->in[0]);
+  n->out->dt = HDTG_BOOL;
+  return HDTG_OK;
+}
+
+hdtg_status ginfer_where(hdtg_graph *g, gnode *n) {
+  if (n->in[0]->dt != HDTG_BOOL)
+    return gnode_fail(g, n, HDTG_ERROR_TYPE, "the condition must be bool, it is %s",
+                      hdtg_dtype_name(n->in[0]->dt));
+  hdtg_status st = gsame_dtype(g, n, 1, 2);
+  if (st || (st = gbroadcast_all(g, n, 0))) return st;
+  n->out->dt = n->in[1]->dt;
+  return HDTG_OK;
+}
+
+hdtg_status ginfer_prelu(hdtg_graph *g, gnode *n) {
+  hdtg_status st = gsame_dtype(g, n, 0, 1);
+  if (st) return st;
+  if (!gbroadcasts_to(g, n->in[1], n->in[0]->dims, n->in[0]->rank))
+    return gnode_fail(g, n, HDTG_ERROR_SHAPE, "slope %s does not broadcast to %s",
+                      SHAPE(n->in[1]), SHAPE(n->in[0]));
+  gout_like(n, n->in[0]);
+  return HDTG_OK;
+}
+
+hdtg_status ginfer_clip(hdtg_graph *g, gnode *n) {
+  for (int i = 1; i < n->nin; i++) {
+    if (gabsent(g, n, i)) continue;
+    hdtg_status st = gsame_dtype(g, n, 0, i);
+    if (st) return st;
+    if (gtensor_elems(n->in[i]) != 1)
+      return gnode_fail(g, n, HDTG_ERROR_SHAPE, "%s %s must be a scalar", i == 1 ? "min" : "max",
+                        SHAPE(n->in[i]));
+  }
+  gout_like(n, n->in[0]);
+  return HDTG_OK;
+}
+
+/* ---- convolution and normalisation ---- */
+
+/* One spatial size of a transposed convolution. */
+static gdim gdim_deconv(const hdtg_graph *g, gdim in, const gwindow *w, int64_t outpad) {
+  int64_t v = gdim_value(g, in), extent = w->dilation * (w->k - 1) + 1;
+  if (w->auto_pad == 2) return gdim_mul(g, in, w->stride);
+  int64_t pads = w->auto_pad == 1 ? 0 : w->pad_begin + w->pad_end;
+  if (w->stride == 1 && outpad == 0 && pads + 1 == extent) return in;
+  if (v < 0 || v > INT32_MAX || w->stride > INT32_MAX || extent > INT32_MAX) return gdim_unknown;
+  return gdim_known(w->stride * (v - 1) + outpad + extent - pads);
+}
+
+/* output_padding and output_shape: `spatial` values (output_shape may also
+ * give all of N, C and the spatial sizes). */
+static hdtg_status gdeconv_attrs(hdtg_graph *g, gnode *n, int spatial, const int64_t **outpad,
+                                 const int64_t **outshape) {
+  const gattr *op = gnode_attr(n, HDTG_A_OUTPUT_PADDING), *os = gnode_attr(n, HDTG_A_OUTPUT_SHAPE);
+  *outpad = op ? op->ints : NULL;
+  *outshape = os ? os->ints + (os->n == spatial + 2 ? 2 : 0) : NULL;
+  if ((op && op->n != spatial) || (os && os->n != spatial && os->n != spatial + 2))
+    return gnode_fail(g, n, HDTG_ERROR_ATTRIBUTE, "output_padding and output_shape need %d "
+                      "values", spatial);
+  return HDTG_OK;
+}
+
+hdtg_status ginfer_conv_transpose(hdtg_graph *g, gnode *n) {
+  const hdtg_tensor *x = n->in[0], *w = n->in[1];
+  hdtg_status st = gsame_dtype(g, n, 0, 1);
+  if (st || (st = grank_at_least(g, n, 0, 3))) return st;
+  int spatial = x->rank - 2;
+  int64_t group = gattr_int(n, HDTG_A_GROUP, 1), c = gdim_value(g, x->dims[1]);
+  int64_t wc = gdim_value(g, w->dims[0]);
+  if (w->rank != x->rank || group < 1 || (c >= 0 && wc >= 0 && c != wc))
+    return gnode_fail(g, n, HDTG_ERROR_SHAPE, "input %s, weights %s and group %lld do not fit",
+                      SHAPE(x), SHAPE(w), (long long)group);
+  gwindow win[HDTG_MAX_RANK];
+  const int64_t *outpad, *outshape;
+  if ((st = gwindows(g, n, spatial, w->dims + 2, win)) ||
+      (st = gdeconv_attrs(g, n, spatial, &outpad, &outshape)))
+    return st;
+  gout(n, x->dt, x->rank);
+  n->out->dims[0] = x->dims[0];
+  n->out->dims[1] = gdim_mul(g, w->dims[1], group);
+  for (int i = 0; i < spatial; i++) {
+    if (gdim_value(g, w->dims[i + 2]) != win[i].k)
+      return gnode_fail(g, n, HDTG_ERROR_SHAPE, "kernel_shape disagrees with weights %s", SHAPE(w));
+    gdim d = outshape ? gdim_known(outshape[i]) : gdim_deconv(g, x->dims[i + 2], &win[i],
+                                                               outpad ? outpad[i] : 0);
+    if (gdim_value(g, d) == 0 || d.v < -1 || (outshape && outshape[i] < 1))
+      return gnode_fail(g, n, HDTG_ERROR_SHAPE, "spatial axis %d of the output is empty", i);
+    n->out->dims[i + 2] = d;
+  }
+  gdim bm;
+  if (n->nin > 2 && (n->in[2]->rank != 1 || !gdim_merge(g, n->in[2]->dims[0], n->out->dims[1], &bm)))
+    return gnode_fail(g, n, HDTG_ERROR_SHAPE, "bias %s must have the %s output channels",
+                      SHAPE(n->in[2]), SHAPE(n->out));
+  return HDTG_OK;
+}
+
+hdtg_status ginfer_instancenorm(hdtg_graph *g, gnode *n) {
+  hdtg_status st = grank_at_least(g, n, 0, 3);
+  for (int i = 1; i < 3 && !st; i++) {
+    gdim c;
+    if ((st = gsame_dtype(g, n, 0, i))) return st;
+    if (n->in[i]->rank != 1 || !gdim_merge(g, n->in[i]->dims[0], n->in[0]->dims[1], &c))
+      return gnode_fail(g, n, HDTG_ERROR_SHAPE, "%s %s must have the channels of %s",
+                        i == 1 ? "scale" : "bias", SHAPE(n->in[i]), SHAPE(n->in[0]));
+  }
+  if (st) return st;
+  gout_like(n, n->in[0]);
+  return HDTG_OK;
+}
+
+hdtg_status ginfer_argreduce(hdtg_graph *g, gnode *n) {
+  const hdtg_tensor *x = n->in[0];
+  int ax = 0;
+  hdtg_status st = grank_at_least(g, n, 0, 1);
+  if (st || (st = gaxis(g, n, gattr_int(n, HDTG_A_AXIS, 0), x->rank, false, &ax))) return st;
+  bool keep = gattr_int(n, HDTG_A_KEEPDIMS, 1) != 0;
+  int r = 0;
+  for (int i = 0; i < x->rank; i++)
+    if (i != ax) n->out->dims[r++] = x->dims[i];
+    else if (keep) n->out->dims[r++] = gdim_known(1);
+  gout(n, HDTG_I64, r);
+  return HDTG_OK;
+}
+
+/* ---- indexing and data movement ---- */
+
+hdtg_status ginfer_gather_elements(hdtg_graph *g, gnode *n) {
+  const hdtg_tensor *x = n->in[0], *idx = n->in[1];
+  int ax = 0;
+  hdtg_status st = grank_at_least(g, n, 0, 1);
+  if (st || (st = gaxis(g, n, gattr_int(n, HDTG_A_AXIS, 0), x->rank, false, &ax))) return st;
+  if (idx->dt != HDTG_I64 && idx->dt != HDTG_I32)
+    return gnode_fail(g, n, HDTG_ERROR_TYPE, "indices must be i64 or i32, not %s",
+                      hdtg_dtype_name(idx->dt));
+  if (idx->rank != x->rank)
+    return gnode_fail(g, n, HDTG_ERROR_SHAPE, "indices %s and data %s differ in rank", SHAPE(idx),
+                      SHAPE(x));
+  gout_like(n, idx);
+  n->out->dt = x->dt;
+  return HDTG_OK;
+}
+
+/* Slice's lists, checked: *count entries (-1 when some list is not a constant). */
+typedef struct gslice_spec {
+  int64_t starts[HDTG_MAX_RANK], ends[HDTG_MAX_RANK], axes[HDTG_MAX_RANK], steps[HDTG_MAX_RANK];
+  int count;
+} gslice_spec;
+
+static hdtg_status gslice_read(hdtg_graph *g, gnode *n, int rank, gslice_spec *s) {
+  const char *what[] = {"", "starts", "ends", "axes", "steps"};
+  for (int i = 1; i < n->nin; i++) {
+    hdtg_status st = gabsent(g, n, i) ? HDTG_OK : gint_input(g, n, i, what[i]);
+    if (st) return st;
+  }
+  int ns = glist(g, n, 1, s->starts), ne = glist(g, n, 2, s->ends);
+  int na = glist(g, n, 3, s->axes), nt = glist(g, n, 4, s->steps);
+  s->count = -1;
+  if (ns == -2 || ne == -2 || na == -2 || nt == -2) return HDTG_OK;
+  ns = ns < 0 ? 0 : ns, ne = ne < 0 ? 0 : ne;
+  if (ns != ne || (na >= 0 && na != ns) || (nt >= 0 && nt != ns))
+    return gnode_fail(g, n, HDTG_ERROR_SHAPE, "starts, ends, axes and steps differ in length");
+  for (int i = 0; i < ns; i++) {
+    if (na < 0) s->axes[i] = i;
+    if (nt < 0) s->steps[i] = 1;
+    if (s->steps[i] == 0) return gnode_fail(g, n, HDTG_ERROR_SHAPE, "step %d is 0", i);
+  }
+  unsigned mask;
+  s->count = ns;
+  return gaxes_mask(g, n, s->axes, ns, rank, &mask);
+}
+
+hdtg_status ginfer_slice(hdtg_graph *g, gnode *n) {
+  const hdtg_tensor *x = n->in[0];
+  gslice_spec s;
+  hdtg_status st = gslice_read(g, n, x->rank, &s);
+  if (st) return st;
+  gout_like(n, x);
+  if (s.count < 0) {
+    for (int i = 0; i < x->rank; i++) n->out->dims[i] = gdim_unknown;
+    return HDTG_OK;
+  }
+  for (int i = 0; i < s.count; i++) {
+    int ax = (int)(s.axes[i] < 0 ? s.axes[i] + x->rank : s.axes[i]);
+    int64_t v = gdim_value(g, x->dims[ax]), first;
+    /* A symbol sliced whole ([0, INT_MAX) by 1, as exporters write it) stays. */
+    bool whole = s.starts[i] == 0 && s.steps[i] == 1 && s.ends[i] >= INT32_MAX;
+    if (v >= 0) n->out->dims[ax] = gdim_known(gslice_len(s.starts[i], s.ends[i], s.steps[i], v, &first));
+    else if (!whole) n->out->dims[ax] = gdim_unknown;
+  }
+  return HDTG_OK;
+}
+
+/* Shape(x)[a:b]: the values of a slice of a propagated shape. */
+static void gprop_slice(hdtg_graph *g, gnode *n) {
+  gdim in[HDTG_MAX_RANK];
+  gslice_spec s;
+  int len = gshape_values(n->in[0], in);
+  if (len < 0 || gslice_read(g, n, 1, &s) || s.count != 1) return;
+  int64_t first, k = gslice_len(s.starts[0], s.ends[0], s.steps[0], len, &first);
+  for (int64_t i = 0; i < k; i++) n->out->vals[i] = in[first + i * s.steps[0]];
+  n->out->nvals = (int)k;
+}
+
+/* One step of integer shape arithmetic on known values; false: not known
+ * (a symbol, unknown, a division by zero, or INT64_MIN, the "unknown" mark). */
+static bool gprop_op(hdtg_op op, gdim a, gdim b, gdim *out) {
+  uint64_t x = (uint64_t)a.v, y = (uint64_t)b.v;
+  int64_t r;
+  if (a.sym >= 0 || b.sym >= 0 || a.v == INT64_MIN || b.v == INT64_MIN) return false;
+  switch (op) {
+  case HDTG_OP_NEG: r = (int64_t)(0 - x); break;
+  case HDTG_OP_ADD: r = (int64_t)(x + y); break;
+  case HDTG_OP_SUB: r = (int64_t)(x - y); break;
+  case HDTG_OP_MUL: r = (int64_t)(x * y); break;
+  case HDTG_OP_MIN: r = a.v < b.v ? a.v : b.v; break;
+  case HDTG_OP_MAX: r = a.v > b.v ? a.v : b.v; break;
+  default:
+    if (b.v == 0 || b.v == -1) return false;
+    r = a.v / b.v;
+  }
+  *out = gdim_known(r);
+  return r != INT64_MIN;
+}
+
+/* Neg, Add, Sub, Mul, Div, Min, Max of known shape values (ONNX's data
+ * propagation: Concat(Shape(x)[:1], -axes) stays a known shape). */
+static void gprop_arith(hdtg_graph *g, gnode *n) {
+  gdim a[HDTG_MAX_RANK], b[HDTG_MAX_RANK];
+  int na = gshape_values(n->in[0], a), nb = n->nin > 1 ? gshape_values(n->in[1], b) : na;
+  int k = na > nb ? na : nb;
+  if (n->nin > 2 || na < 0 || nb < 0 || (na != nb && na != 1 && nb != 1) ||
+      gtensor_elems(n->out) != k)
+    return;
+  for (int i = 0; i < k; i++)
+    if (!gprop_op(n->op, a[na == 1 ? 0 : i], n->nin > 1 ? b[nb == 1 ? 0 : i] : a[i], &n->out->vals[i]))
+      return;
+  (void)g;
+  n->out->nvals = k;
+}
+
+/* Size, ConstantOfShape: every value the same known one. */
+static void gprop_fill(hdtg_graph *g, gnode *n) {
+  int64_t k = gtensor_elems(n->out), v = gtensor_elems(n->in[0]);
+  double f = gattr_float(n, HDTG_A_VALUE_FLOAT, 0);
+  (void)g;
+  if (n->op == HDTG_OP_CONSTANT_OF_SHAPE) {
+    if (f != floor(f) || fabs(f) > 9007199254740992.0) return; /* exact in a double */
+    v = (int64_t)f;
+  } else if (v < 0) return;
+  if (k < 0 || k > HDTG_MAX_RANK) return;
+  for (int64_t i = 0; i < k; i++) n->out->vals[i] = gdim_known(v);
+  n->out->nvals = (int)k;
+}
+
+hdtg_status ginfer_pad(hdtg_graph *g, gnode *n) {
+  const hdtg_tensor *x = n->in[0];
+  static const char *const modes[] = {"constant", "reflect", "edge", "wrap", NULL};
+  int64_t pads[2 * HDTG_MAX_RANK], axes[HDTG_MAX_RANK];
+  hdtg_status st = gstring_in(g, n, HDTG_A_MODE, modes);
+  if (st || (st = gint_input(g, n, 1, "pads"))) return st;
+  if (!gabsent(g, n, 2) && ((st = gsame_dtype(g, n, 0, 2)) || gtensor_elems(n->in[2]) != 1))
+    return st ? st : gnode_fail(g, n, HDTG_ERROR_SHAPE, "constant_value must be a scalar");
+  int na = glist(g, n, 3, axes), np = gconst_ints(n->in[1], pads, 2 * HDTG_MAX_RANK);
+  unsigned mask = 0;
+  if (na == -2 && (st = gnode_fail(g, n, HDTG_ERROR_SHAPE, "axes must be a constant"))) return st;
+  for (int i = 0; na < 0 && i < x->rank; i++) axes[i] = i;
+  na = na < 0 ? x->rank : na;
+  if ((st = gaxes_mask(g, n, axes, na, x->rank, &mask))) return st;
+  gout_like(n, x);
+  if (np >= 0 && np != 2 * na)
+    return gnode_fail(g, n, HDTG_ERROR_SHAPE, "pads has %d values for %d axes", np, na);
+  for (int i = 0; i < na; i++) {
+    int ax = (int)(axes[i] < 0 ? axes[i] + x->rank : axes[i]);
+    int64_t v = gdim_value(g, x->dims[ax]);
+    if (np < 0) n->out->dims[ax] = gdim_unknown;
+    else if (pads[i] == 0 && pads[na + i] == 0) continue;
+    else if (v < 0 || pads[i] < -INT32_MAX || pads[i] > INT32_MAX || pads[na + i] < -INT32_MAX ||
+             pads[na + i] > INT32_MAX) n->out->dims[ax] = gdim_unknown;
+    else if (v + pads[i] + pads[na + i] < 0)
+      return gnode_fail(g, n, HDTG_ERROR_SHAPE, "pads make axis %d of %s negative", ax, SHAPE(x));
+    else n->out->dims[ax] = gdim_known(v + pads[i] + pads[na + i]);
+  }
+  return HDTG_OK;
+}
+
+/* A shape input (1-D i64 of known length <= HDTG_MAX_RANK) into a temporary
+ * tensor of that shape; its dims are unknown where its values are. */
+static hdtg_status gshape_input(hdtg_graph *g, gnode *n, int i, hdtg_tensor *out) {
+  const hdtg_tensor *s = n->in[i];
+  int64_t len = s->rank == 1 ? gdim_value(g, s->dims[0]) : -1;
+  if (s->dt != HDTG_I64 || len < 0 || len > HDTG_MAX_RANK)
+    return gnode_fail(g, n, HDTG_ERROR_SHAPE, "the shape (input %d) must be a 1-D i64 tensor of "
+                      "known length <= %d", i, HDTG_MAX_RANK);
+  *out = (hdtg_tensor){.g = g, .rank = (int)len};
+  gdim v[HDTG_MAX_RANK];
+  bool known = gshape_values(s, v) == len;
+  for (int k = 0; k < len; k++) {
+    bool lit = known && v[k].sym < 0 && v[k].v != INT64_MIN;
+    if (lit && v[k].v < 0)
+      return gnode_fail(g, n, HDTG_ERROR_SHAPE, "shape entry %d (%lld) is negative", k,
+                        (long long)v[k].v);
+    out->dims[k] = !known || v[k].v == INT64_MIN ? gdim_unknown : v[k];
+  }
+  return HDTG_OK;
+}
+
+hdtg_status ginfer_expand(hdtg_graph *g, gnode *n) {
+  hdtg_tensor s;
+  hdtg_status st = gshape_input(g, n, 1, &s);
+  if (st) return st;
+  n->out->dt = n->in[0]->dt;
+  return gbroadcast(g, n, n->in[0], &s);
+}
+
+hdtg_status ginfer_tile(hdtg_graph *g, gnode *n) {
+  const hdtg_tensor *x = n->in[0];
+  int64_t rep[HDTG_MAX_RANK];
+  hdtg_status st = gint_input(g, n, 1, "repeats");
+  if (st) return st;
+  int k = glist(g, n, 1, rep);
+  int64_t len = n->in[1]->rank == 1 ? gdim_value(g, n->in[1]->dims[0]) : -1;
+  if ((len >= 0 && len != x->rank) || k == -1)
+    return gnode_fail(g, n, HDTG_ERROR_SHAPE, "repeats %s must have one value per axis of %s",
+                      SHAPE(n->in[1]), SHAPE(x));
+  gout_like(n, x);
+  for (int i = 0; i < x->rank; i++) {
+    if (k >= 0 && rep[i] < 0)
+      return gnode_fail(g, n, HDTG_ERROR_SHAPE, "repeat %d is negative", i);
+    n->out->dims[i] = k < 0 ? gdim_unknown : gdim_mul(g, x->dims[i], rep[i]);
+  }
+  return HDTG_OK;
+}
+
+hdtg_status ginfer_size(hdtg_graph *g, gnode *n) {
+  (void)g;
+  gout(n, HDTG_I64, 0);
+  return HDTG_OK;
+}
+
+hdtg_status ginfer_constant_of_shape(hdtg_graph *g, gnode *n) {
+  hdtg_tensor s;
+  int64_t dt = gattr_int(n, HDTG_A_DTYPE, HDTG_F32);
+  if (dt < 0 || dt >= HDTG_DTYPE_COUNT)
+    return gnode_fail(g, n, HDTG_ERROR_ATTRIBUTE, "dtype %lld is not an hdtg_dtype", (long long)dt);
+  hdtg_status st = gshape_input(g, n, 0, &s);
+  if (st) return st;
+  gout_like(n, &s);
+  n->out->dt = (hdtg_dtype)dt;
+  return HDTG_OK;
+}
+
+/* Element 0 of a constant as a double; false when t is not a constant. */
+static bool gconst_scalar(const hdtg_tensor *t, double *v) {
+  return t->kind == HDTG_KIND_CONSTANT && gtensor_elems(t) == 1 &&
+         gload_float(t->dt, t->data, 0, v);
+}
+
+hdtg_status ginfer_range(hdtg_graph *g, gnode *n) {
+  const char *what[] = {"start", "limit", "delta"};
+  for (int i = 0; i < 3; i++) {
+    hdtg_status st = gsame_dtype(g, n, 0, i);
+    if (st) return st;
+    if (n->in[i]->rank != 0)
+      return gnode_fail(g, n, HDTG_ERROR_SHAPE, "%s %s must be a scalar", what[i], SHAPE(n->in[i]));
+  }
+  if (n->in[0]->dt == HDTG_BOOL)
+    return gnode_fail(g, n, HDTG_ERROR_TYPE, "bool is not a number");
+  double s, l, d;
+  gout(n, n->in[0]->dt, 1);
+  n->out->dims[0] = gdim_unknown;
+  if (!gconst_scalar(n->in[0], &s) || !gconst_scalar(n->in[1], &l) || !gconst_scalar(n->in[2], &d))
+    return HDTG_OK;
+  double len = ceil((l - s) / d);
+  if (d == 0 || isnan(len) || len > (double)INT32_MAX)
+    return gnode_fail(g, n, HDTG_ERROR_SHAPE, "range [%g, %g) by %g has no size or a huge one",
+                      s, l, d);
+  n->out->dims[0] = gdim_known(len > 0 ? (int64_t)len : 0);
+  return HDTG_OK;
+}
+
+/* DepthToSpace and SpaceToDepth: [N, C, H, W] and the block size. */
+static hdtg_status gblock(hdtg_graph *g, gnode *n, int64_t *b) {
+  static const char *const modes[] = {"DCR", "CRD", NULL};
+  hdtg_status st = gstring_in(g, n, HDTG_A_MODE, modes);
+  if (st) return st;
+  *b = gattr_int(n, HDTG_A_BLOCKSIZE, 0);
+  if (*b < 1 || *b > INT32_MAX)
+    return gnode_fail(g, n, HDTG_ERROR_ATTRIBUTE, "blocksize must be given, >= 1");
+  if (n->in[0]->rank != 4)
+    return gnode_fail(g, n, HDTG_ERROR_SHAPE, "the input %s must have rank 4", SHAPE(n->in[0]));
+  gout_like(n, n->in[0]);
+  return HDTG_OK;
+}
+
+/* d / k, or an error when a known d does not divide. */
+static hdtg_status gdim_div(hdtg_graph *g, gnode *n, gdim d, int64_t k, gdim *out) {
+  int64_t v = gdim_value(g, d);
+  if (k == 1) *out = d;
+  else if (v < 0) *out = gdim_unknown;
+  else if (v % k)
+    return gnode_fail(g, n, HDTG_ERROR_SHAPE, "%s: a size %lld does not divide by %lld",
+                      SHAPE(n->in[0]), (long long)v, (long long)k);
+  else *out = gdim_known(v / k);
+  return HDTG_OK;
+}
+
+hdtg_status ginfer_depth_to_space(hdtg_graph *g, gnode *n) {
+  int64_t b;
+  hdtg_status st = gblock(g, n, &b);
+  if (st || (st = gdim_div(g, n, n->in[0]->dims[1], b * b, &n->out->dims[1]))) return st;
+  n->out->dims[2] = gdim_mul(g, n->in[0]->dims[2], b);
+  n->out->dims[3] = gdim_mul(g, n->in[0]->dims[3], b);
+  return HDTG_OK;
+}
+
+hdtg_status ginfer_space_to_depth(hdtg_graph *g, gnode *n) {
+  int64_t b;
+  hdtg_status st = gblock(g, n, &b);
+  if (st || (st = gdim_div(g, n, n->in[0]->dims[2], b, &n->out->dims[2])) ||
+      (st = gdim_div(g, n, n->in[0]->dims[3], b, &n->out->dims[3])))
+    return st;
+  n->out->dims[1] = gdim_mul(g, n->in[0]->dims[1], b * b);
+  return HDTG_OK;
+}
+
+/* ---- Resize ---- */
+
+static hdtg_status gresize_attrs(hdtg_graph *g, gnode *n) {
+  static const char *const modes[] = {"nearest", "linear", "cubic", NULL};
+  static const char *const coords[] = {"half_pixel", "half_pixel_symmetric", "pytorch_half_pixel",
+                                       "align_corners", "asymmetric", "tf_crop_and_resize",
+                                       "tf_half_pixel_for_nn", NULL};
+  static const char *const nearest[] = {"round_prefer_floor", "round_prefer_ceil", "floor",
+                                        "ceil", NULL};
+  static const char *const keep[] = {"stretch", "not_larger", "not_smaller", NULL};
+  hdtg_status st = gstring_in(g, n, HDTG_A_MODE, modes);
+  if (!st) st = gstring_in(g, n, HDTG_A_COORD_MODE, coords);
+  if (!st) st = gstring_in(g, n, HDTG_A_NEAREST_MODE, nearest);
+  if (!st) st = gstring_in(g, n, HDTG_A_KEEP_ASPECT, keep);
+  return st;
+}
+
+/* The axes Resize scales: its attribute, or all of them. */
+static hdtg_status gresize_axes(hdtg_graph *g, gnode *n, int rank, int *axes, int *count) {
+  const gattr *a = gnode_attr(n, HDTG_A_AXES);
+  unsigned mask = 0;
+  *count = a ? a->n : rank;
+  if (a && a->n > rank)
+    return gnode_fail(g, n, HDTG_ERROR_ATTRIBUTE, "%d axes for rank %d", a->n, rank);
+  hdtg_status st = a ? gaxes_mask(g, n, a->ints, a->n, rank, &mask) : HDTG_OK;
+  for (int i = 0; i < *count; i++)
+    axes[i] = a ? (int)(a->ints[i] < 0 ? a->ints[i] + rank : a->ints[i]) : i;
+  return st;
+}
+
+/* Sizes under keep_aspect_ratio_policy not_larger / not_smaller: one scale for every axis. */
+static void gresize_keep(hdtg_graph *g, gnode *n, const int *axes, int count, const int64_t *sizes) {
+  const gattr *k = gnode_attr(n, HDTG_A_KEEP_ASPECT);
+  bool larger = strcmp(k->s, "not_smaller") == 0;
+  double scale = larger ? 0 : INFINITY;
+  for (int i = 0; i < count; i++) {
+    double v = (double)gdim_value(g, n->in[0]->dims[axes[i]]), r = (double)sizes[i] / v;
+    if (v <= 0) scale = NAN;
+    else scale = larger ? fmax(scale, r) : fmin(scale, r);
+  }
+  for (int i = 0; i < count; i++) {
+    double v = (double)gdim_value(g, n->in[0]->dims[axes[i]]) * scale;
+    n->out->dims[axes[i]] = isnan(v) || v > INT32_MAX ? gdim_unknown : gdim_known((int64_t)round(v));
+  }
+}
+
+static hdtg_status gresize_by_scales(hdtg_graph *g, gnode *n, const int *axes, int count) {
+  const hdtg_tensor *s = n->in[2];
+  if (s->dt != HDTG_F32 || s->rank != 1)
+    return gnode_fail(g, n, HDTG_ERROR_TYPE, "scales must be a 1-D f32 tensor");
+  int64_t k = gtensor_elems(s);
+  if (s->kind != HDTG_KIND_CONSTANT || k < 0) {
+    for (int i = 0; i < count; i++) n->out->dims[axes[i]] = gdim_unknown;
+    return HDTG_OK;
+  }
+  if (k != count) return gnode_fail(g, n, HDTG_ERROR_SHAPE, "%lld scales for %d axes", (long long)k, count);
+  for (int i = 0; i < count; i++) {
+    double f = ((const float *)s->data)[i], v = (double)gdim_value(g, n->in[0]->dims[axes[i]]) * f;
+    if (!(f > 0)) return gnode_fail(g, n, HDTG_ERROR_SHAPE, "scale %d (%g) must be > 0", i, f);
+    if (f != 1) n->out->dims[axes[i]] = v < 0 || v > INT32_MAX ? gdim_unknown : gdim_known((int64_t)floor(v));
+  }
+  return HDTG_OK;
+}
+
+static hdtg_status gresize_by_sizes(hdtg_graph *g, gnode *n, const int *axes, int count) {
+  int64_t sizes[HDTG_MAX_RANK];
+  hdtg_status st = gint_input(g, n, 3, "sizes");
+  if (st) return st;
+  int k = glist(g, n, 3, sizes);
+  if (k == -2) {
+    for (int i = 0; i < count; i++) n->out->dims[axes[i]] = gdim_unknown;
+    return HDTG_OK;
+  }
+  if (k != count) return gnode_fail(g, n, HDTG_ERROR_SHAPE, "%d sizes for %d axes", k, count);
+  for (int i = 0; i < count; i++)
+    if (sizes[i] < 0) return gnode_fail(g, n, HDTG_ERROR_SHAPE, "size %d is negative", i);
+  const gattr *keep = gnode_attr(n, HDTG_A_KEEP_ASPECT);
+  if (keep && strcmp(keep->s, "stretch") != 0) gresize_keep(g, n, axes, count, sizes);
+  else
+    for (int i = 0; i < count; i++) n->out->dims[axes[i]] = gdim_known(sizes[i]);
+  return HDTG_OK;
+}
+
+hdtg_status ginfer_resize(hdtg_graph *g, gnode *n) {
+  int axes[HDTG_MAX_RANK], count;
+  hdtg_status st = gresize_attrs(g, n);
+  if (st || (st = gresize_axes(g, n, n->in[0]->rank, axes, &count))) return st;
+  bool scales = !gabsent(g, n, 2), sizes = !gabsent(g, n, 3);
+  if (scales == sizes)
+    return gnode_fail(g, n, HDTG_ERROR_ARITY, "exactly one of scales and sizes must be given");
+  gout_like(n, n->in[0]);
+  return scales ? gresize_by_scales(g, n, axes, count) : gresize_by_sizes(g, n, axes, count);
 }

@@ -17,6 +17,10 @@ HDT_DEPS_PACKAGES=(
     llvm-16-tools python3                # test/lit: lit.py, FileCheck, not
     clang libclang-rt-14-dev             # test/fuzz: libFuzzer harness (the
                                          # fuzzer runtime is only a Recommends)
+    protobuf-c-compiler libprotobuf-c-dev # onnx/: protoc-c and libprotobuf-c
+    libonnx-dev                          # onnx/: onnx.proto, compiled at build time
+    libonnx-testdata                     # test/unit/test_onnx.c: the ONNX backend
+                                         # test models
 )
 
 hdt_ensure_deps() {
