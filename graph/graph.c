@@ -467,6 +467,24 @@ hdtg_status hdtg_node_count(hdtg_graph *g, int *out) {
   return HDTG_OK;
 }
 
+hdtg_status hdtg_op_histogram(hdtg_graph *g, int counts[HDTG_OP_COUNT]) {
+  if (!g || !counts) return HDTG_ERROR_INVALID_ARGUMENT;
+  memset(counts, 0, sizeof(int) * HDTG_OP_COUNT);
+  for (int i = 0; i < g->nnodes; i++)
+    if (!g->nodes[i]->removed) counts[g->nodes[i]->op]++;
+  return HDTG_OK;
+}
+
+int hdtg_symbol_count(const hdtg_graph *g) { return g ? g->nsyms : 0; }
+
+const char *hdtg_symbol_name(const hdtg_graph *g, int i) {
+  return g && i >= 0 && i < g->nsyms ? g->syms[i].name : NULL;
+}
+
+int64_t hdtg_symbol_value(const hdtg_graph *g, int i) {
+  return g && i >= 0 && i < g->nsyms ? g->syms[i].value : -1;
+}
+
 hdtg_status hdtg_find_tensor(hdtg_graph *g, const char *name, hdtg_tensor **out) {
   if (!g) return HDTG_ERROR_INVALID_ARGUMENT;
   if (!name || !out) return gfail(g, HDTG_ERROR_INVALID_ARGUMENT, "hdtg_find_tensor: NULL argument");

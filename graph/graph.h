@@ -178,6 +178,13 @@ const char *hdtg_dump(hdtg_graph *g);
 /* Nodes still in the graph (folded and dead ones are gone). */
 hdtg_status hdtg_node_count(hdtg_graph *g, int *out);
 hdtg_status hdtg_find_tensor(hdtg_graph *g, const char *name, hdtg_tensor **out);
+/* counts[op]: how many nodes of each op the graph still has. */
+hdtg_status hdtg_op_histogram(hdtg_graph *g, int counts[HDTG_OP_COUNT]);
+/* The symbolic dimensions: how many, each one's name (NULL out of range)
+ * and value (-1 until hdtg_specialize gives one). */
+int hdtg_symbol_count(const hdtg_graph *g);
+const char *hdtg_symbol_name(const hdtg_graph *g, int i);
+int64_t hdtg_symbol_value(const hdtg_graph *g, int i);
 hdtg_status hdtg_tensor_get_info(hdtg_tensor *t, hdtg_tensor_info *out);
 /* Dimension i: its effective value (-1 when not known) and its symbol (NULL if none). */
 hdtg_status hdtg_tensor_dim(hdtg_tensor *t, int i, hdtg_dim *out);

@@ -43,11 +43,29 @@ typedef enum hdto_status {
   HDTO_ERROR_NOMEM,
 } hdto_status;
 
+/* A tensor read from a file holding one serialised TensorProto (the ONNX
+ * backend tests' input_K.pb and output_K.pb). name and data are malloc'd;
+ * hdto_tensor_free releases them. */
+typedef struct hdto_tensor {
+  char *name;
+  hdtg_dtype dtype;
+  int rank;
+  int64_t dims[HDTG_MAX_RANK];
+  void *data;
+  size_t bytes;
+} hdto_tensor;
+
 typedef struct hdto_options {
   /* The largest model file read, in bytes (0: 2 GiB). */
   size_t max_model_bytes;
   /* The most bytes of weights read from external data files, in all (0: 16 GiB). */
   size_t max_external_bytes;
+  /* Values for graph inputs (by name): those inputs become constants, of
+   * this dtype and shape. For models that take a shape as an input (the
+   * ONNX backend tests do), so that the shapes it decides are known. The
+   * tensors are copied; not kept after the call. */
+  const hdto_tensor *frozen;
+  int nfrozen;
 } hdto_options;
 
 /* The defaults (what a NULL opts means). */
@@ -68,6 +86,10 @@ hdto_status hdto_import_memory(const void *data, size_t len, const char *base_di
                                char **error_message);
 
 const char *hdto_status_name(hdto_status s);
+
+/* On failure *error_message (when not NULL) is a malloc'd line. */
+hdto_status hdto_read_tensor_file(const char *path, hdto_tensor *out, char **error_message);
+void hdto_tensor_free(hdto_tensor *t);
 
 /* The opsets of the default domain ("" or "ai.onnx") that are imported. */
 #define HDTO_MIN_OPSET 11

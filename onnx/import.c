@@ -50,6 +50,7 @@ const char *hdto_status_name(hdto_status s) {
 
 void hdto_options_init(hdto_options *o) {
   if (!o) return;
+  *o = (hdto_options){0};
   o->max_model_bytes = (size_t)2 << 30;
   o->max_external_bytes = (size_t)16 << 30;
 }
@@ -171,6 +172,19 @@ static hdto_status hdto_input(hdto_ctx *c, const Onnx__ValueInfoProto *v) {
       snprintf(syms[i], sizeof syms[i], "%s.%zu", nm, i), dims[i] = HDTG_SYM(syms[i]);
   }
   hdtg_tensor *t;
+  for (int k = 0; k < c->opts.nfrozen; k++) {
+    const hdto_tensor *f = &c->opts.frozen[k];
+    if (!f->name || strcmp(f->name, nm) != 0)
+      continue;
+    /* A value given for the input: a constant, so that what it feeds
+     * (a Reshape's shape, a Slice's bounds) is known. */
+    if (f->dtype != dt || f->rank != (int)sh->n_dim)
+      return hdto_fail(c, HDTO_ERROR_MODEL, "%s: the value given for it is not %s of rank %zu",
+                       what, hdtg_dtype_name(dt), sh->n_dim);
+    if (hdtg_add_constant(c->g, nm, dt, f->rank, f->dims, f->data, f->bytes, &t))
+      return hdto_fail(c, HDTO_ERROR_MODEL, "%s: %s", what, hdtg_last_error(c->g));
+    return hdto_put(c, &c->tensors, nm, t);
+  }
   if (hdtg_add_input(c->g, nm, dt, (int)sh->n_dim, dims, &t))
     return hdto_fail(c, HDTO_ERROR_MODEL, "%s: %s", what, hdtg_last_error(c->g));
   return hdto_put(c, &c->tensors, nm, t);
@@ -312,6 +326,7 @@ static hdto_status hdto_start(hdto_ctx *c, const hdto_options *opts, hdtg_graph 
   hdto_options_init(&c->opts);
   if (opts && opts->max_model_bytes) c->opts.max_model_bytes = opts->max_model_bytes;
   if (opts && opts->max_external_bytes) c->opts.max_external_bytes = opts->max_external_bytes;
+  if (opts) c->opts.frozen = opts->frozen, c->opts.nfrozen = opts->nfrozen;
   if (msg) *msg = NULL;
   if (out) *out = NULL;
   return out ? HDTO_OK : hdto_fail(c, HDTO_ERROR_INVALID_ARGUMENT, "NULL out");
@@ -382,4 +397,53 @@ hdto_status hdto_import_file(const char *path, const hdto_options *opts, hdtg_gr
   free(dir);
   free(data);
   return st;
+}
+
+/* ---- tensor files ------------------------------------------------------------------ */
+
+/* A serialised TensorProto (the backend tests' input_K.pb, output_K.pb),
+ * decoded as an initializer would be; external data is refused. */
+hdto_status hdto_read_tensor_file(const char *path, hdto_tensor *out, char **msg) {
+  hdto_ctx c;
+  if (msg) *msg = NULL;
+  c = (hdto_ctx){0};
+  hdto_options_init(&c.opts);
+  void *data = NULL;
+  size_t len = 0;
+  Onnx__TensorProto *t = NULL;
+  if (!path || !out) {
+    hdto_fail(&c, HDTO_ERROR_INVALID_ARGUMENT, "NULL path or tensor");
+  } else if (!hdto_read(&c, path, &data, &len)) {
+    memset(out, 0, sizeof *out);
+    hdto_data d;
+    if (!hdto_depth_ok(&onnx__tensor_proto__descriptor, data, (const uint8_t *)data + len, 1) ||
+        !(t = onnx__tensor_proto__unpack(NULL, len, data)))
+      hdto_fail(&c, HDTO_ERROR_PARSE, "'%s' is not an ONNX TensorProto", path);
+    else if (!hdto_decode(&c, t, path, &d)) {
+      out->name = strdup(t->name ? t->name : "");
+      out->data = malloc(d.bytes ? d.bytes : 1);
+      if (!out->name || !out->data) {
+        hdto_fail(&c, HDTO_ERROR_NOMEM, "out of memory");
+      } else {
+        memcpy(out->data, d.data, d.bytes);
+        out->dtype = d.dt;
+        out->rank = d.rank;
+        memcpy(out->dims, d.dims, sizeof out->dims);
+        out->bytes = d.bytes;
+      }
+      free(d.owned);
+    }
+  }
+  if (t) onnx__tensor_proto__free_unpacked(t, NULL);
+  free(data);
+  if (c.st && out) hdto_tensor_free(out);
+  if (c.st && msg) *msg = strdup(c.msg);
+  return c.st;
+}
+
+void hdto_tensor_free(hdto_tensor *t) {
+  if (!t) return;
+  free(t->name);
+  free(t->data);
+  memset(t, 0, sizeof *t);
 }

@@ -1,0 +1,64 @@
+/* cmd_info.c: `hdt info MODEL [--dot FILE]`: the model's inputs and
+ * outputs, its operator histogram (ONNX), the kernels after fusion with
+ * the operators each holds, and the memory lines (`nodes:`, `kernels:`,
+ * `intermediate bytes:`, `arena bytes:`). What does not compile (an
+ * operator with no kernel) is reported as the error it is. --dot writes
+ * the kernel graph for Graphviz. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int info_usage(FILE *f) {
+  fprintf(f, "usage: hdt info MODEL [--dot FILE] [--device D] [--dim NAME=N] [--cache-dir DIR]\n"
+             "                [--no-fusion] [--verbose]\n"
+             "Prints MODEL's inputs, outputs, operators, kernels and memory; --dot FILE writes\n"
+             "the fused kernel graph in Graphviz's dot language.\n");
+  return f == stdout ? 0 : 1;
+}
+
+int cmd_info(int argc, char **argv) {
+  cli_opts o = {0};
+  const char *model = NULL, *dot = NULL;
+  for (int i = 1; i < argc; i++) {
+    int c = cli_common_option(argc, argv, &i, &o);
+    if (c < 0)
+      return 1;
+    if (c)
+      continue;
+    if (strcmp(argv[i], "--help") == 0)
+      return info_usage(stdout);
+    if (strcmp(argv[i], "--dot") == 0 && i + 1 < argc)
+      dot = argv[++i];
+    else if (argv[i][0] == '-' || model)
+      return cli_error("unexpected argument '%s'", argv[i]), info_usage(stderr);
+    else
+      model = argv[i];
+  }
+  if (!model)
+    return cli_error("no MODEL given"), info_usage(stderr);
+  cli_model cm;
+  if (cli_open_model(model, &o, &cm))
+    return 1;
+  int rc = 0;
+  if (cm.from_onnx) {
+    printf("operators:");
+    for (int op = 0; op < HDTG_OP_COUNT; op++)
+      if (cm.ops[op])
+        printf(" %s=%d", hdtg_op_name((hdtg_op)op), cm.ops[op]);
+    printf("\n");
+  }
+  if (hdtrt_model_print_info(cm.m, stdout) != HDTRT_OK)
+    rc = cli_error("%s", hdtrt_last_error());
+  if (!rc && dot) {
+    FILE *f = strcmp(dot, "-") == 0 ? stdout : fopen(dot, "w");
+    if (!f)
+      rc = cli_error("cannot write %s", dot);
+    else if (hdtrt_model_print_dot(cm.m, f) != HDTRT_OK)
+      rc = cli_error("%s", hdtrt_last_error());
+    if (f && f != stdout && fclose(f) != 0)
+      rc = cli_error("cannot write %s", dot);
+  }
+  cli_close_model(&cm);
+  return rc;
+}
