@@ -144,10 +144,9 @@ static hdtrt_status bld_interface(bld *b) {
   }
   for (int i = 0; i < g->noutputs; i++) {
     hdtg_tensor *t = g->outputs[i];
-    if (t->kind != HDTG_KIND_INTERMEDIATE)
-      return hdtrt_fail(HDTRT_ERROR_UNSUPPORTED, "output '%s' is a graph %s, computed by no "
-                        "node: a model's outputs are written by its kernels", t->name,
-                        t->kind == HDTG_KIND_INPUT ? "input" : "constant");
+    for (int k = 0; k < b->plan.nalias; k++)
+      if (b->plan.out_alias[k].output == t)
+        t = b->plan.out_alias[k].copy; /* an input or constant, copied */
     int32_t id = bld_tensor(b, t, MT_OUTPUT);
     if (id < 0)
       return bld_nomem();

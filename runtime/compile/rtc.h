@@ -57,6 +57,25 @@ void rtc_buf_free(rtc_buf *b);
   X(SIGMOID, 1, "(%1f / (%1f + exp(-%0)))")                                                 \
   X(GELU, 1, "(0.5 * %0 * (1.0 + erf(%0 * 0.7071067811865476)))")                          \
   X(GELU_TANH, 1, "(0.5 * %0 * (1.0 + tanh(0.7978845608028654 * (%0 + 0.044715 * %0 * %0 * %0))))") \
+  X(EQ, 2, "(%0 == %1)")                                                                    \
+  X(LT, 2, "(%0 < %1)")                                                                     \
+  X(LE, 2, "(%0 <= %1)")                                                                    \
+  X(GT, 2, "(%0 > %1)")                                                                     \
+  X(GE, 2, "(%0 >= %1)")                                                                    \
+  X(AND, 2, "(%0 && %1)")                                                                   \
+  X(OR, 2, "(%0 || %1)")                                                                    \
+  X(NOT, 1, "(!%0)")                                                                        \
+  X(ISNAN, 1, "isnan(%0)")                                                                  \
+  X(ISINF, 1, "isinf(%0)")                                                                  \
+  X(ISPOSINF, 1, "(isinf(%0) && %0 > 0.0)")                                                 \
+  X(ISNEGINF, 1, "(isinf(%0) && %0 < 0.0)")                                                 \
+  X(WHERE, 3, "(if %0 { %1 } else { %2 })")                                                 \
+  X(LEAKY, 2, "(if %0 >= %z { %0 } else { %1 * %0 })")                                      \
+  X(ELU, 2, "(if %0 >= %z { %0 } else { %1 * (exp(%0) - %1f) })")                           \
+  X(SELU, 3, "(%2 * (if %0 > %z { %0 } else { %1 * (exp(%0) - %1f) }))")                    \
+  X(HARDSIGMOID, 3, "max(%z, min(%1f, %1 * %0 + %2))")                                      \
+  X(HARDSWISH, 1, "(%0 * max(%z, min(%1f, %0 / 6.0 + 0.5)))")                               \
+  X(SOFTPLUS, 1, "(max(%0, %z) + log(%1f + exp(-abs(%0))))")                                \
   X(COPY, 1, "%0")
 
 typedef enum rtc_ew_op {
@@ -170,6 +189,11 @@ typedef struct rtc_const {
   hdtg_tensor *t;
 } rtc_const;
 
+/* A graph output computed by no node, and the tensor a copy writes it to. */
+typedef struct rtc_alias {
+  hdtg_tensor *output, *copy;
+} rtc_alias;
+
 typedef struct rtc_plan {
   rtc_buf source; /* the hdt translation unit: imports, generated kernels */
   rtc_kernel *kernels;
@@ -179,6 +203,8 @@ typedef struct rtc_plan {
   hdtg_graph *scratch; /* owns the tensors the compiler made */
   int nsource_nodes;   /* of the graph as given */
   bool no_fusion;      /* set by the caller: one kernel per node */
+  rtc_alias *out_alias; /* outputs that are inputs or constants (select.c) */
+  int nalias, capalias;
   /* The element-wise nodes inlined into their consumer's kernel, sorted by
    * address (select.c). */
   const gnode **fused;

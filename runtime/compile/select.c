@@ -69,7 +69,7 @@ static rtc_kernel *sel_kernel(rtc_plan *p, const gnode *n, const char *ops) {
   rtc_kernel *k = &p->kernels[p->nkernels];
   memset(k, 0, sizeof *k);
   snprintf(k->symbol, sizeof k->symbol, "k%d", p->nkernels);
-  k->ops = sel_strdup(ops ? ops : hdtg_op_name(n->op));
+  k->ops = sel_strdup(ops ? ops : n ? hdtg_op_name(n->op) : "Copy");
   if (!k->ops)
     return NULL;
   p->nkernels++;
@@ -138,7 +138,12 @@ static hdtg_tensor *sel_tensor(rtc_plan *p, hdtg_dtype dt, int rank, const int64
 }
 
 static int sel_require_f32(rtc_plan *p, const gnode *n) {
-  for (int i = 0; i < n->nin; i++)
+  /* A reduction's second input is its axes, not data. */
+  int data = n->op == HDTG_OP_REDUCESUM || n->op == HDTG_OP_REDUCEMEAN || n->op == HDTG_OP_REDUCEMAX ||
+                     n->op == HDTG_OP_REDUCEMIN || n->op == HDTG_OP_REDUCEPROD
+                 ? 1
+                 : n->nin;
+  for (int i = 0; i < data; i++)
     if (n->in[i]->dt != HDTG_F32)
       return sel_fail(p, n, "input %d is %s; this operator's kernels take f32", i,
                       hdtg_dtype_name(n->in[i]->dt));
@@ -160,7 +165,24 @@ static int sel_require_f32(rtc_plan *p, const gnode *n) {
   X(EXP, EXP, EXP)                                                                         \
   X(SQRT, SQRT, SQRT)                                                                      \
   X(NEG, NEG, NEG)                                                                         \
-  X(ERF, ERF, ERF)
+  X(ERF, ERF, ERF)                                                                         \
+  X(POW, POW, POW)                                                                         \
+  X(ABS, ABS, ABS)                                                                         \
+  X(LOG, LOG, LOG)                                                                         \
+  X(RECIPROCAL, RECIPROCAL, RECIPROCAL)                                                    \
+  X(SOFTPLUS, SOFTPLUS, SOFTPLUS)                                                          \
+  X(HARDSWISH, HARDSWISH, HARDSWISH)                                                       \
+  X(PRELU, LEAKY, LEAKY)                                                                   \
+  X(EQUAL, EQ, EQ)                                                                         \
+  X(LESS, LT, LT)                                                                          \
+  X(LESS_EQUAL, LE, LE)                                                                    \
+  X(GREATER, GT, GT)                                                                       \
+  X(GREATER_EQUAL, GE, GE)                                                                 \
+  X(AND, AND, AND)                                                                         \
+  X(OR, OR, OR)                                                                            \
+  X(NOT, NOT, NOT)                                                                         \
+  X(ISNAN, ISNAN, ISNAN)                                                                   \
+  X(WHERE, WHERE, WHERE)
 
 static int sel_ew_op(const gnode *n) {
   bool fl = gdtype_is_float(n->out->dt);
@@ -178,7 +200,20 @@ static int sel_ew_op(const gnode *n) {
   case HDTG_OP_TRANSPOSE:
   case HDTG_OP_BATCHNORM:
   case HDTG_OP_GATHER:
-    return RTC_EW_COPY; /* handled by their own builders */
+  case HDTG_OP_GATHER_ELEMENTS:
+  case HDTG_OP_SLICE:
+  case HDTG_OP_EXPAND:
+  case HDTG_OP_LEAKYRELU:
+  case HDTG_OP_ELU:
+  case HDTG_OP_SELU:
+  case HDTG_OP_HARDSIGMOID:
+  case HDTG_OP_ISINF:
+  case HDTG_OP_CLIP:
+  case HDTG_OP_MIN:
+  case HDTG_OP_MAX:
+  case HDTG_OP_SUM:
+  case HDTG_OP_MEAN:
+    return RTC_EW_COPY; /* handled by their own builders (sel_ew_special) */
   default:
     return -1;
   }
@@ -342,6 +377,149 @@ static int sel_ew_gather(rtc_plan *p, rtc_ew *e, hdtg_graph *g, const gnode *n,
   return rtc_ew_read_gather(e, data, stride, vi, ds[a], sel_dim(data, (int)a));
 }
 
+/* Input i of n read with numpy broadcasting through n's output access. */
+static int sel_ew_input(rtc_plan *p, rtc_ew *e, hdtg_graph *g, const gnode *n, int i,
+                        const sel_access acc) {
+  sel_access in_acc;
+  sel_access_broadcast(n->in[i], n->out->rank, acc, e->rank, in_acc);
+  return sel_ew_operand(p, e, g, n->in[i], in_acc);
+}
+
+static int sel_ew_node(rtc_ew *e, rtc_ew_op op, hdtg_dtype dt, int a, int b, int c) {
+  if (a < 0 || b < -1 || c < -1)
+    return a < 0 ? a : b < -1 ? b : c;
+  return rtc_ew_add(e, (rtc_ew_node){.op = op, .a = {a, b, c}, .dt = dt});
+}
+
+static int sel_ew_const(rtc_ew *e, hdtg_dtype dt, double v) {
+  return rtc_ew_add(e, (rtc_ew_node){.op = RTC_EW_CONST, .dt = dt, .value = v});
+}
+
+/* Contiguous strides of t. */
+static void sel_strides(const hdtg_tensor *t, int64_t *ds) {
+  int64_t s = 1;
+  for (int k = t->rank - 1; k >= 0; k--) {
+    ds[k] = s;
+    s *= sel_dim(t, k);
+  }
+}
+
+/* Slice: data[start_k + step_k * i_k] per axis (ONNX's clamping). */
+static int sel_ew_slice(rtc_plan *p, rtc_ew *e, const gnode *n, const sel_access acc) {
+  hdtg_tensor *x = n->in[0];
+  int64_t starts[HDTG_MAX_RANK], ends[HDTG_MAX_RANK], axes[HDTG_MAX_RANK], steps[HDTG_MAX_RANK];
+  int ns = gconst_ints(n->in[1], starts, HDTG_MAX_RANK);
+  int na = n->nin > 3 ? gconst_ints(n->in[3], axes, HDTG_MAX_RANK) : 0;
+  int nst = n->nin > 4 ? gconst_ints(n->in[4], steps, HDTG_MAX_RANK) : 0;
+  (void)ends;
+  if (ns < 0 || na < 0 || nst < 0)
+    return sel_fail(p, n, "starts, axes and steps must be constants"), -2;
+  int64_t start[HDTG_MAX_RANK] = {0}, step[HDTG_MAX_RANK], ds[HDTG_MAX_RANK];
+  for (int k = 0; k < x->rank; k++)
+    step[k] = 1;
+  for (int i = 0; i < ns; i++) {
+    int64_t ax = na > 0 ? axes[i] : i, dim;
+    if (ax < 0)
+      ax += x->rank;
+    if (ax < 0 || ax >= x->rank)
+      return sel_fail(p, n, "axis %lld is out of range", (long long)ax), -2;
+    dim = sel_dim(x, (int)ax);
+    int64_t st = nst > 0 ? steps[i] : 1, v = starts[i];
+    if (v < 0)
+      v += dim;
+    v = st > 0 ? (v < 0 ? 0 : v > dim ? dim : v) : (v < 0 ? 0 : v > dim - 1 ? dim - 1 : v);
+    start[ax] = v;
+    step[ax] = st;
+  }
+  sel_strides(x, ds);
+  int64_t offset = 0, stride[HDTG_MAX_RANK] = {0};
+  for (int k = 0; k < x->rank; k++) {
+    offset += start[k] * ds[k];
+    for (int d = 0; d < e->rank; d++)
+      stride[d] += step[k] * ds[k] * acc[k][d];
+  }
+  return rtc_ew_read(e, x, offset, stride);
+}
+
+/* GatherElements: data at indices[i] along the axis, i elsewhere. */
+static int sel_ew_gather_elements(rtc_plan *p, rtc_ew *e, hdtg_graph *g, const gnode *n,
+                                  const sel_access acc) {
+  hdtg_tensor *x = n->in[0];
+  int64_t a = gattr_int(n, HDTG_A_AXIS, 0), ds[HDTG_MAX_RANK], stride[HDTG_MAX_RANK] = {0};
+  if (a < 0)
+    a += x->rank;
+  int vi = sel_ew_input(p, e, g, n, 1, acc);
+  if (vi < 0)
+    return vi;
+  sel_strides(x, ds);
+  for (int k = 0; k < x->rank; k++)
+    for (int d = 0; k != a && d < e->rank; d++)
+      stride[d] += ds[k] * acc[k][d];
+  return rtc_ew_read_gather(e, x, stride, vi, ds[a], sel_dim(x, (int)a));
+}
+
+/* Min, Max, Sum, Mean of any number of inputs, pairwise. */
+static int sel_ew_variadic(rtc_plan *p, rtc_ew *e, hdtg_graph *g, const gnode *n,
+                           const sel_access acc) {
+  hdtg_dtype dt = n->out->dt;
+  rtc_ew_op op = n->op == HDTG_OP_MIN ? RTC_EW_MIN : n->op == HDTG_OP_MAX ? RTC_EW_MAX : RTC_EW_ADD;
+  int v = sel_ew_input(p, e, g, n, 0, acc);
+  for (int i = 1; i < n->nin && v >= 0; i++)
+    v = sel_ew_node(e, op, dt, v, sel_ew_input(p, e, g, n, i, acc), -1);
+  if (n->op == HDTG_OP_MEAN && v >= 0)
+    v = sel_ew_node(e, RTC_EW_DIV, dt, v, sel_ew_const(e, dt, n->nin), -1);
+  return v;
+}
+
+static int sel_ew_clip(rtc_plan *p, rtc_ew *e, hdtg_graph *g, const gnode *n, const sel_access acc) {
+  int v = sel_ew_input(p, e, g, n, 0, acc);
+  for (int i = 1; i < n->nin && v >= 0; i++)
+    if (gtensor_elems(n->in[i]) > 0) /* an absent bound is an empty tensor */
+      v = sel_ew_node(e, i == 1 ? RTC_EW_MAX : RTC_EW_MIN, n->out->dt, v,
+                      sel_ew_input(p, e, g, n, i, acc), -1);
+  return v;
+}
+
+/* The operators made of a row of rtc.h and attribute constants, and the
+ * reads with positions of their own; -3: not one of them. */
+static int sel_ew_special(rtc_plan *p, rtc_ew *e, hdtg_graph *g, const gnode *n,
+                          const sel_access acc) {
+  hdtg_dtype dt = n->out->dt;
+  switch (n->op) {
+  case HDTG_OP_SLICE: return sel_ew_slice(p, e, n, acc);
+  case HDTG_OP_GATHER_ELEMENTS: return sel_ew_gather_elements(p, e, g, n, acc);
+  case HDTG_OP_EXPAND:
+    return sel_ew_node(e, RTC_EW_COPY, dt, sel_ew_input(p, e, g, n, 0, acc), -1, -1);
+  case HDTG_OP_MIN:
+  case HDTG_OP_MAX:
+  case HDTG_OP_SUM:
+  case HDTG_OP_MEAN: return sel_ew_variadic(p, e, g, n, acc);
+  case HDTG_OP_CLIP: return sel_ew_clip(p, e, g, n, acc);
+  case HDTG_OP_LEAKYRELU:
+    return sel_ew_node(e, RTC_EW_LEAKY, dt, sel_ew_input(p, e, g, n, 0, acc),
+                       sel_ew_const(e, dt, gattr_float(n, HDTG_A_ALPHA, 0.01)), -1);
+  case HDTG_OP_ELU:
+    return sel_ew_node(e, RTC_EW_ELU, dt, sel_ew_input(p, e, g, n, 0, acc),
+                       sel_ew_const(e, dt, gattr_float(n, HDTG_A_ALPHA, 1.0)), -1);
+  case HDTG_OP_SELU:
+    return sel_ew_node(e, RTC_EW_SELU, dt, sel_ew_input(p, e, g, n, 0, acc),
+                       sel_ew_const(e, dt, gattr_float(n, HDTG_A_ALPHA, 1.67326319217681884765625)),
+                       sel_ew_const(e, dt, gattr_float(n, HDTG_A_GAMMA, 1.05070102214813232421875)));
+  case HDTG_OP_HARDSIGMOID:
+    return sel_ew_node(e, RTC_EW_HARDSIGMOID, dt, sel_ew_input(p, e, g, n, 0, acc),
+                       sel_ew_const(e, dt, gattr_float(n, HDTG_A_ALPHA, 0.2)),
+                       sel_ew_const(e, dt, gattr_float(n, HDTG_A_BETA, 0.5)));
+  case HDTG_OP_ISINF: {
+    bool neg = gattr_int(n, HDTG_A_DETECT_NEGATIVE, 1), pos = gattr_int(n, HDTG_A_DETECT_POSITIVE, 1);
+    if (!neg && !pos)
+      return sel_ew_const(e, dt, 0);
+    rtc_ew_op op = neg && pos ? RTC_EW_ISINF : pos ? RTC_EW_ISPOSINF : RTC_EW_ISNEGINF;
+    return sel_ew_node(e, op, dt, sel_ew_input(p, e, g, n, 0, acc), -1, -1);
+  }
+  default: return -3;
+  }
+}
+
 /* Appends node n's expression, read through acc, to e; returns its value. */
 static int sel_ew_build(rtc_plan *p, rtc_ew *e, hdtg_graph *g, const gnode *n, const sel_access acc) {
   sel_access in_acc;
@@ -358,6 +536,9 @@ static int sel_ew_build(rtc_plan *p, rtc_ew *e, hdtg_graph *g, const gnode *n, c
   }
   if (n->op == HDTG_OP_GATHER)
     return sel_ew_gather(p, e, g, n, acc);
+  int special = sel_ew_special(p, e, g, n, acc);
+  if (special != -3)
+    return special;
   if (n->op == HDTG_OP_CAST) {
     sel_access_broadcast(n->in[0], r, acc, e->rank, in_acc);
     int v = sel_ew_operand(p, e, g, n->in[0], in_acc);
@@ -716,7 +897,8 @@ static int sel_global_pool(rtc_plan *p, hdtg_graph *g, gnode *n) {
   if (sel_require_f32(p, n))
     return -1;
   hdtg_tensor *x = n->in[0];
-  return sel_reduce_core(p, n, x, n->out, sel_prod(x, 0, 2), sel_prod(x, 2, x->rank), 1, 1);
+  return sel_reduce_core(p, n, x, n->out, sel_prod(x, 0, 2), sel_prod(x, 2, x->rank), 1,
+                         n->op == HDTG_OP_GLOBALMAXPOOL ? 2 : 1);
 }
 
 /* ReduceSum / ReduceMean: one reduce_axis per run of contiguous reduced
@@ -740,7 +922,8 @@ static int sel_reduce(rtc_plan *p, hdtg_graph *g, gnode *n) {
     for (int d = 0; d < x->rank; d++)
       mask[d] = true;
   }
-  int op = n->op == HDTG_OP_REDUCEMEAN ? 1 : 0;
+  int op = n->op == HDTG_OP_REDUCEMEAN ? 1 : n->op == HDTG_OP_REDUCEMAX ? 2
+           : n->op == HDTG_OP_REDUCEMIN ? 3 : n->op == HDTG_OP_REDUCEPROD ? 4 : 0;
   int64_t dims[HDTG_MAX_RANK];
   for (int d = 0; d < x->rank; d++)
     dims[d] = sel_dim(x, d);
@@ -782,7 +965,7 @@ static int sel_softmax(rtc_plan *p, hdtg_graph *g, gnode *n) {
     return -1;
   static const char *const names[] = {"OUTER", "L", "INNER", "LOG"};
   const int64_t values[] = {sel_prod(x, 0, (int)axis), sel_dim(x, (int)axis),
-                            sel_prod(x, (int)axis + 1, x->rank), 0};
+                            sel_prod(x, (int)axis + 1, x->rank), n->op == HDTG_OP_LOGSOFTMAX};
   return sel_defines(p, k, names, values, 4, 0x8);
 }
 
@@ -863,16 +1046,22 @@ static sel_fn sel_for(hdtg_op op) {
   case HDTG_OP_FLATTEN:
   case HDTG_OP_SQUEEZE:
   case HDTG_OP_UNSQUEEZE:
-  case HDTG_OP_IDENTITY: return sel_view;
+  case HDTG_OP_IDENTITY:
+  case HDTG_OP_DROPOUT: return sel_view;
   case HDTG_OP_MATMUL: return sel_matmul;
   case HDTG_OP_GEMM: return sel_gemm;
   case HDTG_OP_CONV: return sel_conv;
   case HDTG_OP_MAXPOOL:
   case HDTG_OP_AVERAGEPOOL: return sel_pool;
-  case HDTG_OP_GLOBALAVERAGEPOOL: return sel_global_pool;
+  case HDTG_OP_GLOBALAVERAGEPOOL:
+  case HDTG_OP_GLOBALMAXPOOL: return sel_global_pool;
   case HDTG_OP_REDUCESUM:
-  case HDTG_OP_REDUCEMEAN: return sel_reduce;
-  case HDTG_OP_SOFTMAX: return sel_softmax;
+  case HDTG_OP_REDUCEMEAN:
+  case HDTG_OP_REDUCEMAX:
+  case HDTG_OP_REDUCEMIN:
+  case HDTG_OP_REDUCEPROD: return sel_reduce;
+  case HDTG_OP_SOFTMAX:
+  case HDTG_OP_LOGSOFTMAX: return sel_softmax;
   case HDTG_OP_LAYERNORM: return sel_layernorm;
   case HDTG_OP_CONCAT: return sel_concat;
   default: return NULL;
@@ -924,6 +1113,13 @@ static gnode *sel_only_consumer(const sel_use *u, int n, const hdtg_tensor *t) {
   return hit && hit->count == 1 ? hit->consumer : NULL;
 }
 
+/* Whether n reads t at positions of its own (a gather's or a slice's data),
+ * so that t must be in memory, not an expression inlined into n. */
+static bool sel_reads_by_position(const gnode *n, const hdtg_tensor *t) {
+  return (n->op == HDTG_OP_GATHER || n->op == HDTG_OP_GATHER_ELEMENTS || n->op == HDTG_OP_SLICE) &&
+         n->in[0] == t;
+}
+
 static bool sel_same_shape(const hdtg_tensor *a, const hdtg_tensor *b) {
   if (a->rank != b->rank || a->dt != b->dt)
     return false;
@@ -948,8 +1144,8 @@ static gnode *sel_chain_root(const rtc_plan *p, const sel_use *u, int nu, const 
   if (a->is_output || a->dt != HDTG_F32)
     return NULL;
   gnode *r = sel_only_consumer(u, nu, a);
-  while (r && sel_ew_op(r) >= 0 && r->op != HDTG_OP_TRANSPOSE && r->op != HDTG_OP_GATHER &&
-         sel_same_shape(r->out, a)) {
+  while (r && sel_ew_op(r) >= 0 && r->op != HDTG_OP_TRANSPOSE && !sel_reads_by_position(r, a) &&
+         r->op != HDTG_OP_SLICE && r->op != HDTG_OP_EXPAND && sel_same_shape(r->out, a)) {
     if (!sel_is_fused(p, r))
       return r;
     r = sel_only_consumer(u, nu, r->out);
@@ -977,7 +1173,7 @@ static int sel_find_fusions(rtc_plan *p, hdtg_graph *g) {
     gnode *n = g->nodes[i], *consumer;
     if (!n->removed && sel_ew_op(n) >= 0 && !n->out->is_output &&
         (consumer = sel_only_consumer(u, nu, n->out)) && sel_ew_op(consumer) >= 0 &&
-        !(consumer->op == HDTG_OP_GATHER && consumer->in[0] == n->out))
+        !sel_reads_by_position(consumer, n->out))
       p->fused[p->nfused++] = n;
   }
   qsort(p->fused, (size_t)p->nfused, sizeof *p->fused, sel_ptr_cmp);
@@ -1013,6 +1209,27 @@ static int sel_check_known(rtc_plan *p, hdtg_graph *g) {
   return 0;
 }
 
+/* A graph output that is an input or a constant (a folded subgraph) is
+ * computed by no node; a copy kernel writes it into a tensor of the same
+ * name, which stands for it in the model (rtc_plan.out_alias). */
+static int sel_copy_outputs(rtc_plan *p, hdtg_graph *g) {
+  for (int i = 0; i < g->noutputs; i++) {
+    hdtg_tensor *t = g->outputs[i], *alias = NULL;
+    if (t->kind == HDTG_KIND_INTERMEDIATE)
+      continue;
+    hdtg_dim d[HDTG_MAX_RANK];
+    for (int k = 0; k < t->rank; k++)
+      d[k] = HDTG_DIM(sel_dim(t, k));
+    if (!ggrow((void **)&p->out_alias, &p->capalias, p->nalias + 1, sizeof *p->out_alias) ||
+        hdtg_add_input(p->scratch, t->name, t->dt, t->rank, d, &alias) != HDTG_OK)
+      return sel_fail(p, NULL, "output '%s': out of memory", t->name);
+    p->out_alias[p->nalias++] = (rtc_alias){t, alias};
+    if (sel_copy(p, NULL, t, alias))
+      return -1;
+  }
+  return 0;
+}
+
 int rtc_select(hdtg_graph *g, rtc_plan *p) {
   if (hdtg_create(&p->scratch) != HDTG_OK)
     return sel_fail(p, NULL, "out of memory");
@@ -1033,8 +1250,8 @@ int rtc_select(hdtg_graph *g, rtc_plan *p) {
     if (fn(p, g, n))
       return -1;
   }
-  if (p->source.oom)
-    return sel_fail(p, NULL, "out of memory");
+  if (sel_copy_outputs(p, g) || p->source.oom)
+    return p->err[0] ? -1 : sel_fail(p, NULL, "out of memory");
   return 0;
 }
 
@@ -1053,6 +1270,7 @@ void rtc_plan_free(rtc_plan *p) {
   free(p->absorbed);
   free(p->epi_anchor);
   free(p->epi_root);
+  free(p->out_alias);
   rtc_buf_free(&p->source);
   hdtg_destroy(p->scratch);
   memset(p, 0, sizeof *p);
