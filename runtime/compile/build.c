@@ -247,6 +247,8 @@ static hdtrt_status bld_arena(bld *b) {
   for (int32_t i = 0; i < n; i++) {
     if (m->tensors[i].kind != MT_ARENA)
       continue;
+    if (first[i] < 0 && m->tensors[i].bytes == 0)
+      continue; /* empty: nothing writes it, nothing is read */
     if (first[i] < 0) {
       st = hdtrt_fail(HDTRT_ERROR_UNSUPPORTED, "tensor '%s' is read but no kernel writes it",
                       m->tensors[i].name);

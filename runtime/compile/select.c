@@ -166,7 +166,6 @@ static int sel_require_f32(rtc_plan *p, const gnode *n) {
   X(SQRT, SQRT, SQRT)                                                                      \
   X(NEG, NEG, NEG)                                                                         \
   X(ERF, ERF, ERF)                                                                         \
-  X(POW, POW, POW)                                                                         \
   X(ABS, ABS, ABS)                                                                         \
   X(LOG, LOG, LOG)                                                                         \
   X(RECIPROCAL, RECIPROCAL, RECIPROCAL)                                                    \
@@ -213,6 +212,7 @@ static int sel_ew_op(const gnode *n) {
   case HDTG_OP_MAX:
   case HDTG_OP_SUM:
   case HDTG_OP_MEAN:
+  case HDTG_OP_POW:
     return RTC_EW_COPY; /* handled by their own builders (sel_ew_special) */
   default:
     return -1;
@@ -480,6 +480,19 @@ static int sel_ew_clip(rtc_plan *p, rtc_ew *e, hdtg_graph *g, const gnode *n, co
   return v;
 }
 
+/* Pow: the exponent may be of another type than the base (the result's);
+ * hdt's pow is for floats, so integers are raised in f32 and truncated. */
+static int sel_ew_pow(rtc_plan *p, rtc_ew *e, hdtg_graph *g, const gnode *n, const sel_access acc) {
+  hdtg_dtype dt = n->out->dt, ct = gdtype_is_float(dt) ? dt : HDTG_F32;
+  int x = sel_ew_input(p, e, g, n, 0, acc), y = sel_ew_input(p, e, g, n, 1, acc);
+  if (x >= 0 && n->in[0]->dt != ct)
+    x = sel_ew_node(e, RTC_EW_CAST, ct, x, -1, -1);
+  if (y >= 0 && n->in[1]->dt != ct)
+    y = sel_ew_node(e, RTC_EW_CAST, ct, y, -1, -1);
+  int v = sel_ew_node(e, RTC_EW_POW, ct, x, y, -1);
+  return ct == dt ? v : sel_ew_node(e, RTC_EW_CAST, dt, v, -1, -1);
+}
+
 /* The operators made of a row of rtc.h and attribute constants, and the
  * reads with positions of their own; -3: not one of them. */
 static int sel_ew_special(rtc_plan *p, rtc_ew *e, hdtg_graph *g, const gnode *n,
@@ -495,6 +508,7 @@ static int sel_ew_special(rtc_plan *p, rtc_ew *e, hdtg_graph *g, const gnode *n,
   case HDTG_OP_SUM:
   case HDTG_OP_MEAN: return sel_ew_variadic(p, e, g, n, acc);
   case HDTG_OP_CLIP: return sel_ew_clip(p, e, g, n, acc);
+  case HDTG_OP_POW: return sel_ew_pow(p, e, g, n, acc);
   case HDTG_OP_LEAKYRELU:
     return sel_ew_node(e, RTC_EW_LEAKY, dt, sel_ew_input(p, e, g, n, 0, acc),
                        sel_ew_const(e, dt, gattr_float(n, HDTG_A_ALPHA, 0.01)), -1);
@@ -569,6 +583,11 @@ static int sel_ew_build(rtc_plan *p, rtc_ew *e, hdtg_graph *g, const gnode *n, c
 
 /* Writes e as generated kernel `k<index>_ew` and adds its instance. */
 static int sel_ew_finish(rtc_plan *p, const gnode *n, rtc_ew *e, const char *ops) {
+  int64_t total = 1;
+  for (int d = 0; d < e->rank; d++)
+    total *= e->dims[d];
+  if (total == 0)
+    return 0; /* nothing to write: an empty tensor needs no kernel */
   rtc_kernel *k = sel_kernel(p, n, ops);
   if (!k)
     return sel_fail(p, n, "out of memory");
@@ -640,6 +659,11 @@ static hdtg_tensor *sel_view_base(const rtc_plan *p, hdtg_tensor *t) {
 
 static int sel_view(rtc_plan *p, hdtg_graph *g, gnode *n) {
   (void)g;
+  if (n->op == HDTG_OP_DROPOUT && n->nin > 2 && gtensor_elems(n->in[2]) > 0) {
+    int64_t training = 1;
+    if (gconst_ints(n->in[2], &training, 1) != 1 || training)
+      return sel_fail(p, n, "training mode (dropout that drops) is not supported: inference only");
+  }
   hdtg_tensor *base = sel_view_base(p, n->in[0]);
   /* Outputs are the caller's buffers, and an input or a constant cannot
    * be the storage of an output: copy. */

@@ -15,9 +15,12 @@
 #   %hdtrt_lib       the path of libhdtrt.a
 #   %srcroot         the repository root
 #   %graph_mlp       the graph runtime's example (examples/graph_mlp.c)
+#   %hdt_cmd         the hdt command (cli/)
+#   %onnxdata        the ONNX backend test data (feature `onnx`: it and the
+#                    importer are there)
 #   %nvcc            nvcc, when found (feature `nvcc`)
 #   not              LLVM's `not` (fails when the command crashes; see below)
-# Features for REQUIRES/UNSUPPORTED: asan (sanitizer build), nvcc, gpu,
+# Features for REQUIRES/UNSUPPORTED: asan (sanitizer build), nvcc, gpu, onnx,
 # emit-ir-passes (hdtc --emit=ir:NAME dumps the IR after pass NAME).
 
 import os
@@ -81,6 +84,11 @@ config.substitutions.append(("%srcroot", config.hdt_source_dir))
 config.substitutions.append(("%python", config.python))
 config.substitutions.append(("%hdtc", config.hdtc))
 config.substitutions.append(("%graph_mlp", os.path.join(config.hdt_binary_dir, "graph_mlp")))
+config.substitutions.append(("%hdt_cmd", config.hdt))
+# The ONNX backend test data (Debian's libonnx-testdata) and the importer.
+config.substitutions.append(("%onnxdata", "/usr/include/onnx/backend/test/data"))
+if config.have_onnx and os.path.isdir("/usr/include/onnx/backend/test/data/node"):
+    config.available_features.add("onnx")
 config.substitutions.append(("%cc", _cc))
 
 # lit runs `not` itself and counts a crash (a signal) as a success, so
