@@ -1,0 +1,560 @@
+/* select_anchor.c: kernel selection's anchors (select.c opens the
+ * subject): each node that a stdlib operator template computes becomes an
+ * instance of it, with the node's shapes and attributes as generic values
+ * (docs/stdlib.md), and the element-wise chain after a MatMul, Gemm or
+ * Conv its epilogue (compiler/epilogue.h). */
+#include "select_impl.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- anchors: stdlib templates ------------------------------------------------ */
+
+int sel_instance(rtc_plan *p, const gnode *n, const char *file, const char *kernel,
+                        hdtg_tensor *const *args, int nargs, rtc_kernel **out) {
+  sel_import(p, file);
+  rtc_kernel *k = sel_kernel(p, n, NULL);
+  if (!k)
+    return sel_fail(p, n, "out of memory");
+  snprintf(k->kernel, sizeof k->kernel, "%s", kernel);
+  *out = k;
+  return sel_set_args(p, k, args, nargs);
+}
+
+/* The element-wise chain after anchor n (and a Gemm's own alpha and
+ * beta * C) as an epilogue of its kernel k (compiler/epilogue.h): a
+ * function `kN_epi` in the source, its tensors appended to k's arguments
+ * before the output, which becomes the chain's last tensor. */
+int sel_epilogue(rtc_plan *p, hdtg_graph *g, gnode *n, rtc_kernel *k) {
+  const gnode *root = sel_epi_pair(p, n, true);
+  bool gemm = n->op == HDTG_OP_GEMM &&
+              (gattr_float(n, HDTG_A_ALPHA, 1.0) != 1.0 ||
+               (n->nin > 2 && gattr_float(n, HDTG_A_BETA, 1.0) != 0));
+  if (!root && !gemm)
+    return 0;
+  hdtg_tensor *final = root ? root->out : n->out;
+  rtc_ew e;
+  rtc_ew_init(&e, final);
+  sel_access acc;
+  sel_access_identity(acc, final->rank);
+  p->epi_value = n->out;
+  p->epi_gemm = gemm ? n : NULL;
+  int v = root ? sel_ew_build(p, &e, g, root, acc) : sel_ew_operand(p, &e, g, n->out, acc);
+  p->epi_value = NULL;
+  p->epi_gemm = NULL;
+  rtc_buf names = {0};
+  rtc_printf(&names, "%s", k->ops);
+  if (root)
+    sel_ew_names(p, &names, g, root);
+  char err[256];
+  int rc = 0;
+  snprintf(k->epilogue, sizeof k->epilogue, "%s_epi", k->symbol);
+  if (v == -2)
+    rc = -1;
+  else if (v < 0 || names.oom)
+    rc = sel_fail(p, n, "out of memory");
+  else if (rtc_ew_emit_epilogue(&e, k->epilogue, &p->source, err, sizeof err))
+    rc = sel_fail(p, n, "%s", err);
+  hdtg_tensor **args = rc ? NULL : malloc(sizeof *args * (size_t)(k->nargs + e.nargs));
+  if (!rc && !args)
+    rc = sel_fail(p, n, "out of memory");
+  if (!rc) {
+    memcpy(args, k->args, sizeof *args * (size_t)(k->nargs - 1));
+    memcpy(args + k->nargs - 1, e.args, sizeof *args * (size_t)e.nargs);
+    args[k->nargs - 1 + e.nargs] = final;
+    free(k->args);
+    k->args = args;
+    k->nargs += e.nargs;
+    free(k->ops);
+    k->ops = names.p;
+    names.p = NULL;
+  }
+  rtc_buf_free(&names);
+  rtc_ew_free(&e);
+  return rc;
+}
+
+/* NAME=VALUE for each name; the generics whose bit is set in bools are
+ * bool (hdt spells them true and false). */
+int sel_defines(rtc_plan *p, rtc_kernel *k, const char *const *names,
+                       const int64_t *values, int count, unsigned bools) {
+  for (int i = 0; i < count; i++)
+    if (bools >> i & 1 ? sel_add_define_text(p, k, names[i], values[i] ? "true" : "false")
+                       : sel_add_define(p, k, names[i], (long long)values[i]))
+      return -1;
+  return 0;
+}
+
+/* c[BATCH, M, N] = a @ b for the matmul template (docs/stdlib.md). */
+static int sel_matmul_core(rtc_plan *p, hdtg_graph *g, gnode *n, hdtg_tensor *a,
+                           hdtg_tensor *b, hdtg_tensor *c, int64_t batch, int64_t m, int64_t nn,
+                           int64_t k, bool a_batched, bool b_batched, bool ta, bool tb) {
+  hdtg_tensor *args[] = {a, b, c};
+  rtc_kernel *kk = NULL;
+  if (sel_instance(p, n, "matmul.hdt", "matmul", args, 3, &kk))
+    return -1;
+  static const char *const names[] = {"BATCH", "M", "N", "K", "A_BATCHED", "B_BATCHED",
+                                      "TRANS_A", "TRANS_B"};
+  const int64_t values[] = {batch, m, nn, k, a_batched, b_batched, ta, tb};
+  return sel_defines(p, kk, names, values, 8, 0xf0) ? -1 : sel_epilogue(p, g, n, kk);
+}
+
+/* ONNX MatMul: numpy semantics (1-D operands, broadcast batch dimensions). */
+int sel_matmul(rtc_plan *p, hdtg_graph *g, gnode *n) {
+  if (sel_require_f32(p, n))
+    return -1;
+  hdtg_tensor *a = n->in[0], *b = n->in[1], *c = n->out;
+  int64_t m = a->rank >= 2 ? sel_dim(a, a->rank - 2) : 1, k = sel_dim(a, a->rank - 1);
+  int64_t nn = b->rank >= 2 ? sel_dim(b, b->rank - 1) : 1;
+  int64_t ab = a->rank > 2 ? sel_prod(a, 0, a->rank - 2) : 1;
+  int64_t bb = b->rank > 2 ? sel_prod(b, 0, b->rank - 2) : 1;
+  int64_t batch = c->rank > 2 ? sel_prod(c, 0, c->rank - 2) : 1;
+  /* A shared right operand: the batch folds into the rows. */
+  if (bb == 1 && ab == batch)
+    return sel_matmul_core(p, g, n, a, b, c, 1, m * ab, nn, k, false, false, false, false);
+  if ((ab != 1 && ab != batch) || (bb != 1 && bb != batch))
+    return sel_fail(p, n, "batch dimensions that broadcast partly (%lld and %lld to %lld) are "
+                    "not supported yet", (long long)ab, (long long)bb, (long long)batch);
+  return sel_matmul_core(p, g, n, a, b, c, batch, m, nn, k, ab != 1, bb != 1, false, false);
+}
+
+/* Gemm: y = alpha * op(A) op(B) + beta * C: the matmul, with alpha and
+ * beta * C (and what follows) in its epilogue. */
+int sel_gemm(rtc_plan *p, hdtg_graph *g, gnode *n) {
+  if (sel_require_f32(p, n))
+    return -1;
+  bool ta = gattr_int(n, HDTG_A_TRANS_A, 0), tb = gattr_int(n, HDTG_A_TRANS_B, 0);
+  hdtg_tensor *a = n->in[0], *b = n->in[1], *y = n->out;
+  int64_t m = sel_dim(y, 0), nn = sel_dim(y, 1), k = sel_dim(a, ta ? 0 : 1);
+  return sel_matmul_core(p, g, n, a, b, y, 1, m, nn, k, false, false, ta, tb);
+}
+
+/* The window of a convolution or pooling along spatial axis i: begin pad
+ * from pads or auto_pad (SAME_* pads to cover the output ONNX inferred). */
+static int64_t sel_pad(const gnode *n, int i, int spatial, int64_t in, int64_t out, int64_t k,
+                       int64_t stride, int64_t dil, bool end) {
+  const gattr *ap = gnode_attr(n, HDTG_A_AUTO_PAD);
+  if (ap && (strcmp(ap->s, "SAME_UPPER") == 0 || strcmp(ap->s, "SAME_LOWER") == 0)) {
+    int64_t total = (out - 1) * stride + (k - 1) * dil + 1 - in;
+    if (total < 0)
+      total = 0;
+    int64_t begin = strcmp(ap->s, "SAME_UPPER") == 0 ? total / 2 : total - total / 2;
+    return end ? total - begin : begin;
+  }
+  if (ap && strcmp(ap->s, "VALID") == 0)
+    return 0;
+  const gattr *pd = gnode_attr(n, HDTG_A_PADS);
+  return pd ? pd->ints[end ? spatial + i : i] : 0;
+}
+
+static int64_t sel_attr_at(const gnode *n, gattr_id id, int i, int64_t dflt) {
+  const gattr *a = gnode_attr(n, id);
+  return a && i < a->n ? a->ints[i] : dflt;
+}
+
+/* A window's generics, for 1-D (H = 1) and 2-D operators. */
+typedef struct sel_window {
+  int64_t h, w, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw, ph_end, pw_end;
+} sel_window;
+
+static void sel_window_of(const gnode *n, const hdtg_tensor *x, const hdtg_tensor *y,
+                          int64_t kh, int64_t kw, sel_window *win) {
+  int sp = x->rank - 2;
+  bool one = sp == 1; /* 1-D: the one spatial axis is W */
+  win->h = one ? 1 : sel_dim(x, 2);
+  win->w = sel_dim(x, x->rank - 1);
+  win->oh = one ? 1 : sel_dim(y, 2);
+  win->ow = sel_dim(y, y->rank - 1);
+  win->kh = kh;
+  win->kw = kw;
+  win->sh = one ? 1 : sel_attr_at(n, HDTG_A_STRIDES, 0, 1);
+  win->sw = sel_attr_at(n, HDTG_A_STRIDES, sp - 1, 1);
+  win->dh = one ? 1 : sel_attr_at(n, HDTG_A_DILATIONS, 0, 1);
+  win->dw = sel_attr_at(n, HDTG_A_DILATIONS, sp - 1, 1);
+  win->ph = one ? 0 : sel_pad(n, 0, sp, win->h, win->oh, kh, win->sh, win->dh, false);
+  win->pw = sel_pad(n, sp - 1, sp, win->w, win->ow, kw, win->sw, win->dw, false);
+  win->ph_end = one ? 0 : sel_pad(n, 0, sp, win->h, win->oh, kh, win->sh, win->dh, true);
+  win->pw_end = sel_pad(n, sp - 1, sp, win->w, win->ow, kw, win->sw, win->dw, true);
+}
+
+int sel_conv(rtc_plan *p, hdtg_graph *g, gnode *n) {
+  if (sel_require_f32(p, n))
+    return -1;
+  hdtg_tensor *x = n->in[0], *w = n->in[1], *y = n->out;
+  if (x->rank != 3 && x->rank != 4)
+    return sel_fail(p, n, "%d-D convolution is not supported (1-D and 2-D are)", x->rank - 2);
+  int64_t kout = sel_dim(w, 0);
+  hdtg_tensor *bias = n->nin > 2 ? n->in[2] : NULL;
+  if (!bias) {
+    float *zero = calloc((size_t)kout, sizeof *zero);
+    bias = zero ? sel_tensor(p, HDTG_F32, 1, &kout, zero) : NULL;
+    free(zero);
+    if (!bias)
+      return sel_fail(p, n, "out of memory");
+  }
+  sel_window win;
+  sel_window_of(n, x, y, x->rank == 4 ? sel_dim(w, 2) : 1, sel_dim(w, w->rank - 1), &win);
+  hdtg_tensor *args[] = {x, w, bias, y};
+  rtc_kernel *k = NULL;
+  if (sel_instance(p, n, "conv.hdt", "conv2d", args, 4, &k))
+    return -1;
+  static const char *const names[] = {"N", "C", "H", "W", "K", "R", "S", "OH", "OW",
+                                      "SH", "SW", "PH", "PW", "DH", "DW", "GROUPS"};
+  const int64_t values[] = {sel_dim(x, 0), sel_dim(x, 1), win.h, win.w, kout, win.kh, win.kw,
+                            win.oh, win.ow, win.sh, win.sw, win.ph, win.pw, win.dh, win.dw,
+                            gattr_int(n, HDTG_A_GROUP, 1)};
+  return sel_defines(p, k, names, values, 16, 0) ? -1 : sel_epilogue(p, g, n, k);
+}
+
+int sel_pool(rtc_plan *p, hdtg_graph *g, gnode *n) {
+  (void)g;
+  if (sel_require_f32(p, n))
+    return -1;
+  hdtg_tensor *x = n->in[0], *y = n->out;
+  if (x->rank != 3 && x->rank != 4)
+    return sel_fail(p, n, "%d-D pooling is not supported (1-D and 2-D are)", x->rank - 2);
+  int sp = x->rank - 2;
+  sel_window win;
+  sel_window_of(n, x, y, sp == 2 ? sel_attr_at(n, HDTG_A_KERNEL_SHAPE, 0, 1) : 1,
+                sel_attr_at(n, HDTG_A_KERNEL_SHAPE, sp - 1, 1), &win);
+  bool max = n->op == HDTG_OP_MAXPOOL;
+  hdtg_tensor *args[] = {x, y};
+  rtc_kernel *k = NULL;
+  if (sel_instance(p, n, "pool.hdt", max ? "maxpool2d" : "avgpool2d", args, 2, &k))
+    return -1;
+  static const char *const names[] = {"N", "C", "H", "W", "OH", "OW", "KH", "KW",
+                                      "SH", "SW", "PH", "PW", "DH", "DW"};
+  const int64_t values[] = {sel_dim(x, 0), sel_dim(x, 1), win.h, win.w, win.oh, win.ow, win.kh,
+                            win.kw, win.sh, win.sw, win.ph, win.pw, win.dh, win.dw};
+  if (sel_defines(p, k, names, values, max ? 14 : 12, 0))
+    return -1;
+  if (max)
+    return 0;
+  return sel_add_define(p, k, "PH_END", win.ph_end) || sel_add_define(p, k, "PW_END", win.pw_end) ||
+                 sel_add_define_text(p, k, "COUNT_PAD",
+                                     gattr_int(n, HDTG_A_COUNT_INCLUDE_PAD, 0) ? "true" : "false")
+             ? -1
+             : 0;
+}
+
+/* reduce_axis over the middle of [outer, r, inner]. */
+static int sel_reduce_core(rtc_plan *p, const gnode *n, hdtg_tensor *x, hdtg_tensor *y,
+                           int64_t outer, int64_t r, int64_t inner, int op) {
+  hdtg_tensor *args[] = {x, y};
+  rtc_kernel *k = NULL;
+  if (sel_instance(p, n, "reduce_axis.hdt", "reduce_axis", args, 2, &k))
+    return -1;
+  static const char *const names[] = {"OUTER", "R", "INNER", "OP"};
+  const int64_t values[] = {outer, r, inner, op};
+  return sel_defines(p, k, names, values, 4, 0);
+}
+
+int sel_global_pool(rtc_plan *p, hdtg_graph *g, gnode *n) {
+  (void)g;
+  if (sel_require_f32(p, n))
+    return -1;
+  hdtg_tensor *x = n->in[0];
+  return sel_reduce_core(p, n, x, n->out, sel_prod(x, 0, 2), sel_prod(x, 2, x->rank), 1,
+                         n->op == HDTG_OP_GLOBALMAXPOOL ? 2 : 1);
+}
+
+/* ReduceSum / ReduceMean: one reduce_axis per run of contiguous reduced
+ * axes, last run first (a mean of means over equal groups is the mean). */
+int sel_reduce(rtc_plan *p, hdtg_graph *g, gnode *n) {
+  (void)g;
+  if (sel_require_f32(p, n))
+    return -1;
+  hdtg_tensor *x = n->in[0];
+  int64_t axes[HDTG_MAX_RANK];
+  const gattr *a = gnode_attr(n, HDTG_A_AXES);
+  int count = a ? a->n : n->nin > 1 ? gconst_ints(n->in[1], axes, HDTG_MAX_RANK) : 0;
+  if (a)
+    memcpy(axes, a->ints, sizeof *axes * (size_t)(count < HDTG_MAX_RANK ? count : HDTG_MAX_RANK));
+  bool mask[HDTG_MAX_RANK] = {false};
+  for (int i = 0; i < count; i++)
+    mask[axes[i] < 0 ? axes[i] + x->rank : axes[i]] = true;
+  if (count <= 0) {
+    if (gattr_int(n, HDTG_A_NOOP_EMPTY_AXES, 0))
+      return sel_copy(p, n, x, n->out);
+    for (int d = 0; d < x->rank; d++)
+      mask[d] = true;
+  }
+  int op = n->op == HDTG_OP_REDUCEMEAN ? 1 : n->op == HDTG_OP_REDUCEMAX ? 2
+           : n->op == HDTG_OP_REDUCEMIN ? 3 : n->op == HDTG_OP_REDUCEPROD ? 4 : 0;
+  int64_t dims[HDTG_MAX_RANK];
+  for (int d = 0; d < x->rank; d++)
+    dims[d] = sel_dim(x, d);
+  hdtg_tensor *cur = x;
+  for (int hi = x->rank - 1; hi >= 0; hi--) {
+    if (!mask[hi])
+      continue;
+    int lo = hi;
+    while (lo > 0 && mask[lo - 1])
+      lo--;
+    int64_t outer = 1, r = 1, inner = 1;
+    for (int d = 0; d < x->rank; d++)
+      *(d < lo ? &outer : d <= hi ? &r : &inner) *= dims[d];
+    for (int d = lo; d <= hi; d++)
+      dims[d] = 1;
+    bool last = true;
+    for (int d = 0; d < lo; d++)
+      last &= !mask[d];
+    hdtg_tensor *next = last ? n->out : sel_tensor(p, HDTG_F32, x->rank, dims, NULL);
+    if (!next || sel_reduce_core(p, n, cur, next, outer, r, inner, op))
+      return next ? -1 : sel_fail(p, n, "out of memory");
+    cur = next;
+    hi = lo;
+  }
+  return 0;
+}
+
+int sel_softmax(rtc_plan *p, hdtg_graph *g, gnode *n) {
+  (void)g;
+  if (sel_require_f32(p, n))
+    return -1;
+  hdtg_tensor *x = n->in[0];
+  int64_t axis = gattr_int(n, HDTG_A_AXIS, -1);
+  if (axis < 0)
+    axis += x->rank;
+  hdtg_tensor *args[] = {x, n->out};
+  rtc_kernel *k = NULL;
+  if (sel_instance(p, n, "softmax.hdt", "softmax", args, 2, &k))
+    return -1;
+  static const char *const names[] = {"OUTER", "L", "INNER", "LOG"};
+  const int64_t values[] = {sel_prod(x, 0, (int)axis), sel_dim(x, (int)axis),
+                            sel_prod(x, (int)axis + 1, x->rank), n->op == HDTG_OP_LOGSOFTMAX};
+  return sel_defines(p, k, names, values, 4, 0x8);
+}
+
+int sel_layernorm(rtc_plan *p, hdtg_graph *g, gnode *n) {
+  (void)g;
+  if (sel_require_f32(p, n))
+    return -1;
+  hdtg_tensor *x = n->in[0];
+  int64_t axis = gattr_int(n, HDTG_A_AXIS, -1);
+  if (axis < 0)
+    axis += x->rank;
+  int64_t rows = sel_prod(x, 0, (int)axis), cols = sel_prod(x, (int)axis, x->rank);
+  if (gtensor_elems(n->in[1]) != cols || (n->nin > 2 && gtensor_elems(n->in[2]) != cols))
+    return sel_fail(p, n, "scale and bias must have the %lld elements of the normalised axes "
+                    "(broadcasting them is not supported yet)", (long long)cols);
+  hdtg_tensor *bias = n->nin > 2 ? n->in[2] : NULL;
+  if (!bias) {
+    float *zero = calloc((size_t)cols, sizeof *zero);
+    bias = zero ? sel_tensor(p, HDTG_F32, 1, &cols, zero) : NULL;
+    free(zero);
+    if (!bias)
+      return sel_fail(p, n, "out of memory");
+  }
+  hdtg_tensor *args[] = {x, n->in[1], bias, n->out};
+  rtc_kernel *k = NULL;
+  if (sel_instance(p, n, "layer_norm.hdt", "layer_norm", args, 4, &k))
+    return -1;
+  char eps[48];
+  snprintf(eps, sizeof eps, "%.9g", gattr_float(n, HDTG_A_EPSILON, 1e-5));
+  if (!strpbrk(eps, ".e"))
+    strcat(eps, ".0");
+  return sel_add_define(p, k, "ROWS", rows) || sel_add_define(p, k, "COLS", cols) ||
+                 sel_add_define_text(p, k, "EPS", eps)
+             ? -1
+             : 0;
+}
+
+
+
+/* ArgMax / ArgMin along one axis (keepdims changes only the shape). */
+int sel_arg_reduce(rtc_plan *p, hdtg_graph *g, gnode *n) {
+  (void)g;
+  if (sel_require_f32(p, n))
+    return -1;
+  hdtg_tensor *x = n->in[0];
+  int64_t axis = gattr_int(n, HDTG_A_AXIS, 0);
+  if (axis < 0)
+    axis += x->rank;
+  hdtg_tensor *args[] = {x, n->out};
+  rtc_kernel *k = NULL;
+  if (sel_instance(p, n, "arg_reduce.hdt", "arg_reduce", args, 2, &k))
+    return -1;
+  static const char *const names[] = {"OUTER", "R", "INNER", "IS_MAX", "SELECT_LAST"};
+  const int64_t values[] = {sel_prod(x, 0, (int)axis), sel_dim(x, (int)axis),
+                            sel_prod(x, (int)axis + 1, x->rank), n->op == HDTG_OP_ARGMAX,
+                            gattr_int(n, HDTG_A_SELECT_LAST_INDEX, 0) != 0};
+  return sel_defines(p, k, names, values, 5, 0x18);
+}
+
+int sel_instance_norm(rtc_plan *p, hdtg_graph *g, gnode *n) {
+  (void)g;
+  if (sel_require_f32(p, n))
+    return -1;
+  hdtg_tensor *x = n->in[0];
+  hdtg_tensor *args[] = {x, n->in[1], n->in[2], n->out};
+  rtc_kernel *k = NULL;
+  if (sel_instance(p, n, "instance_norm.hdt", "instance_norm", args, 4, &k))
+    return -1;
+  static const char *const names[] = {"N", "C", "HW"};
+  const int64_t values[] = {sel_dim(x, 0), sel_dim(x, 1), sel_prod(x, 2, x->rank)};
+  return sel_defines(p, k, names, values, 3, 0) ||
+                 sel_add_define_float(p, k, "EPS", gattr_float(n, HDTG_A_EPSILON, 1e-5))
+             ? -1
+             : 0;
+}
+
+/* ConvTranspose, 1-D or 2-D: weights [C, K / group, R, S]. */
+int sel_conv_transpose(rtc_plan *p, hdtg_graph *g, gnode *n) {
+  (void)g;
+  if (sel_require_f32(p, n))
+    return -1;
+  hdtg_tensor *x = n->in[0], *w = n->in[1], *y = n->out;
+  if (x->rank != 3 && x->rank != 4)
+    return sel_fail(p, n, "%d-D transposed convolution is not supported (1-D and 2-D are)",
+                    x->rank - 2);
+  int sp = x->rank - 2;
+  int64_t kout = sel_dim(y, 1), group = gattr_int(n, HDTG_A_GROUP, 1);
+  hdtg_tensor *bias = n->nin > 2 ? n->in[2] : NULL;
+  if (!bias) {
+    float *zero = calloc((size_t)kout, sizeof *zero);
+    bias = zero ? sel_tensor(p, HDTG_F32, 1, &kout, zero) : NULL;
+    free(zero);
+    if (!bias)
+      return sel_fail(p, n, "out of memory");
+  }
+  const gattr *ap = gnode_attr(n, HDTG_A_AUTO_PAD);
+  int64_t pad[2] = {0, 0};
+  for (int i = 0; i < sp; i++) {
+    int64_t in = sel_dim(x, 2 + i), out = sel_dim(y, 2 + i), kk = sel_dim(w, 2 + i);
+    int64_t st = sel_attr_at(n, HDTG_A_STRIDES, i, 1), dl = sel_attr_at(n, HDTG_A_DILATIONS, i, 1);
+    int64_t total = (in - 1) * st + (kk - 1) * dl + 1 - out; /* pads, both ends */
+    if (ap && strcmp(ap->s, "SAME_UPPER") == 0)
+      pad[i] = total / 2;
+    else if (ap && strcmp(ap->s, "SAME_LOWER") == 0)
+      pad[i] = total - total / 2;
+    else
+      pad[i] = sel_attr_at(n, HDTG_A_PADS, i, 0);
+  }
+  hdtg_tensor *args[] = {x, w, bias, y};
+  rtc_kernel *k = NULL;
+  if (sel_instance(p, n, "conv_transpose.hdt", "conv_transpose2d", args, 4, &k))
+    return -1;
+  bool one = sp == 1;
+  static const char *const names[] = {"N", "C", "H", "W", "K", "R", "S", "OH", "OW",
+                                      "SH", "SW", "PH", "PW", "DH", "DW", "GROUPS"};
+  const int64_t values[] = {sel_dim(x, 0), sel_dim(x, 1), one ? 1 : sel_dim(x, 2),
+                            sel_dim(x, x->rank - 1), kout, one ? 1 : sel_dim(w, 2),
+                            sel_dim(w, w->rank - 1), one ? 1 : sel_dim(y, 2), sel_dim(y, y->rank - 1),
+                            one ? 1 : sel_attr_at(n, HDTG_A_STRIDES, 0, 1),
+                            sel_attr_at(n, HDTG_A_STRIDES, sp - 1, 1), one ? 0 : pad[0],
+                            pad[sp - 1], one ? 1 : sel_attr_at(n, HDTG_A_DILATIONS, 0, 1),
+                            sel_attr_at(n, HDTG_A_DILATIONS, sp - 1, 1), group};
+  return sel_defines(p, k, names, values, 16, 0) ? -1 : sel_epilogue(p, g, n, k);
+}
+
+/* The dims of t right-aligned into 4 (rank <= 4), for pad4 and tile4. */
+static bool sel_dims4(const hdtg_tensor *t, int64_t *d) {
+  if (t->rank > 4)
+    return false;
+  for (int i = 0; i < 4; i++)
+    d[i] = i < 4 - t->rank ? 1 : sel_dim(t, i - (4 - t->rank));
+  return true;
+}
+
+int sel_pad_op(rtc_plan *p, hdtg_graph *g, gnode *n) {
+  (void)g;
+  hdtg_tensor *x = n->in[0], *y = n->out;
+  int64_t d[4], o[4], pads[2 * HDTG_MAX_RANK], axes[HDTG_MAX_RANK], b[4] = {0};
+  if (x->dt != HDTG_F32 || !sel_dims4(x, d) || !sel_dims4(y, o))
+    return sel_fail(p, n, "Pad of %s tensors of rank %d: f32 up to rank 4 is supported",
+                    hdtg_dtype_name(x->dt), x->rank);
+  int np = gconst_ints(n->in[1], pads, 2 * HDTG_MAX_RANK);
+  int na = n->nin > 3 && gtensor_elems(n->in[3]) > 0 ? gconst_ints(n->in[3], axes, HDTG_MAX_RANK)
+                                                    : -2;
+  if (np < 0 || na == -1)
+    return sel_fail(p, n, "pads and axes must be constants");
+  int count = na >= 0 ? na : x->rank;
+  for (int i = 0; i < count && i < np; i++) {
+    int64_t ax = na >= 0 ? axes[i] : i;
+    if (ax < 0)
+      ax += x->rank;
+    b[4 - x->rank + ax] = pads[i];
+  }
+  double value = 0;
+  if (n->nin > 2 && gtensor_elems(n->in[2]) == 1 && n->in[2]->data)
+    gload_float(n->in[2]->dt, n->in[2]->data, 0, &value);
+  const gattr *m = gnode_attr(n, HDTG_A_MODE);
+  int mode = !m || strcmp(m->s, "constant") == 0 ? 0 : strcmp(m->s, "reflect") == 0 ? 1
+             : strcmp(m->s, "edge") == 0 ? 2 : strcmp(m->s, "wrap") == 0 ? 3 : -1;
+  if (mode < 0)
+    return sel_fail(p, n, "mode '%s' is not constant, reflect, edge or wrap", m->s);
+  hdtg_tensor *args[] = {x, y};
+  rtc_kernel *k = NULL;
+  if (sel_instance(p, n, "pad.hdt", "pad4", args, 2, &k))
+    return -1;
+  static const char *const names[] = {"D0", "D1", "D2", "D3", "B0", "B1", "B2", "B3",
+                                      "O0", "O1", "O2", "O3", "MODE"};
+  const int64_t values[] = {d[0], d[1], d[2], d[3], b[0], b[1], b[2], b[3],
+                            o[0], o[1], o[2], o[3], mode};
+  return sel_defines(p, k, names, values, 13, 0) || sel_add_define_float(p, k, "VALUE", value)
+             ? -1
+             : 0;
+}
+
+int sel_tile(rtc_plan *p, hdtg_graph *g, gnode *n) {
+  (void)g;
+  hdtg_tensor *x = n->in[0], *y = n->out;
+  int64_t d[4], o[4];
+  if (x->dt != HDTG_F32 || !sel_dims4(x, d) || !sel_dims4(y, o))
+    return sel_fail(p, n, "Tile of %s tensors of rank %d: f32 up to rank 4 is supported",
+                    hdtg_dtype_name(x->dt), x->rank);
+  hdtg_tensor *args[] = {x, y};
+  rtc_kernel *k = NULL;
+  if (sel_instance(p, n, "tile.hdt", "tile4", args, 2, &k))
+    return -1;
+  static const char *const names[] = {"D0", "D1", "D2", "D3", "O0", "O1", "O2", "O3"};
+  const int64_t values[] = {d[0], d[1], d[2], d[3], o[0], o[1], o[2], o[3]};
+  return sel_defines(p, k, names, values, 8, 0);
+}
+
+/* Resize of the last two axes of an NCHW tensor, nearest or linear. */
+int sel_resize(rtc_plan *p, hdtg_graph *g, gnode *n) {
+  (void)g;
+  hdtg_tensor *x = n->in[0], *y = n->out;
+  if (x->dt != HDTG_F32 || x->rank != 4 || sel_dim(x, 0) != sel_dim(y, 0) ||
+      sel_dim(x, 1) != sel_dim(y, 1))
+    return sel_fail(p, n, "only f32 NCHW tensors resized along H and W are supported");
+  static const char *const coords[] = {"half_pixel", "asymmetric", "align_corners",
+                                       "pytorch_half_pixel", "tf_half_pixel_for_nn"};
+  static const char *const nearest[] = {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"};
+  const gattr *m = gnode_attr(n, HDTG_A_MODE), *c = gnode_attr(n, HDTG_A_COORD_MODE);
+  const gattr *nm = gnode_attr(n, HDTG_A_NEAREST_MODE);
+  int coord = c ? -1 : 0, near = nm ? -1 : 0;
+  for (int i = 0; c && i < 5; i++)
+    coord = strcmp(c->s, coords[i]) == 0 ? i : coord;
+  for (int i = 0; nm && i < 4; i++)
+    near = strcmp(nm->s, nearest[i]) == 0 ? i : near;
+  bool linear = m && strcmp(m->s, "linear") == 0;
+  if ((m && !linear && strcmp(m->s, "nearest") != 0) || coord < 0 || near < 0)
+    return sel_fail(p, n, "mode '%s', coordinate_transformation_mode '%s' or nearest_mode '%s' "
+                    "is not supported", m ? m->s : "nearest", c ? c->s : "half_pixel",
+                    nm ? nm->s : "round_prefer_floor");
+  double scales[HDTG_MAX_RANK] = {0};
+  int ns = 0;
+  if (n->nin > 2 && gtensor_elems(n->in[2]) == 4 && n->in[2]->data)
+    for (ns = 0; ns < 4; ns++)
+      gload_float(n->in[2]->dt, n->in[2]->data, ns, &scales[ns]);
+  hdtg_tensor *args[] = {x, y};
+  rtc_kernel *k = NULL;
+  if (sel_instance(p, n, "resize.hdt", "resize2d", args, 2, &k))
+    return -1;
+  static const char *const names[] = {"N", "C", "H", "W", "OH", "OW", "LINEAR", "COORD", "NEAREST"};
+  const int64_t values[] = {sel_dim(x, 0), sel_dim(x, 1), sel_dim(x, 2), sel_dim(x, 3),
+                            sel_dim(y, 2), sel_dim(y, 3), linear, coord, near};
+  if (sel_defines(p, k, names, values, 9, 0x40))
+    return -1;
+  return ns == 4 && (sel_add_define_float(p, k, "SCALE_H", scales[2]) ||
+                     sel_add_define_float(p, k, "SCALE_W", scales[3]))
+             ? -1
+             : 0;
+}
+
