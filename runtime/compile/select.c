@@ -195,6 +195,8 @@ static sel_fn sel_for(hdtg_op op) {
   case HDTG_OP_PAD: return sel_pad_op;
   case HDTG_OP_TILE: return sel_tile;
   case HDTG_OP_RESIZE: return sel_resize;
+  case HDTG_OP_DEPTH_TO_SPACE:
+  case HDTG_OP_SPACE_TO_DEPTH: return sel_depth_space;
   default: return NULL;
   }
 }

@@ -13,7 +13,7 @@
 
 /* ---- anchors: stdlib templates ------------------------------------------------ */
 
-int sel_instance(rtc_plan *p, const gnode *n, const char *file, const char *kernel,
+static int sel_instance(rtc_plan *p, const gnode *n, const char *file, const char *kernel,
                         hdtg_tensor *const *args, int nargs, rtc_kernel **out) {
   sel_import(p, file);
   rtc_kernel *k = sel_kernel(p, n, NULL);
@@ -28,7 +28,7 @@ int sel_instance(rtc_plan *p, const gnode *n, const char *file, const char *kern
  * beta * C) as an epilogue of its kernel k (compiler/epilogue.h): a
  * function `kN_epi` in the source, its tensors appended to k's arguments
  * before the output, which becomes the chain's last tensor. */
-int sel_epilogue(rtc_plan *p, hdtg_graph *g, gnode *n, rtc_kernel *k) {
+static int sel_epilogue(rtc_plan *p, hdtg_graph *g, gnode *n, rtc_kernel *k) {
   const gnode *root = sel_epi_pair(p, n, true);
   bool gemm = n->op == HDTG_OP_GEMM &&
               (gattr_float(n, HDTG_A_ALPHA, 1.0) != 1.0 ||
@@ -79,7 +79,7 @@ int sel_epilogue(rtc_plan *p, hdtg_graph *g, gnode *n, rtc_kernel *k) {
 
 /* NAME=VALUE for each name; the generics whose bit is set in bools are
  * bool (hdt spells them true and false). */
-int sel_defines(rtc_plan *p, rtc_kernel *k, const char *const *names,
+static int sel_defines(rtc_plan *p, rtc_kernel *k, const char *const *names,
                        const int64_t *values, int count, unsigned bools) {
   for (int i = 0; i < count; i++)
     if (bools >> i & 1 ? sel_add_define_text(p, k, names[i], values[i] ? "true" : "false")
@@ -480,8 +480,9 @@ int sel_pad_op(rtc_plan *p, hdtg_graph *g, gnode *n) {
     b[4 - x->rank + ax] = pads[i];
   }
   double value = 0;
-  if (n->nin > 2 && gtensor_elems(n->in[2]) == 1 && n->in[2]->data)
-    gload_float(n->in[2]->dt, n->in[2]->data, 0, &value);
+  if (n->nin > 2 && gtensor_elems(n->in[2]) > 0 &&
+      (!n->in[2]->data || !gload_float(n->in[2]->dt, n->in[2]->data, 0, &value)))
+    return sel_fail(p, n, "constant_value must be a constant (it is a kernel's generic value)");
   const gattr *m = gnode_attr(n, HDTG_A_MODE);
   int mode = !m || strcmp(m->s, "constant") == 0 ? 0 : strcmp(m->s, "reflect") == 0 ? 1
              : strcmp(m->s, "edge") == 0 ? 2 : strcmp(m->s, "wrap") == 0 ? 3 : -1;
@@ -540,9 +541,13 @@ int sel_resize(rtc_plan *p, hdtg_graph *g, gnode *n) {
                     nm ? nm->s : "round_prefer_floor");
   double scales[HDTG_MAX_RANK] = {0};
   int ns = 0;
-  if (n->nin > 2 && gtensor_elems(n->in[2]) == 4 && n->in[2]->data)
+  if (n->nin > 2 && gtensor_elems(n->in[2]) > 0) {
+    if (gtensor_elems(n->in[2]) != 4 || !n->in[2]->data)
+      return sel_fail(p, n, "scales must be a constant of 4 values");
     for (ns = 0; ns < 4; ns++)
-      gload_float(n->in[2]->dt, n->in[2]->data, ns, &scales[ns]);
+      if (!gload_float(n->in[2]->dt, n->in[2]->data, ns, &scales[ns]))
+        return sel_fail(p, n, "scales must be floats");
+  }
   hdtg_tensor *args[] = {x, y};
   rtc_kernel *k = NULL;
   if (sel_instance(p, n, "resize.hdt", "resize2d", args, 2, &k))
@@ -558,3 +563,21 @@ int sel_resize(rtc_plan *p, hdtg_graph *g, gnode *n) {
              : 0;
 }
 
+/* DepthToSpace (DCR, or CRD with mode "CRD") and SpaceToDepth on NCHW. */
+int sel_depth_space(rtc_plan *p, hdtg_graph *g, gnode *n) {
+  (void)g;
+  hdtg_tensor *x = n->in[0];
+  if (x->dt != HDTG_F32 || x->rank != 4)
+    return sel_fail(p, n, "only f32 NCHW tensors are supported");
+  bool d2s = n->op == HDTG_OP_DEPTH_TO_SPACE;
+  const gattr *m = gnode_attr(n, HDTG_A_MODE);
+  hdtg_tensor *args[] = {x, n->out};
+  rtc_kernel *k = NULL;
+  if (sel_instance(p, n, d2s ? "depth_to_space.hdt" : "space_to_depth.hdt",
+                   d2s ? "depth_to_space" : "space_to_depth", args, 2, &k))
+    return -1;
+  static const char *const names[] = {"N", "C", "H", "W", "B", "CRD"};
+  const int64_t values[] = {sel_dim(x, 0), sel_dim(x, 1), sel_dim(x, 2), sel_dim(x, 3),
+                            gattr_int(n, HDTG_A_BLOCKSIZE, 1), m && strcmp(m->s, "CRD") == 0};
+  return sel_defines(p, k, names, values, d2s ? 6 : 5, 0x20);
+}

@@ -65,5 +65,6 @@ int sel_instance_norm(rtc_plan *p, hdtg_graph *g, gnode *n);
 int sel_pad_op(rtc_plan *p, hdtg_graph *g, gnode *n);
 int sel_tile(rtc_plan *p, hdtg_graph *g, gnode *n);
 int sel_resize(rtc_plan *p, hdtg_graph *g, gnode *n);
+int sel_depth_space(rtc_plan *p, hdtg_graph *g, gnode *n);
 
 #endif
