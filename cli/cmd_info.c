@@ -38,8 +38,17 @@ int cmd_info(int argc, char **argv) {
   if (!model)
     return cli_error("no MODEL given"), info_usage(stderr);
   cli_model cm;
-  if (cli_open_model(model, &o, &cm))
+  if (cli_open_model(model, &o, &cm)) {
+    /* The histogram still says what the model holds. */
+    if (cm.from_onnx) {
+      printf("operators:");
+      for (int op = 0; op < HDTG_OP_COUNT; op++)
+        if (cm.ops[op])
+          printf(" %s=%d", hdtg_op_name((hdtg_op)op), cm.ops[op]);
+      printf("\nunsupported: the error above\n");
+    }
     return 1;
+  }
   int rc = 0;
   if (cm.from_onnx) {
     printf("operators:");

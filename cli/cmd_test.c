@@ -38,14 +38,16 @@ static int test_usage(FILE *f) {
   return f == stdout ? 0 : 1;
 }
 
-static const char *test_name(const char *dir) {
+/* The case's name: the folder's last component, without trailing slashes. */
+static const char *test_name(const char *dir, char *buf, size_t size) {
   size_t n = strlen(dir);
   while (n > 1 && dir[n - 1] == '/')
     n--;
   const char *p = dir + n;
   while (p > dir && p[-1] != '/')
     p--;
-  return p;
+  snprintf(buf, size, "%.*s", (int)(dir + n - p), p);
+  return buf;
 }
 
 static bool test_exists(const char *path) {
@@ -305,10 +307,12 @@ int cmd_test(int argc, char **argv) {
     for (char *c = why; *c; c++)
       if (*c == '\n')
         *c = ' ';
+    char name[512];
+    test_name(dirs[i], name, sizeof name);
     if (r == TEST_PASS)
-      printf("PASS %s\n", test_name(dirs[i]));
+      printf("PASS %s\n", name);
     else
-      printf("%s %s: %s\n", label[r], test_name(dirs[i]), why);
+      printf("%s %s: %s\n", label[r], name, why);
     fflush(stdout);
   }
   printf("%d passed, %d failed, %d unsupported\n", count[0], count[1], count[2]);

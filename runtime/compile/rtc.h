@@ -219,6 +219,7 @@ typedef struct rtc_plan {
    * and the Gemm whose alpha and beta apply to it (or NULL). */
   const hdtg_tensor *epi_value;
   const gnode *epi_gemm;
+  const gnode *epi_folded; /* a BatchNormalization folded into the conv's weights */
   char err[512];
 } rtc_plan;
 

@@ -180,6 +180,58 @@ static void sel_window_of(const gnode *n, const hdtg_tensor *x, const hdtg_tenso
   win->pw_end = sel_pad(n, sp - 1, sp, win->w, win->ow, kw, win->sw, win->dw, true);
 }
 
+/* Batch normalisation right after a convolution folds into its weights
+ * and bias: w'[k] = w[k] * a[k], b'[k] = b[k] * a[k] + shift[k], with a and
+ * shift as sel_bn_scale_shift computes them. Only when the convolution's
+ * one reader is that BatchNormalization (it then is part of the conv's
+ * epilogue chain) and the weights and parameters are constants. Returns
+ * the folded node (the epilogue then reads through it), NULL when nothing
+ * folds, or n itself after an error. */
+static const gnode *sel_conv_bn(rtc_plan *p, hdtg_graph *g, gnode *n, hdtg_tensor **w,
+                                hdtg_tensor **bias) {
+  if (!sel_epi_pair(p, n, true) || !(*w)->data || !(*bias)->data)
+    return NULL;
+  const gnode *bn = NULL;
+  for (int i = 0; i < g->nnodes && !bn; i++)
+    if (!g->nodes[i]->removed && g->nodes[i]->op == HDTG_OP_BATCHNORM && g->nodes[i]->in[0] == n->out)
+      bn = g->nodes[i];
+  if (!bn)
+    return NULL;
+  for (int i = 1; i < 5; i++)
+    if (!bn->in[i]->data || bn->in[i]->dt != HDTG_F32)
+      return NULL;
+  int64_t kout = sel_dim(*w, 0), per = gtensor_elems(*w) / (kout ? kout : 1);
+  double *a = malloc(sizeof *a * (size_t)kout), *shift = malloc(sizeof *shift * (size_t)kout);
+  float *wv = malloc(sizeof *wv * (size_t)gtensor_elems(*w)), *bv = malloc(sizeof *bv * (size_t)kout);
+  const gnode *rc = n;
+  if (a && shift && wv && bv) {
+    sel_bn_scale_shift(bn, a, shift);
+    const float *w0 = (*w)->data, *b0 = (*bias)->data;
+    for (int64_t k = 0; k < kout; k++) {
+      for (int64_t i = 0; i < per; i++)
+        wv[k * per + i] = (float)(w0[k * per + i] * a[k]);
+      bv[k] = (float)(b0[k] * a[k] + shift[k]);
+    }
+    int64_t wd[HDTG_MAX_RANK];
+    for (int d = 0; d < (*w)->rank; d++)
+      wd[d] = sel_dim(*w, d);
+    hdtg_tensor *nw = sel_tensor(p, HDTG_F32, (*w)->rank, wd, wv);
+    hdtg_tensor *nb = sel_tensor(p, HDTG_F32, 1, &kout, bv);
+    if (nw && nb) {
+      *w = nw;
+      *bias = nb;
+      rc = bn;
+    }
+  }
+  free(a);
+  free(shift);
+  free(wv);
+  free(bv);
+  if (rc == n)
+    sel_fail(p, n, "out of memory");
+  return rc;
+}
+
 int sel_conv(rtc_plan *p, hdtg_graph *g, gnode *n) {
   if (sel_require_f32(p, n))
     return -1;
@@ -195,6 +247,9 @@ int sel_conv(rtc_plan *p, hdtg_graph *g, gnode *n) {
     if (!bias)
       return sel_fail(p, n, "out of memory");
   }
+  const gnode *bn = sel_conv_bn(p, g, n, &w, &bias);
+  if (bn == (const gnode *)n)
+    return -1;
   sel_window win;
   sel_window_of(n, x, y, x->rank == 4 ? sel_dim(w, 2) : 1, sel_dim(w, w->rank - 1), &win);
   hdtg_tensor *args[] = {x, w, bias, y};
@@ -206,7 +261,12 @@ int sel_conv(rtc_plan *p, hdtg_graph *g, gnode *n) {
   const int64_t values[] = {sel_dim(x, 0), sel_dim(x, 1), win.h, win.w, kout, win.kh, win.kw,
                             win.oh, win.ow, win.sh, win.sw, win.ph, win.pw, win.dh, win.dw,
                             gattr_int(n, HDTG_A_GROUP, 1)};
-  return sel_defines(p, k, names, values, 16, 0) ? -1 : sel_epilogue(p, g, n, k);
+  if (sel_defines(p, k, names, values, 16, 0))
+    return -1;
+  p->epi_folded = bn;
+  int rc = sel_epilogue(p, g, n, k);
+  p->epi_folded = NULL;
+  return rc;
 }
 
 int sel_pool(rtc_plan *p, hdtg_graph *g, gnode *n) {

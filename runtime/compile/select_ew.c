@@ -170,25 +170,35 @@ int sel_ew_operand(rtc_plan *p, rtc_ew *e, hdtg_graph *g, hdtg_tensor *t,
 /* Batch normalisation in inference form is y = x * a + b per channel, with
  * a = scale / sqrt(var + eps) and b = bias - mean * a: its parameters are
  * constants (folded by the graph passes), so a and b are computed here. */
+void sel_bn_scale_shift(const gnode *n, double *a, double *shift) {
+  int64_t c = sel_dim(n->in[1], 0);
+  const float *sc = n->in[1]->data, *bi = n->in[2]->data, *mu = n->in[3]->data,
+              *var = n->in[4]->data;
+  double eps = gattr_float(n, HDTG_A_EPSILON, 1e-5);
+  for (int64_t i = 0; i < c; i++) {
+    a[i] = (double)sc[i] / sqrt((double)var[i] + eps);
+    shift[i] = (double)bi[i] - (double)mu[i] * a[i];
+  }
+}
+
 static int sel_bn_constants(rtc_plan *p, const gnode *n, hdtg_tensor **a, hdtg_tensor **b) {
   int64_t c = sel_dim(n->in[1], 0);
   for (int i = 1; i < 5; i++)
     if (!n->in[i]->data || n->in[i]->dt != HDTG_F32)
       return sel_fail(p, n, "input %d must be a constant f32 tensor (inference only)", i);
-  const float *sc = n->in[1]->data, *bi = n->in[2]->data, *mu = n->in[3]->data,
-              *var = n->in[4]->data;
-  double eps = gattr_float(n, HDTG_A_EPSILON, 1e-5);
   float *va = malloc(sizeof *va * (size_t)c), *vb = malloc(sizeof *vb * (size_t)c);
-  if (!va || !vb) {
-    free(va);
-    free(vb);
+  double *da = malloc(sizeof *da * (size_t)c), *db = malloc(sizeof *db * (size_t)c);
+  if (!va || !vb || !da || !db) {
+    free(va), free(vb), free(da), free(db);
     return sel_fail(p, n, "out of memory");
   }
+  sel_bn_scale_shift(n, da, db);
   for (int64_t i = 0; i < c; i++) {
-    double s = (double)sc[i] / sqrt((double)var[i] + eps);
-    va[i] = (float)s;
-    vb[i] = (float)((double)bi[i] - (double)mu[i] * s);
+    va[i] = (float)da[i];
+    vb[i] = (float)db[i];
   }
+  free(da);
+  free(db);
   *a = sel_tensor(p, HDTG_F32, 1, &c, va);
   *b = sel_tensor(p, HDTG_F32, 1, &c, vb);
   free(va);
@@ -415,6 +425,8 @@ int sel_ew_build(rtc_plan *p, rtc_ew *e, hdtg_graph *g, const gnode *n, const se
     int v = sel_ew_operand(p, e, g, n->in[0], in_acc);
     return v < 0 ? v : rtc_ew_add(e, (rtc_ew_node){.op = RTC_EW_CAST, .a = {v}, .dt = n->out->dt});
   }
+  if (n == p->epi_folded) /* folded into the convolution's weights */
+    return sel_ew_operand(p, e, g, n->in[0], acc);
   if (n->op == HDTG_OP_BATCHNORM) {
     hdtg_tensor *ta = NULL, *tb = NULL;
     if (sel_bn_constants(p, n, &ta, &tb))
@@ -470,7 +482,8 @@ void sel_ew_names(rtc_plan *p, rtc_buf *b, hdtg_graph *g, const gnode *n) {
     if (prod && sel_is_fused(p, prod))
       sel_ew_names(p, b, g, prod);
   }
-  rtc_printf(b, "%s%s", b->len ? "+" : "", hdtg_op_name(n->op));
+  rtc_printf(b, "%s%s%s", b->len ? "+" : "", hdtg_op_name(n->op),
+             n == p->epi_folded ? "(folded)" : "");
 }
 
 int sel_elementwise(rtc_plan *p, hdtg_graph *g, gnode *n) {

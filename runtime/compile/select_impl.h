@@ -38,6 +38,9 @@ const gnode *sel_epi_pair(const rtc_plan *p, const gnode *n, bool by_anchor);
 bool sel_is_fused(const rtc_plan *p, const gnode *n);
 /* The element-wise operation of n, or -1 if n is not element-wise. */
 int sel_ew_op(const gnode *n);
+/* Batch normalisation n (constant f32 parameters) as y = x * a + shift per
+ * channel, in double. */
+void sel_bn_scale_shift(const gnode *n, double *a, double *shift);
 void sel_access_identity(sel_access a, int rank);
 void sel_access_broadcast(const hdtg_tensor *t, int out_rank, const sel_access out, int iter_rank,
                           sel_access res);

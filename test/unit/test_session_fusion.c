@@ -100,12 +100,13 @@ Test(session_fusion, resnet_block) {
   tg_model tm = compare_fused_unfused(g, 4, (int64_t[]){2, 8, 10, 10}, 2 * 16 * 25, 1e-5);
   cr_expect_eq(tm.stats.kernels, 3, "%d", tm.stats.kernels);
   char *info = info_of(tm.m);
-  /* The main path's second convolution takes the shortcut's batch
+  /* Each convolution's own batch normalisation folds into its weights;
+   * the main path's second convolution takes the shortcut's batch
    * normalisation, the Add and the Relu into its stores; the shortcut's
    * convolution, whose chain that was, stores plainly. */
-  cr_expect(strstr(info, "kernel k0: Conv+BatchNormalization+Relu\n"
+  cr_expect(strstr(info, "kernel k0: Conv+BatchNormalization(folded)+Relu\n"
                          "kernel k1: Conv\n"
-                         "kernel k2: Conv+BatchNormalization+BatchNormalization+Add+Relu\n"),
+                         "kernel k2: Conv+BatchNormalization(folded)+BatchNormalization+Add+Relu\n"),
             "%s", info);
   free(info);
   tg_model_free(&tm);
