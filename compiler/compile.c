@@ -315,7 +315,7 @@ static hdtc_status compile_status(const hdtc_compilation *c) {
 /* The loader resolves the imports and -D values of a parsed main module,
  * then sema checks the whole program. */
 static program *compile_check(hdtc_compilation *c, ast_node *module, const loader_define *defines,
-                              int ndefines) {
+                              int ndefines, const char *only_kernel) {
   loader_options lo = {
       .include_dirs = c->includes, .ninclude = c->ninclude,
       .defines = defines, .ndefines = ndefines, .stdlib_dir = HDT_STDLIB_DIR,
@@ -324,6 +324,7 @@ static program *compile_check(hdtc_compilation *c, ast_node *module, const loade
   sema_options so = {
       .shared_budget = c->shared_budget >= 0 ? c->shared_budget : c->target->shared_budget,
       .target = c->target,
+      .only_kernel = only_kernel,
   };
   return sema_check(c->a, &c->d, &so, loaded);
 }
@@ -370,7 +371,7 @@ static hdtc_status compile_instances(hdtc_compilation *c, uint32_t file) {
     if (c->d.nerrors)
       return HDTC_ERROR_COMPILE;
     const loader_define *defs = instance_defines(c->a, in, c->defines, c->ndefines);
-    program *prog = compile_check(c, module, defs, c->ndefines + in->ndefines);
+    program *prog = compile_check(c, module, defs, c->ndefines + in->ndefines, in->kernel);
     if (c->emit == COMPILE_SEMA) {
       fprintf(c->out_stream, "instance %s = %s\n", in->symbol, in->kernel);
       sema_dump(c->out_stream, &c->d, prog);
@@ -406,7 +407,7 @@ static hdtc_status compile_pipeline(hdtc_compilation *c) {
   }
   if (c->d.nerrors) /* no checking of a tree with syntax errors: it would only add noise */
     return HDTC_ERROR_COMPILE;
-  program *prog = compile_check(c, module, c->defines, c->ndefines);
+  program *prog = compile_check(c, module, c->defines, c->ndefines, NULL);
   if (c->emit == COMPILE_SEMA) {
     sema_dump(c->out_stream, &c->d, prog);
     return compile_status(c);

@@ -244,6 +244,12 @@ static void sema_const(sema *s, ast_node *d) {
   sym->val = d->konst.value->cval;
 }
 
+/* A kernel that an instance compilation does not instantiate. */
+static bool sema_other_kernel(const sema *s, const ast_node *d) {
+  return s->opt && s->opt->only_kernel && d->func.is_kernel &&
+         strcmp(d->func.name, s->opt->only_kernel) != 0;
+}
+
 static void sema_module(sema *s, ast_node *module, scope *sc) {
   scope *saved = s->cur;
   s->cur = sc;
@@ -270,7 +276,8 @@ static void sema_module(sema *s, ast_node *module, scope *sc) {
     ast_node *d = module->module.decls.items[i];
     if (d->kind == AST_CONST)
       sema_const(s, d);
-    else if (d->kind == AST_FUNC && !d->sym->checked && !d->sym->checking)
+    else if (d->kind == AST_FUNC && !d->sym->checked && !d->sym->checking &&
+             !sema_other_kernel(s, d))
       sema_func(s, d);
   }
   s->cur = saved;

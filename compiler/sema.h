@@ -55,6 +55,10 @@ typedef struct uni_edge {
 typedef struct sema_options {
   int64_t shared_budget;     /* bytes of static shared memory per block */
   const hdt_target *target;  /* block-size limits; NULL: target_default() */
+  /* An instance's kernel: the other kernels are not checked (their generic
+   * parameters may share names with this one's but not its values, as
+   * templates of one library do), nor emitted. NULL: every kernel. */
+  const char *only_kernel;
 } sema_options;
 
 /* A checked program: the main module and every module it imports, and the
