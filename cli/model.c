@@ -118,7 +118,8 @@ int cli_read_tensor(const char *path, npy_array *out, char *name, size_t name_si
   out->bytes = t.bytes;
   out->data = aligned_alloc(64, (t.bytes + 63) / 64 * 64 + 64);
   if (out->data)
-    memcpy(out->data, t.data, t.bytes);
+    if (t.bytes)
+      memcpy(out->data, t.data, t.bytes);
   if (name_size)
     snprintf(name, name_size, "%s", t.name);
   hdto_tensor_free(&t);

@@ -425,7 +425,7 @@ hdto_status hdto_read_tensor_file(const char *path, hdto_tensor *out, char **msg
       if (!out->name || !out->data) {
         hdto_fail(&c, HDTO_ERROR_NOMEM, "out of memory");
       } else {
-        memcpy(out->data, d.data, d.bytes);
+        if (d.bytes) memcpy(out->data, d.data, d.bytes);
         out->dtype = d.dt;
         out->rank = d.rank;
         memcpy(out->dims, d.dims, sizeof out->dims);

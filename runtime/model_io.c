@@ -40,6 +40,8 @@ typedef struct mio_out {
 } mio_out;
 
 static void mio_put(mio_out *o, const void *p, size_t n) {
+  if (!n)
+    return; /* p may be NULL (an empty table) */
   hdtrt_sha256_update(&o->h, p, n);
   fwrite(p, 1, n, o->f);
 }
@@ -174,7 +176,8 @@ static void *mio_get_bytes(mio_in *in, size_t n, size_t align) {
   void *copy = align ? aligned_alloc(align, (n + align - 1) / align * align + align) : malloc(n ? n : 1);
   if (!copy)
     return in->bad = true, NULL;
-  memcpy(copy, p, n);
+  if (n)
+    memcpy(copy, p, n);
   return copy;
 }
 

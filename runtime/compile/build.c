@@ -208,7 +208,7 @@ static hdtrt_status bld_constants(bld *b) {
                       (unsigned long long)at);
   for (size_t h = 0; h < b->cap; h++) {
     const hdtg_tensor *t = b->keys[h];
-    if (t && m->tensors[b->ids[h]].kind == MT_CONST)
+    if (t && m->tensors[b->ids[h]].kind == MT_CONST && t->bytes)
       memcpy(m->consts + m->tensors[b->ids[h]].offset, t->data, t->bytes);
   }
   m->stats.constant_bytes = (size_t)at;
