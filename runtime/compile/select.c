@@ -274,7 +274,7 @@ static bool sel_is_anchor(const gnode *n) {
  * graph output, an anchor that allows it). */
 static gnode *sel_chain_root(const rtc_plan *p, const sel_use *u, int nu, const gnode *anchor) {
   const hdtg_tensor *a = anchor->out;
-  if (a->is_output || a->dt != HDTG_F32)
+  if (a->is_output || (a->dt != HDTG_F32 && a->dt != HDTG_F16))
     return NULL;
   gnode *r = sel_only_consumer(u, nu, a);
   while (r && sel_ew_op(r) >= 0 && r->op != HDTG_OP_TRANSPOSE && !sel_reads_by_position(r, a) &&

@@ -94,7 +94,9 @@ static int sel_matmul_core(rtc_plan *p, hdtg_graph *g, gnode *n, hdtg_tensor *a,
                            int64_t k, bool a_batched, bool b_batched, bool ta, bool tb) {
   hdtg_tensor *args[] = {a, b, c};
   rtc_kernel *kk = NULL;
-  if (sel_instance(p, n, "matmul.hdt", "matmul", args, 3, &kk))
+  bool f16 = c->dt == HDTG_F16;
+  if (sel_instance(p, n, f16 ? "matmul_f16.hdt" : "matmul.hdt", f16 ? "matmul_f16" : "matmul", args,
+                   3, &kk))
     return -1;
   static const char *const names[] = {"BATCH", "M", "N", "K", "A_BATCHED", "B_BATCHED",
                                       "TRANS_A", "TRANS_B"};
@@ -102,9 +104,20 @@ static int sel_matmul_core(rtc_plan *p, hdtg_graph *g, gnode *n, hdtg_tensor *a,
   return sel_defines(p, kk, names, values, 8, 0xf0) ? -1 : sel_epilogue(p, g, n, kk);
 }
 
+/* MatMul, Gemm and Conv have f32 and f16 templates (f16: f32 accumulation,
+ * matmul_f16.hdt and conv_f16.hdt): every input of n of one of the two. */
+static int sel_require_f32_or_f16(rtc_plan *p, const gnode *n) {
+  hdtg_dtype dt = n->in[0]->dt;
+  for (int i = 0; i < n->nin; i++)
+    if ((dt != HDTG_F32 && dt != HDTG_F16) || n->in[i]->dt != dt)
+      return sel_fail(p, n, "input %d is %s; this operator's kernels take f32 or f16 (all "
+                      "inputs alike)", i, hdtg_dtype_name(n->in[i]->dt));
+  return 0;
+}
+
 /* ONNX MatMul: numpy semantics (1-D operands, broadcast batch dimensions). */
 int sel_matmul(rtc_plan *p, hdtg_graph *g, gnode *n) {
-  if (sel_require_f32(p, n))
+  if (sel_require_f32_or_f16(p, n))
     return -1;
   hdtg_tensor *a = n->in[0], *b = n->in[1], *c = n->out;
   int64_t m = a->rank >= 2 ? sel_dim(a, a->rank - 2) : 1, k = sel_dim(a, a->rank - 1);
@@ -124,7 +137,7 @@ int sel_matmul(rtc_plan *p, hdtg_graph *g, gnode *n) {
 /* Gemm: y = alpha * op(A) op(B) + beta * C: the matmul, with alpha and
  * beta * C (and what follows) in its epilogue. */
 int sel_gemm(rtc_plan *p, hdtg_graph *g, gnode *n) {
-  if (sel_require_f32(p, n))
+  if (sel_require_f32_or_f16(p, n))
     return -1;
   bool ta = gattr_int(n, HDTG_A_TRANS_A, 0), tb = gattr_int(n, HDTG_A_TRANS_B, 0);
   hdtg_tensor *a = n->in[0], *b = n->in[1], *y = n->out;
@@ -189,7 +202,7 @@ static void sel_window_of(const gnode *n, const hdtg_tensor *x, const hdtg_tenso
  * folds, or n itself after an error. */
 static const gnode *sel_conv_bn(rtc_plan *p, hdtg_graph *g, gnode *n, hdtg_tensor **w,
                                 hdtg_tensor **bias) {
-  if (!sel_epi_pair(p, n, true) || !(*w)->data || !(*bias)->data)
+  if (!sel_epi_pair(p, n, true) || !(*w)->data || !(*bias)->data || (*w)->dt != HDTG_F32)
     return NULL;
   const gnode *bn = NULL;
   for (int i = 0; i < g->nnodes && !bn; i++)
@@ -233,16 +246,16 @@ static const gnode *sel_conv_bn(rtc_plan *p, hdtg_graph *g, gnode *n, hdtg_tenso
 }
 
 int sel_conv(rtc_plan *p, hdtg_graph *g, gnode *n) {
-  if (sel_require_f32(p, n))
+  if (sel_require_f32_or_f16(p, n))
     return -1;
   hdtg_tensor *x = n->in[0], *w = n->in[1], *y = n->out;
   if (x->rank != 3 && x->rank != 4)
     return sel_fail(p, n, "%d-D convolution is not supported (1-D and 2-D are)", x->rank - 2);
   int64_t kout = sel_dim(w, 0);
   hdtg_tensor *bias = n->nin > 2 ? n->in[2] : NULL;
-  if (!bias) {
+  if (!bias) { /* zeros: all-zero bits in f32 and f16 alike */
     float *zero = calloc((size_t)kout, sizeof *zero);
-    bias = zero ? sel_tensor(p, HDTG_F32, 1, &kout, zero) : NULL;
+    bias = zero ? sel_tensor(p, x->dt, 1, &kout, zero) : NULL;
     free(zero);
     if (!bias)
       return sel_fail(p, n, "out of memory");
@@ -254,7 +267,9 @@ int sel_conv(rtc_plan *p, hdtg_graph *g, gnode *n) {
   sel_window_of(n, x, y, x->rank == 4 ? sel_dim(w, 2) : 1, sel_dim(w, w->rank - 1), &win);
   hdtg_tensor *args[] = {x, w, bias, y};
   rtc_kernel *k = NULL;
-  if (sel_instance(p, n, "conv.hdt", "conv2d", args, 4, &k))
+  bool f16 = x->dt == HDTG_F16;
+  if (sel_instance(p, n, f16 ? "conv_f16.hdt" : "conv.hdt", f16 ? "conv2d_f16" : "conv2d", args, 4,
+                   &k))
     return -1;
   static const char *const names[] = {"N", "C", "H", "W", "K", "R", "S", "OH", "OW",
                                       "SH", "SW", "PH", "PW", "DH", "DW", "GROUPS"};
