@@ -28,6 +28,17 @@ typedef struct cli_opts {
 /* Reads a shared option at argv[*i] (advancing *i past its value); 1 when
  * it was one, 0 when not, -1 after an error message. */
 int cli_common_option(int argc, char **argv, int *i, cli_opts *o);
+
+/* A subcommand's own option at argv[*i]: 1 when taken (with *i advanced
+ * past its value), 0 when not its, -1 after an error message. */
+typedef int (*cli_own_fn)(int argc, char **argv, int *i, void *ctx);
+
+/* Parses a subcommand's arguments: the shared options, own's, --help, and
+ * up to max positional arguments (at least one, called `what` in the
+ * message when there is none). 0: go on; 1: an error
+ * (said, with the usage); -1: --help was printed. */
+int cli_parse(int argc, char **argv, cli_opts *o, cli_own_fn own, void *ctx, const char *what,
+              const char **pos, int max, int *npos, int (*usage)(FILE *f));
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* What model.c opened: the compiled model, and for an ONNX file the

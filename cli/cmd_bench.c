@@ -73,32 +73,33 @@ static void bench_report(const char *model, const char *device, double *t, int n
            device, n, t[0], med, p90, t[n - 1]);
 }
 
+typedef struct bench_args {
+  int warmup, runs;
+  bool json;
+} bench_args;
+
+static int bench_option(int argc, char **argv, int *i, void *ctx) {
+  bench_args *b = ctx;
+  if (strcmp(argv[*i], "--json") == 0)
+    return b->json = true, 1;
+  if (strcmp(argv[*i], "--warmup") != 0 && strcmp(argv[*i], "--runs") != 0)
+    return 0;
+  if (*i + 1 >= argc)
+    return -cli_error("%s needs a number", argv[*i]);
+  int *which = argv[*i][2] == 'w' ? &b->warmup : &b->runs;
+  *which = atoi(argv[++*i]);
+  return 1;
+}
+
 int cmd_bench(int argc, char **argv) {
   cli_opts o = {0};
   const char *model = NULL;
-  int warmup = 10, runs = 100;
-  bool json = false;
-  for (int i = 1; i < argc; i++) {
-    int c = cli_common_option(argc, argv, &i, &o);
-    if (c < 0)
-      return 1;
-    if (c)
-      continue;
-    if (strcmp(argv[i], "--help") == 0)
-      return bench_usage(stdout);
-    if (strcmp(argv[i], "--json") == 0)
-      json = true;
-    else if ((strcmp(argv[i], "--warmup") == 0 || strcmp(argv[i], "--runs") == 0) && i + 1 < argc) {
-      int *which = argv[i][2] == 'w' ? &warmup : &runs;
-      *which = atoi(argv[++i]);
-    }
-    else if (argv[i][0] == '-' || model)
-      return cli_error("unexpected argument '%s'", argv[i]), bench_usage(stderr);
-    else
-      model = argv[i];
-  }
-  if (!model)
-    return cli_error("no MODEL given"), bench_usage(stderr);
+  bench_args b = {.warmup = 10, .runs = 100};
+  int n, rc = cli_parse(argc, argv, &o, bench_option, &b, "MODEL", &model, 1, &n, bench_usage);
+  if (rc)
+    return rc < 0 ? 0 : rc;
+  int warmup = b.warmup, runs = b.runs;
+  bool json = b.json;
   if (runs < 1 || runs > 1000000 || warmup < 0)
     return cli_error("--runs must be 1 to 1000000 and --warmup >= 0");
   cli_model cm;
@@ -107,7 +108,7 @@ int cmd_bench(int argc, char **argv) {
   hdtrt_session *s = NULL;
   npy_array *bufs = calloc((size_t)hdtrt_model_num_inputs(cm.m) + 1, sizeof *bufs);
   double *times = malloc(sizeof *times * (size_t)runs);
-  int rc = 1;
+  rc = 1;
   if (!bufs || !times)
     cli_error("out of memory");
   else if (hdtrt_session_create(cm.m, &s) != HDTRT_OK)

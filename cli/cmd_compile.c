@@ -13,30 +13,26 @@ static int compile_usage(FILE *f) {
   return f == stdout ? 0 : 1;
 }
 
+static int compile_option(int argc, char **argv, int *i, void *ctx) {
+  if (strcmp(argv[*i], "-o") != 0)
+    return 0;
+  if (*i + 1 >= argc)
+    return -cli_error("-o needs a file");
+  *(const char **)ctx = argv[++*i];
+  return 1;
+}
+
 int cmd_compile(int argc, char **argv) {
   cli_opts o = {0};
   const char *model = NULL, *out = NULL;
-  for (int i = 1; i < argc; i++) {
-    int c = cli_common_option(argc, argv, &i, &o);
-    if (c < 0)
-      return 1;
-    if (c)
-      continue;
-    if (strcmp(argv[i], "--help") == 0)
-      return compile_usage(stdout);
-    if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
-      out = argv[++i];
-    else if (argv[i][0] == '-' || model)
-      return cli_error("unexpected argument '%s'", argv[i]), compile_usage(stderr);
-    else
-      model = argv[i];
-  }
-  if (!model || !out)
+  int n, rc = cli_parse(argc, argv, &o, compile_option, &out, "MODEL", &model, 1, &n, compile_usage);
+  if (rc)
+    return rc < 0 ? 0 : rc;
+  if (!out)
     return cli_error("compile needs MODEL and -o OUT"), compile_usage(stderr);
   cli_model cm;
   if (cli_open_model(model, &o, &cm))
     return 1;
-  int rc = 0;
   if (hdtrt_model_save(cm.m, out) != HDTRT_OK)
     rc = cli_error("%s", hdtrt_last_error());
   else

@@ -17,26 +17,21 @@ static int info_usage(FILE *f) {
   return f == stdout ? 0 : 1;
 }
 
+static int info_option(int argc, char **argv, int *i, void *ctx) {
+  if (strcmp(argv[*i], "--dot") != 0)
+    return 0;
+  if (*i + 1 >= argc)
+    return -cli_error("--dot needs a file");
+  *(const char **)ctx = argv[++*i];
+  return 1;
+}
+
 int cmd_info(int argc, char **argv) {
   cli_opts o = {0};
   const char *model = NULL, *dot = NULL;
-  for (int i = 1; i < argc; i++) {
-    int c = cli_common_option(argc, argv, &i, &o);
-    if (c < 0)
-      return 1;
-    if (c)
-      continue;
-    if (strcmp(argv[i], "--help") == 0)
-      return info_usage(stdout);
-    if (strcmp(argv[i], "--dot") == 0 && i + 1 < argc)
-      dot = argv[++i];
-    else if (argv[i][0] == '-' || model)
-      return cli_error("unexpected argument '%s'", argv[i]), info_usage(stderr);
-    else
-      model = argv[i];
-  }
-  if (!model)
-    return cli_error("no MODEL given"), info_usage(stderr);
+  int n, rc = cli_parse(argc, argv, &o, info_option, &dot, "MODEL", &model, 1, &n, info_usage);
+  if (rc)
+    return rc < 0 ? 0 : rc;
   cli_model cm;
   if (cli_open_model(model, &o, &cm)) {
     /* The histogram still says what the model holds. */
@@ -49,7 +44,6 @@ int cmd_info(int argc, char **argv) {
     }
     return 1;
   }
-  int rc = 0;
   if (cm.from_onnx) {
     printf("operators:");
     for (int op = 0; op < HDTG_OP_COUNT; op++)

@@ -270,30 +270,28 @@ static test_result test_case(const char *dir, const test_opts *t, char *why, siz
 }
 #endif
 
+static int test_option(int argc, char **argv, int *i, void *ctx) {
+  test_opts *t = ctx;
+  if (strcmp(argv[*i], "--atol") != 0 && strcmp(argv[*i], "--rtol") != 0)
+    return 0;
+  if (*i + 1 >= argc)
+    return -cli_error("%s needs a number", argv[*i]);
+  double *which = argv[*i][2] == 'a' ? &t->atol : &t->rtol;
+  *which = atof(argv[++*i]);
+  return 1;
+}
+
 int cmd_test(int argc, char **argv) {
   test_opts t = {.atol = 1e-7, .rtol = 1e-3};
   const char **dirs = calloc((size_t)argc + 1, sizeof *dirs);
   int ndirs = 0;
   if (!dirs)
     return cli_error("out of memory");
-  for (int i = 1; i < argc; i++) {
-    int c = cli_common_option(argc, argv, &i, &t.o);
-    if (c < 0)
-      return free(dirs), 1;
-    if (c)
-      continue;
-    if (strcmp(argv[i], "--help") == 0)
-      return free(dirs), test_usage(stdout);
-    if ((strcmp(argv[i], "--atol") == 0 || strcmp(argv[i], "--rtol") == 0) && i + 1 < argc) {
-      double *which = argv[i][2] == 'a' ? &t.atol : &t.rtol;
-      *which = atof(argv[++i]);
-    } else if (argv[i][0] == '-')
-      return free(dirs), cli_error("unexpected argument '%s'", argv[i]), test_usage(stderr);
-    else
-      dirs[ndirs++] = argv[i];
+  int rc = cli_parse(argc, argv, &t.o, test_option, &t, "test case DIR", dirs, argc, &ndirs, test_usage);
+  if (rc) {
+    free(dirs);
+    return rc < 0 ? 0 : rc;
   }
-  if (!ndirs)
-    return free(dirs), cli_error("no test case DIR given"), test_usage(stderr);
 #ifndef HDT_HAVE_ONNX
   free(dirs);
   return cli_error("this hdt was built without the ONNX importer (protobuf-c)");

@@ -85,6 +85,32 @@ int cli_common_option(int argc, char **argv, int *i, cli_opts *o) {
   return 0;
 }
 
+int cli_parse(int argc, char **argv, cli_opts *o, cli_own_fn own, void *ctx, const char *what,
+              const char **pos, int max, int *npos, int (*usage)(FILE *f)) {
+  *npos = 0;
+  for (int i = 1; i < argc; i++) {
+    int c = cli_common_option(argc, argv, &i, o);
+    if (c == 0 && own)
+      c = own(argc, argv, &i, ctx);
+    if (c < 0)
+      return 1;
+    if (c)
+      continue;
+    if (strcmp(argv[i], "--help") == 0)
+      return usage(stdout), -1;
+    if (argv[i][0] == '-' || *npos == max) {
+      cli_error("unexpected argument '%s'", argv[i]);
+      return usage(stderr), 1;
+    }
+    pos[(*npos)++] = argv[i];
+  }
+  if (*npos == 0) {
+    cli_error("no %s given", what);
+    return usage(stderr), 1;
+  }
+  return 0;
+}
+
 static int cli_usage(FILE *f) {
   fprintf(f, "usage: hdt COMMAND [options] ...\n\ncommands:\n");
   for (size_t i = 0; i < sizeof cli_commands / sizeof *cli_commands; i++)

@@ -78,26 +78,22 @@ rtc_kernel *sel_kernel(rtc_plan *p, const gnode *n, const char *ops) {
   return k;
 }
 
-int sel_add_define(rtc_plan *p, rtc_kernel *k, const char *name, long long v) {
-  char buf[96];
-  snprintf(buf, sizeof buf, "%s=%lld", name, v);
-  char **d = realloc(k->defines, sizeof *d * (size_t)(k->ndefines + 1));
-  if (!d || !(d[k->ndefines] = sel_strdup(buf)))
-    return sel_fail(p, NULL, "out of memory");
-  k->defines = d;
-  k->ndefines++;
-  return 0;
-}
-
 int sel_add_define_text(rtc_plan *p, rtc_kernel *k, const char *name, const char *v) {
   char buf[96];
   snprintf(buf, sizeof buf, "%s=%s", name, v);
   char **d = realloc(k->defines, sizeof *d * (size_t)(k->ndefines + 1));
+  if (d)
+    k->defines = d; /* kept even if the copy below fails: the old array is gone */
   if (!d || !(d[k->ndefines] = sel_strdup(buf)))
     return sel_fail(p, NULL, "out of memory");
-  k->defines = d;
   k->ndefines++;
   return 0;
+}
+
+int sel_add_define(rtc_plan *p, rtc_kernel *k, const char *name, long long v) {
+  char text[32];
+  snprintf(text, sizeof text, "%lld", v);
+  return sel_add_define_text(p, k, name, text);
 }
 
 int sel_set_args(rtc_plan *p, rtc_kernel *k, hdtg_tensor *const *args, int nargs) {
