@@ -8,7 +8,8 @@
 #   scripts/venv.sh            make it if needed (silent when nothing to do)
 #   scripts/venv.sh --python   the same, then print the venv's python path
 #
-# Exits non-zero, with one line on stderr, when the venv cannot be made (no
+# Progress goes to stderr, so that --python prints only the path. Exits
+# non-zero, with one line on stderr, when the venv cannot be made (no
 # python3 with venv, no network to PyPI): scripts/test.sh then configures
 # without the model tests.
 set -euo pipefail
@@ -31,12 +32,12 @@ fail() { echo "venv: error: $*" >&2; exit 1; }
 base="$(command -v python3 || true)"
 [[ -n "$base" ]] || fail "python3 not found"
 if [[ ! -x "$py" ]]; then
-    echo "venv: creating $venv"
+    echo "venv: creating $venv" >&2
     "$base" -m venv "$venv" || fail "'$base -m venv $venv' failed (Debian: apt-get install python3-venv)"
 fi
-echo "venv: installing test/models/requirements.txt"
+echo "venv: installing test/models/requirements.txt" >&2
 rm -f "$stamp"
-"$py" -m pip install --quiet --disable-pip-version-check -r "$req" ||
+"$py" -m pip install --quiet --disable-pip-version-check --retries 2 -r "$req" ||
     fail "pip install -r $req failed (no network to PyPI?)"
 "$py" -c 'import onnx, onnxruntime, numpy' ||
     fail "the venv's packages do not import"
