@@ -15,6 +15,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="${HDT_VENV:-$root/build-venv}"
+[[ "$venv" == /* ]] || venv="$PWD/$venv"   # CMake gets an absolute path
 req="$root/test/models/requirements.txt"
 stamp="$venv/hdt-requirements.txt"
 py="$venv/bin/python"
