@@ -4,13 +4,14 @@
 # GPU when there is one (CUDA target), else on the CPU (host target),
 # printing its error against a double-precision reference and its time.
 # Then the graph runtime: examples/graph_mlp.c builds a residual MLP with
-# the C API, compiles it for the same device and checks its output.
+# the C API, compiles it for the same device and checks its output; and the
+# hdt command runs a ResNet-style ONNX model.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/deps.sh
 cmake -S . -B build -DHDT_SANITIZE=OFF -DCMAKE_BUILD_TYPE=Release
-cmake --build build -j"$(nproc)" --target hdtc hdtrt graph_mlp
+cmake --build build -j"$(nproc)" --target hdtc hdtrt graph_mlp hdt
 
 example=examples/matmul.hdt
 mkdir -p build/demo
@@ -54,3 +55,14 @@ fi
 # The graph runtime: a whole model compiled from a graph built in C.
 echo "demo: build/graph_mlp --device $target --batch 64 --dim 256 --hidden 1024"
 build/graph_mlp --device "$target" --batch 64 --dim 256 --hidden 1024
+
+# An ONNX model: a small ResNet-style CNN (test/models/make_models.py builds
+# it with the onnx package, in the venv scripts/venv.sh makes), run by the
+# hdt command on the same device, then described.
+python="$(bash scripts/venv.sh --python)"
+"$python" test/models/make_models.py build/models >/dev/null
+echo "demo: build/hdt run build/models/resnet_style.onnx --device $target --input x=... --output-dir build/models/out"
+build/hdt run build/models/resnet_style.onnx --device "$target" \
+    --input x=build/models/resnet_style/inputs/x.npy --output-dir build/models/out
+echo "demo: build/hdt info build/models/resnet_style.onnx --device $target"
+build/hdt info build/models/resnet_style.onnx --device "$target"

@@ -15,6 +15,7 @@ HDT_DEPS_PACKAGES=(
     flex bison                           # grammar/
     libcriterion-dev                     # test/unit
     llvm-16-tools python3                # test/lit: lit.py, FileCheck, not
+    python3-venv                         # scripts/venv.sh: onnx, onnxruntime, numpy (test/models)
     clang libclang-rt-14-dev             # test/fuzz: libFuzzer harness (the
                                          # fuzzer runtime is only a Recommends)
     protobuf-c-compiler libprotobuf-c-dev # onnx/: protoc-c and libprotobuf-c
