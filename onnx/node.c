@@ -18,6 +18,12 @@
  *     not used (Dropout's seed and ratio, BatchNormalization's
  *     training_mode = 0, MaxPool's storage_order) are dropped.
  *
+ *   - opsets 6 to 10 (hdto_legacy): legacy broadcasting, the attribute
+ *     forms of Clip, Pad and Slice, Upsample and Resize 10, Gemm's required
+ *     C, PRelu 6's per-channel slope become the graph's forms; what the
+ *     graph cannot express (is_test=0, spatial=0, ops newer than the opset)
+ *     is refused, naming the node, the op and the opset.
+ *
  * Opset differences that the graph already accepts in both forms (axes as
  * an attribute or an input for Squeeze, Unsqueeze and the reductions) pass
  * through. Only the first output of a node is supported, unless the others
