@@ -684,7 +684,7 @@ static hdto_status hdto_legacy_inference(hdto_ctx *c, hdto_nd *nd) {
     return hdto_nfail(c, nd, HDTO_ERROR_UNSUPPORTED, "is_test=0 (training) is not supported; "
                       "is_test=1 is");
   if (bn && c->opset < 9 && hdto_drop(nd, "spatial", &a) &&
-      (a.type != HDTG_ATTR_INT || (a.i != 1 && (a.i != 0 || hdto_rank(nd->in[0]) > 2))))
+      (a.type != HDTG_ATTR_INT || (a.i != 1 && (a.i != 0 || nd->nin < 1 || hdto_rank(nd->in[0]) > 2))))
     return hdto_nfail(c, nd, HDTO_ERROR_UNSUPPORTED, "spatial=0 (statistics per activation) is "
                       "supported only for an input of rank 2");
   for (size_t i = 1; bn && c->opset >= 7 && i < nd->p->n_output; i++)
