@@ -702,6 +702,23 @@ Test(onnx, old_opsets_legacy_broadcasting) {
   hdtg_destroy(g);
   mini_old(&k, 7, "Add", a, 1);
   EXPECT_FAIL(&k, HDTO_ERROR_UNSUPPORTED, "node 'n0' (Add, opset 7): no attribute 'broadcast'");
+  /* every prefix and one-byte corruption of the legacy form fails cleanly (ASan) */
+  mini_old(&k, 6, "Add", a, 2);
+  k.wdims[0] = 2, k.w.n_dims = 1, k.w.raw_data.len = 8;
+  size_t len;
+  unsigned char *p = mini_pack(&k, &len);
+  for (size_t n = 0; n < len; n++) {
+    char *msg = NULL;
+    g = NULL;
+    cr_expect_neq(hdto_import_memory(p, n, NULL, NULL, &g, &msg), HDTO_OK);
+    free(msg);
+    p[n] ^= 0xA5;
+    hdto_import_memory(p, len, NULL, NULL, &g, &msg);
+    p[n] ^= 0xA5;
+    hdtg_destroy(g);
+    free(msg);
+  }
+  free(p);
   /* Max before 8: equal shapes */
   mini_old(&k, 7, "Max", NULL, 0);
   EXPECT_FAIL(&k, HDTO_ERROR_MODEL, "node 'n0' (Max, opset 7): the inputs must have the same shape");
