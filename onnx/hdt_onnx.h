@@ -92,7 +92,7 @@ hdto_status hdto_read_tensor_file(const char *path, hdto_tensor *out, char **err
 void hdto_tensor_free(hdto_tensor *t);
 
 /* The opsets of the default domain ("" or "ai.onnx") that are imported. */
-#define HDTO_MIN_OPSET 11
+#define HDTO_MIN_OPSET 6
 #define HDTO_MAX_OPSET 18
 
 #endif

@@ -18,6 +18,12 @@
  *     not used (Dropout's seed and ratio, BatchNormalization's
  *     training_mode = 0, MaxPool's storage_order) are dropped.
  *
+ *   - opsets 6 to 10 (hdto_legacy): legacy broadcasting, the attribute
+ *     forms of Clip, Pad and Slice, Upsample and Resize 10, Gemm's required
+ *     C, PRelu 6's per-channel slope become the graph's forms; what the
+ *     graph cannot express (is_test=0, spatial=0, ops newer than the opset)
+ *     is refused, naming the node, the op and the opset.
+ *
  * Opset differences that the graph already accepts in both forms (axes as
  * an attribute or an input for Squeeze, Unsqueeze and the reductions) pass
  * through. Only the first output of a node is supported, unless the others
@@ -396,6 +402,331 @@ static hdto_status hdto_split(hdto_ctx *c, hdto_nd *nd) {
   return st;
 }
 
+/* ---- opsets 6 to 10: the older forms ---------------------------------------------------- */
+
+/* The graph's "absent" input (an empty i64 tensor, ops.def). */
+static hdto_status hdto_absent(hdto_ctx *c, const hdto_nd *nd, hdtg_tensor **out) {
+  char fresh[64];
+  int64_t zero = 0;
+  if (!c->absent && hdtg_add_constant(c->g, hdto_fresh(c, fresh, sizeof fresh), HDTG_I64, 1, &zero,
+                                      NULL, 0, &c->absent))
+    return hdto_nfail(c, nd, HDTO_ERROR_NOMEM, "%s", hdtg_last_error(c->g));
+  *out = c->absent;
+  return HDTO_OK;
+}
+
+static hdtg_dtype hdto_dtype_of(hdtg_tensor *t) {
+  hdtg_tensor_info info;
+  hdtg_tensor_get_info(t, &info);
+  return info.dtype;
+}
+
+/* A float's nearest IEEE half (ties to even; overflow is infinity). */
+static uint16_t hdto_to_half(float f) {
+  uint32_t x;
+  memcpy(&x, &f, sizeof x);
+  uint32_t sign = x >> 16 & 0x8000, m = x & 0x7fffff, h, rem;
+  int32_t e = (int32_t)(x >> 23 & 0xff) - 127 + 15;
+  if ((x >> 23 & 0xff) == 0xff) return (uint16_t)(sign | 0x7c00 | (m ? 0x200 : 0));
+  if (e >= 31) return (uint16_t)(sign | 0x7c00);
+  if (e <= 0) {
+    if (e < -10) return (uint16_t)sign;
+    m |= 0x800000;
+    int shift = 14 - e;
+    h = m >> shift, rem = m & ((1u << shift) - 1);
+    uint32_t half = 1u << (shift - 1);
+    if (rem > half || (rem == half && (h & 1))) h++;
+    return (uint16_t)(sign | h);
+  }
+  h = (uint32_t)e << 10 | m >> 13, rem = m & 0x1fff;
+  if (rem > 0x1000 || (rem == 0x1000 && (h & 1))) h++; /* a carry into the exponent is right */
+  return (uint16_t)(sign | h);
+}
+
+/* A scalar constant of v in dtype dt (a floating point one: the old
+ * attribute forms of Clip's min, max and Pad's value are floats). */
+static hdto_status hdto_scalar(hdto_ctx *c, const hdto_nd *nd, hdtg_dtype dt, double v,
+                               hdtg_tensor **out) {
+  float f = (float)v;
+  uint32_t fb;
+  uint16_t h;
+  switch (dt) {
+  case HDTG_F32: return hdto_const(c, nd, NULL, dt, 0, NULL, &f, sizeof f, out);
+  case HDTG_F64: return hdto_const(c, nd, NULL, dt, 0, NULL, &v, sizeof v, out);
+  case HDTG_F16:
+    h = hdto_to_half(f);
+    return hdto_const(c, nd, NULL, dt, 0, NULL, &h, sizeof h, out);
+  case HDTG_BF16:
+    memcpy(&fb, &f, sizeof fb);
+    h = (uint16_t)((fb + 0x7fff + (fb >> 16 & 1)) >> 16);
+    return hdto_const(c, nd, NULL, dt, 0, NULL, &h, sizeof h, out);
+  default:
+    return hdto_nfail(c, nd, HDTO_ERROR_UNSUPPORTED, "a %s input is not supported at opset %lld "
+                      "(the attribute form takes floating point)", hdtg_dtype_name(dt),
+                      (long long)c->opset);
+  }
+}
+
+/* Whether a and b may have the same shape: equal ranks, no two known sizes that differ. */
+static bool hdto_same_shape(hdtg_tensor *a, hdtg_tensor *b) {
+  int r = hdto_rank(a);
+  if (r != hdto_rank(b)) return false;
+  for (int i = 0; i < r; i++) {
+    hdtg_dim da = {-1, NULL}, db = {-1, NULL};
+    hdtg_tensor_dim(a, i, &da);
+    hdtg_tensor_dim(b, i, &db);
+    if (da.value >= 0 && db.value >= 0 && da.value != db.value) return false;
+  }
+  return true;
+}
+
+/* Whether every size of t is known to be 1 (one element). */
+static bool hdto_one_element(hdtg_tensor *t) {
+  for (int i = 0, r = hdto_rank(t); i < r; i++) {
+    hdtg_dim d = {-1, NULL};
+    hdtg_tensor_dim(t, i, &d);
+    if (d.value != 1) return false;
+  }
+  return true;
+}
+
+static hdto_status hdto_int_list(hdto_ctx *c, const hdto_nd *nd, const hdtg_attr *a,
+                                 const char *name, hdtg_tensor **out) {
+  if (a->type != HDTG_ATTR_INTS)
+    return hdto_nfail(c, nd, HDTO_ERROR_MODEL, "attribute '%s' must be ints", name);
+  return hdto_ivec(c, nd, a->n, a->ints, out);
+}
+
+/* Element-wise binary ops before opset 7: legacy broadcasting. Without
+ * broadcast=1 the shapes are equal; with it, B (input 1) matches a
+ * contiguous run of A's sizes starting at `axis` (default: A's last ones),
+ * or has one element. B is given trailing 1s (Unsqueeze) so that numpy
+ * broadcasting aligns it the same way; the result must have A's shape. */
+static hdto_status hdto_legacy_binary(hdto_ctx *c, hdto_nd *nd) {
+  hdtg_attr bc = {0}, ax = {0};
+  bool has_bc = hdto_drop(nd, "broadcast", &bc), has_axis = hdto_drop(nd, "axis", &ax);
+  if (nd->nin != 2) return hdto_generic(c, nd); /* the graph reports the arity */
+  if ((has_bc && bc.type != HDTG_ATTR_INT) || (has_axis && ax.type != HDTG_ATTR_INT))
+    return hdto_nfail(c, nd, HDTO_ERROR_MODEL, "broadcast and axis must be ints");
+  int ra = hdto_rank(nd->in[0]), rb = hdto_rank(nd->in[1]);
+  if (!has_bc || bc.i == 0) {
+    if (!hdto_same_shape(nd->in[0], nd->in[1]))
+      return hdto_nfail(c, nd, HDTO_ERROR_MODEL, "without broadcast=1 the inputs must have the "
+                        "same shape (opset %lld has no numpy broadcasting)", (long long)c->opset);
+    return hdto_generic(c, nd);
+  }
+  int64_t axis = has_axis ? ax.i : ra - rb;
+  if (rb > ra || ((axis < 0 || axis > ra - rb) && !hdto_one_element(nd->in[1])))
+    return hdto_nfail(c, nd, HDTO_ERROR_MODEL, "broadcast=1: input 1 (rank %d) does not fit "
+                      "input 0 (rank %d) at axis %lld", rb, ra, (long long)axis);
+  hdto_status st = HDTO_OK;
+  if (!hdto_one_element(nd->in[1]) && axis + rb < ra) {
+    int64_t axes[HDTG_MAX_RANK];
+    int n = (int)(ra - axis - rb);
+    for (int i = 0; i < n; i++) axes[i] = rb + i;
+    hdtg_attr ua = HDTG_ATTR_IS("axes", axes, n);
+    st = hdto_emit(c, nd, "Unsqueeze", NULL, &nd->in[1], 1, &ua, 1, &nd->in[1]);
+  }
+  hdtg_tensor *out;
+  if (!st) st = hdto_emit(c, nd, nd->op, nd->p->output[0], nd->in, 2, nd->attrs, nd->nattrs, &out);
+  if (!st && !hdto_same_shape(out, nd->in[0]))
+    return hdto_nfail(c, nd, HDTO_ERROR_MODEL, "broadcast=1: input 1 does not fit input 0 at "
+                      "axis %lld (legacy broadcasting does not widen input 0)", (long long)axis);
+  return st;
+}
+
+/* Min, Max, Sum, Mean before opset 8: no broadcasting, the shapes are equal. */
+static hdto_status hdto_legacy_variadic(hdto_ctx *c, hdto_nd *nd) {
+  for (int i = 1; i < nd->nin; i++)
+    if (!hdto_same_shape(nd->in[0], nd->in[i]))
+      return hdto_nfail(c, nd, HDTO_ERROR_MODEL, "the inputs must have the same shape (opset "
+                        "%lld has no broadcasting for %s)", (long long)c->opset, nd->op);
+  return hdto_generic(c, nd);
+}
+
+/* PRelu 6: a slope of one element, of x's shape, or of x's channels
+ * ([C] for x [N, C, ...], Caffe2's form) which Unsqueeze makes [C, 1, ...]. */
+static hdto_status hdto_legacy_prelu(hdto_ctx *c, hdto_nd *nd) {
+  if (nd->nin != 2 || hdto_one_element(nd->in[1]) || hdto_same_shape(nd->in[0], nd->in[1]))
+    return hdto_generic(c, nd);
+  int rx = hdto_rank(nd->in[0]);
+  hdtg_dim dc = {-1, NULL}, ds = {-1, NULL};
+  if (rx >= 2) hdtg_tensor_dim(nd->in[0], 1, &dc);
+  if (hdto_rank(nd->in[1]) == 1) hdtg_tensor_dim(nd->in[1], 0, &ds);
+  if (rx < 2 || ds.value < 0 || ds.value != dc.value)
+    return hdto_nfail(c, nd, HDTO_ERROR_UNSUPPORTED, "the slope must have one element, x's shape "
+                      "or x's channels (PRelu before opset 7)");
+  hdto_status st = HDTO_OK;
+  if (rx > 2) {
+    int64_t axes[HDTG_MAX_RANK];
+    for (int i = 0; i < rx - 2; i++) axes[i] = 1 + i;
+    hdtg_attr ua = HDTG_ATTR_IS("axes", axes, rx - 2);
+    st = hdto_emit(c, nd, "Unsqueeze", NULL, &nd->in[1], 1, &ua, 1, &nd->in[1]);
+  }
+  return st ? st : hdto_generic(c, nd);
+}
+
+/* Gemm before 11: C is required; 6's broadcast=0 asks C for the output's shape. */
+static hdto_status hdto_legacy_gemm(hdto_ctx *c, hdto_nd *nd) {
+  hdtg_attr bc = {0};
+  bool has_bc = hdto_drop(nd, "broadcast", &bc);
+  if (c->opset >= 7 && has_bc)
+    return hdto_nfail(c, nd, HDTO_ERROR_UNSUPPORTED, "no attribute 'broadcast'");
+  if (nd->nin != 3)
+    return hdto_nfail(c, nd, HDTO_ERROR_MODEL, "input C is required before opset 11");
+  hdtg_tensor *out;
+  hdto_status st = hdto_emit(c, nd, "Gemm", nd->p->output[0], nd->in, nd->nin, nd->attrs,
+                             nd->nattrs, &out);
+  if (!st && c->opset < 7 && !(has_bc && bc.type == HDTG_ATTR_INT && bc.i) &&
+      !hdto_same_shape(nd->in[2], out))
+    return hdto_nfail(c, nd, HDTO_ERROR_MODEL, "without broadcast=1, C must have the output's "
+                      "shape (M, N)");
+  return st;
+}
+
+/* Clip before 11: min and max attributes, as scalar inputs of x's dtype. */
+static hdto_status hdto_legacy_clip(hdto_ctx *c, hdto_nd *nd) {
+  hdtg_attr lim[2] = {{0}};
+  bool has[2] = {hdto_drop(nd, "min", &lim[0]), hdto_drop(nd, "max", &lim[1])};
+  if (nd->nin != 1)
+    return hdto_nfail(c, nd, HDTO_ERROR_MODEL, "takes one input before opset 11");
+  hdtg_tensor *in[3] = {nd->in[0]};
+  int nin = has[1] ? 3 : has[0] ? 2 : 1;
+  hdto_status st = HDTO_OK;
+  for (int i = 0; i < 2 && !st; i++) {
+    if (has[i] && lim[i].type != HDTG_ATTR_FLOAT)
+      return hdto_nfail(c, nd, HDTO_ERROR_MODEL, "attribute '%s' must be a float", i ? "max" : "min");
+    if (has[i]) st = hdto_scalar(c, nd, hdto_dtype_of(nd->in[0]), lim[i].f, &in[1 + i]);
+    else if (i + 1 < nin) st = hdto_absent(c, nd, &in[1 + i]);
+  }
+  hdtg_tensor *out;
+  return st ? st : hdto_emit(c, nd, "Clip", nd->p->output[0], in, nin, nd->attrs, nd->nattrs, &out);
+}
+
+/* Pad before 11: pads, mode and value attributes, as inputs. */
+static hdto_status hdto_legacy_pad(hdto_ctx *c, hdto_nd *nd) {
+  hdtg_attr pads = {0}, value = {0}, mode = HDTG_ATTR_S("mode", "constant");
+  bool has_pads = hdto_drop(nd, "pads", &pads), has_value = hdto_drop(nd, "value", &value);
+  bool has_mode = hdto_find(nd, "mode") != NULL;
+  if (has_mode) mode = *hdto_find(nd, "mode");
+  if (nd->nin != 1 || !has_pads)
+    return hdto_nfail(c, nd, HDTO_ERROR_MODEL, "takes one input and attribute 'pads' before opset 11");
+  if (has_value && value.type != HDTG_ATTR_FLOAT)
+    return hdto_nfail(c, nd, HDTO_ERROR_MODEL, "attribute 'value' must be a float");
+  if (has_mode && (mode.type != HDTG_ATTR_STRING ||
+                   (strcmp(mode.s, "constant") && strcmp(mode.s, "reflect") && strcmp(mode.s, "edge"))))
+    return hdto_nfail(c, nd, HDTO_ERROR_UNSUPPORTED, "mode must be constant, reflect or edge");
+  hdtg_tensor *in[3] = {nd->in[0]}, *out;
+  int nin = 2;
+  hdto_status st = hdto_int_list(c, nd, &pads, "pads", &in[1]);
+  if (!st && has_value && value.f != 0 && (!has_mode || strcmp(mode.s, "constant") == 0))
+    st = hdto_scalar(c, nd, hdto_dtype_of(nd->in[0]), value.f, &in[nin++]);
+  return st ? st : hdto_emit(c, nd, "Pad", nd->p->output[0], in, nin, nd->attrs, nd->nattrs, &out);
+}
+
+/* Slice before 10: starts, ends and axes attributes, as inputs. */
+static hdto_status hdto_legacy_slice(hdto_ctx *c, hdto_nd *nd) {
+  hdtg_attr a[3] = {{0}};
+  static const char *const names[] = {"starts", "ends", "axes"};
+  bool has[3];
+  for (int i = 0; i < 3; i++) has[i] = hdto_drop(nd, names[i], &a[i]);
+  if (nd->nin != 1 || !has[0] || !has[1])
+    return hdto_nfail(c, nd, HDTO_ERROR_MODEL, "takes one input and attributes 'starts' and "
+                      "'ends' before opset 10");
+  hdtg_tensor *in[4] = {nd->in[0]}, *out;
+  hdto_status st = HDTO_OK;
+  for (int i = 0; i < 3 && !st; i++)
+    if (has[i]) st = hdto_int_list(c, nd, &a[i], names[i], &in[1 + i]);
+  return st ? st : hdto_emit(c, nd, "Slice", nd->p->output[0], in, has[2] ? 4 : 3, nd->attrs,
+                             nd->nattrs, &out);
+}
+
+/* Upsample (7: scales attribute; 9, 10: scales input) and Resize 10: a
+ * Resize of the opset 11 form with asymmetric coordinates and, for
+ * nearest, the floor of the source position (Upsample's definition). */
+static hdto_status hdto_legacy_upsample(hdto_ctx *c, hdto_nd *nd) {
+  hdtg_attr scales_attr = {0}, mode = HDTG_ATTR_S("mode", "nearest");
+  bool attr_form = c->opset < 9 && strcmp(nd->op, "Upsample") == 0;
+  bool has_scales = hdto_drop(nd, "scales", &scales_attr);
+  hdto_drop(nd, "mode", &mode);
+  if (nd->nattrs)
+    return hdto_nfail(c, nd, HDTO_ERROR_UNSUPPORTED, "no attribute '%s'", nd->attrs[0].name);
+  if (mode.type != HDTG_ATTR_STRING || (strcmp(mode.s, "nearest") && strcmp(mode.s, "linear")))
+    return hdto_nfail(c, nd, HDTO_ERROR_UNSUPPORTED, "mode must be nearest or linear");
+  if (attr_form ? nd->nin != 1 || !has_scales || scales_attr.type != HDTG_ATTR_FLOATS
+                : nd->nin != 2 || has_scales)
+    return hdto_nfail(c, nd, HDTO_ERROR_MODEL, attr_form ? "takes one input and a 'scales' "
+                      "attribute (floats)" : "takes two inputs (x, scales) and no 'scales' attribute");
+  hdtg_tensor *in[3] = {nd->in[0]}, *out;
+  hdto_status st = hdto_absent(c, nd, &in[1]);
+  if (!st && attr_form) {
+    int64_t n = scales_attr.n;
+    float *f = hdto_own(nd, malloc(sizeof *f * (size_t)(n ? n : 1)));
+    if (!f) return hdto_nfail(c, nd, HDTO_ERROR_NOMEM, "out of memory");
+    for (int64_t i = 0; i < n; i++) f[i] = (float)scales_attr.floats[i];
+    st = hdto_const(c, nd, NULL, HDTG_F32, 1, &n, f, sizeof *f * (size_t)n, &in[2]);
+  } else if (!st) {
+    in[2] = nd->in[1];
+  }
+  hdtg_attr attrs[] = {mode, HDTG_ATTR_S("coordinate_transformation_mode", "asymmetric"),
+                       HDTG_ATTR_S("nearest_mode", "floor")};
+  return st ? st : hdto_emit(c, nd, "Resize", nd->p->output[0], in, 3, attrs, 3, &out);
+}
+
+/* Dropout and BatchNormalization 6: is_test=1 is inference; 0 (the
+ * default) trains. BatchNormalization before 9: spatial=0 normalises per
+ * activation, the same as spatial=1 only for x of rank 2; before 14 (is_test
+ * gone) more than one output means training. */
+static hdto_status hdto_legacy_inference(hdto_ctx *c, hdto_nd *nd) {
+  hdtg_attr a;
+  bool bn = strcmp(nd->op, "BatchNormalization") == 0;
+  if (c->opset < 7 && (!hdto_drop(nd, "is_test", &a) || a.type != HDTG_ATTR_INT || !a.i))
+    return hdto_nfail(c, nd, HDTO_ERROR_UNSUPPORTED, "is_test=0 (training) is not supported; "
+                      "is_test=1 is");
+  if (bn && c->opset < 9 && hdto_drop(nd, "spatial", &a) &&
+      (a.type != HDTG_ATTR_INT || (a.i != 1 && (a.i != 0 || nd->nin < 1 || hdto_rank(nd->in[0]) > 2))))
+    return hdto_nfail(c, nd, HDTO_ERROR_UNSUPPORTED, "spatial=0 (statistics per activation) is "
+                      "supported only for an input of rank 2");
+  for (size_t i = 1; bn && c->opset >= 7 && i < nd->p->n_output; i++)
+    if (*nd->p->output[i])
+      return hdto_nfail(c, nd, HDTO_ERROR_UNSUPPORTED, "more than one output means training mode "
+                        "before opset 14, which is not supported");
+  return hdto_inference_only(c, nd);
+}
+
+/* The opset that introduced an op (where after 6), for models of opsets under 11. */
+static const struct {
+  const char *op;
+  int since;
+} hdto_since[] = {
+    {"Upsample", 7}, {"Expand", 8}, {"Erf", 9}, {"Where", 9}, {"IsNaN", 9},
+    {"ConstantOfShape", 9}, {"IsInf", 10}, {"Resize", 10}, {"Range", 11},
+    {"GatherElements", 11}, {"LessOrEqual", 12}, {"GreaterOrEqual", 12},
+    {"HardSwish", 14}, {"LayerNormalization", 17}, {"Gelu", 20},
+};
+
+/* An op of a model of opset 6 to 10 whose form differs from the graph's (or
+ * from the opset 11 one the importer takes); NULL: none does. */
+static hdto_status (*hdto_legacy(hdto_ctx *c, const hdto_nd *nd))(hdto_ctx *, hdto_nd *) {
+  static const char *const binary[] = {"Add", "Sub", "Mul", "Div", "Pow", "And", "Or",
+                                       "Xor", "Equal", "Less", "Greater"};
+  static const char *const variadic[] = {"Min", "Max", "Sum", "Mean"};
+  const char *op = nd->op;
+  for (size_t i = 0; c->opset < 7 && i < sizeof binary / sizeof *binary; i++)
+    if (strcmp(op, binary[i]) == 0) return hdto_legacy_binary;
+  for (size_t i = 0; c->opset < 8 && i < sizeof variadic / sizeof *variadic; i++)
+    if (strcmp(op, variadic[i]) == 0) return hdto_legacy_variadic;
+  if (c->opset < 7 && strcmp(op, "PRelu") == 0) return hdto_legacy_prelu;
+  if (strcmp(op, "Gemm") == 0) return hdto_legacy_gemm;
+  if (strcmp(op, "Clip") == 0) return hdto_legacy_clip;
+  if (strcmp(op, "Pad") == 0) return hdto_legacy_pad;
+  if (c->opset < 10 && strcmp(op, "Slice") == 0) return hdto_legacy_slice;
+  if (strcmp(op, "Resize") == 0 || strcmp(op, "Upsample") == 0) return hdto_legacy_upsample;
+  if (strcmp(op, "Dropout") == 0 || strcmp(op, "BatchNormalization") == 0)
+    return hdto_legacy_inference;
+  return NULL;
+}
+
 static const struct {
   const char *op;
   hdto_status (*fn)(hdto_ctx *c, hdto_nd *nd);
@@ -410,6 +741,7 @@ static const struct {
     {"Softmax", hdto_softmax, false},
     {"LogSoftmax", hdto_softmax, false},
     {"Split", hdto_split, true},
+    {"Upsample", hdto_legacy_upsample, false}, /* Upsample-10 (deprecated) from opset 10 on */
 };
 #define HDTO_NSPECIAL (sizeof hdto_special / sizeof *hdto_special)
 
@@ -465,8 +797,14 @@ static hdto_status hdto_convert(hdto_ctx *c, hdto_nd *nd, int index) {
     if (*n->output[i] && hdto_has(&c->used, n->output[i]))
       return hdto_nfail(c, nd, HDTO_ERROR_UNSUPPORTED, "output %zu ('%s') is used: only the "
                         "first output is supported", i, n->output[i]);
+  for (size_t i = 0; c->opset < 11 && i < sizeof hdto_since / sizeof *hdto_since; i++)
+    if (strcmp(hdto_since[i].op, nd->op) == 0 && c->opset < hdto_since[i].since)
+      return hdto_nfail(c, nd, HDTO_ERROR_UNSUPPORTED, "operator %s is not in opset %lld (it "
+                        "came in opset %d)", nd->op, (long long)c->opset, hdto_since[i].since);
   for (size_t i = 0; i < n->n_attribute && !st; i++) st = hdto_attr(c, nd, n->attribute[i]);
   if (st) return st;
+  hdto_status (*legacy)(hdto_ctx *, hdto_nd *) = c->opset < 11 ? hdto_legacy(c, nd) : NULL;
+  if (legacy) return legacy(c, nd);
   return k < HDTO_NSPECIAL ? hdto_special[k].fn(c, nd) : hdto_generic(c, nd);
 }
 

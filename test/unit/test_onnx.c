@@ -218,6 +218,52 @@ Test(onnx, named_cases_match_their_outputs) {
   }
 }
 
+/* ---- old opsets (6 to 10), imported as they are ---------------------------------------- */
+
+/* Backend cases of opsets 6 to 10 (node/, and pytorch-converted/ and
+ * pytorch-operator/ beside it, mostly opset 6): legacy broadcasting, the
+ * attribute forms of Pad, Slice, Clip, Upsample's scales, Gemm's broadcast,
+ * PRelu 6's per-channel slope, BatchNormalization and Dropout with is_test. */
+static const char *const old_opset_cases[] = {
+    "test_and2d", "test_and_bcast4v2d", "test_or_bcast3v1d", "test_upsample_nearest",
+    "test_elu", "test_selu", "test_hardsigmoid", "test_instancenorm_example", "test_isinf",
+    "test_isinf_negative", "test_constantofshape_int_zeros", "test_convtranspose_output_shape",
+    "../pytorch-operator/test_operator_add_broadcast",
+    "../pytorch-operator/test_operator_add_size1_broadcast",
+    "../pytorch-operator/test_operator_add_size1_right_broadcast",
+    "../pytorch-operator/test_operator_add_size1_singleton_broadcast",
+    "../pytorch-operator/test_operator_addconstant", "../pytorch-operator/test_operator_addmm",
+    "../pytorch-operator/test_operator_clip", "../pytorch-operator/test_operator_index",
+    "../pytorch-operator/test_operator_pad", "../pytorch-operator/test_operator_mm",
+    "../pytorch-operator/test_operator_chunk", "../pytorch-operator/test_operator_max",
+    "../pytorch-converted/test_PReLU_1d_multiparam", "../pytorch-converted/test_PReLU_3d",
+    "../pytorch-converted/test_BatchNorm2d_eval", "../pytorch-converted/test_Linear",
+    "../pytorch-converted/test_ConstantPad2d", "../pytorch-converted/test_ReflectionPad2d",
+    "../pytorch-converted/test_Softsign", "../pytorch-converted/test_log_softmax_dim3",
+    "../pytorch-converted/test_MaxPool1d_stride",
+};
+
+Test(onnx, old_opset_cases_match_their_outputs) {
+  SKIP_WITHOUT_TESTDATA();
+  for (size_t i = 0; i < sizeof old_opset_cases / sizeof *old_opset_cases; i++) {
+    const char *name = old_opset_cases[i];
+    hdtg_graph *g = NULL;
+    char *msg = NULL, why[512], path[1024];
+    snprintf(path, sizeof path, "%s/%s/model.onnx", HDTO_TESTDATA, name);
+    if (!exists(path)) continue; /* pytorch-*: another package's folder */
+    hdto_status st = import_case(name, false, &g, &msg);
+    cr_expect_eq(st, HDTO_OK, "%s: %s: %s", name, hdto_status_name(st), msg);
+    if (st) {
+      free(msg);
+      continue;
+    }
+    check_case_outputs(name, g, false, why, sizeof why);
+    cr_expect_str_empty(why, "%s: %s\n%s", name, why, hdtg_dump(g));
+    cr_expect_eq(hdtg_run_passes(g), HDTG_OK, "%s: %s", name, hdtg_last_error(g));
+    hdtg_destroy(g);
+  }
+}
+
 /* ---- the whole node/ folder ---------------------------------------------------------- */
 
 Test(onnx, every_node_case_imports_or_is_unsupported_by_name) {
@@ -480,8 +526,8 @@ Test(onnx, unsupported_op_attribute_opset_domain) {
   k.attr.type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__GRAPH;
   EXPECT_FAIL(&k, HDTO_ERROR_UNSUPPORTED, "attribute 'fancy' of type GRAPH is not supported");
   mini_init(&k);
-  k.op.version = 9;
-  EXPECT_FAIL(&k, HDTO_ERROR_UNSUPPORTED, "opset 9 of the default domain is not supported");
+  k.op.version = 5;
+  EXPECT_FAIL(&k, HDTO_ERROR_UNSUPPORTED, "opset 5 of the default domain is not supported (6 to 18 are)");
   k.op.version = 19;
   EXPECT_FAIL(&k, HDTO_ERROR_UNSUPPORTED, "opset 19");
   mini_init(&k);
@@ -577,6 +623,198 @@ Test(onnx, constant_nodes) {
   hdtg_destroy(g);
   k.attr.name = "value_string", k.attr.type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING;
   EXPECT_FAIL(&k, HDTO_ERROR_UNSUPPORTED, "(Constant, opset 13, output 'c'): attribute 'value_string'");
+}
+
+/* ---- old opsets, hand-made ---------------------------------------------------------------- */
+
+static Onnx__AttributeProto int_attr(const char *name, int64_t v) {
+  Onnx__AttributeProto a = ONNX__ATTRIBUTE_PROTO__INIT;
+  a.name = (char *)name, a.has_type = 1, a.type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT;
+  a.has_i = 1, a.i = v;
+  return a;
+}
+
+static Onnx__AttributeProto float_attr(const char *name, float v) {
+  Onnx__AttributeProto a = ONNX__ATTRIBUTE_PROTO__INIT;
+  a.name = (char *)name, a.has_type = 1, a.type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT;
+  a.has_f = 1, a.f = v;
+  return a;
+}
+
+static Onnx__AttributeProto ints_attr(const char *name, int64_t *v, size_t n) {
+  Onnx__AttributeProto a = ONNX__ATTRIBUTE_PROTO__INIT;
+  a.name = (char *)name, a.has_type = 1, a.type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS;
+  a.ints = v, a.n_ints = n;
+  return a;
+}
+
+static Onnx__AttributeProto floats_attr(const char *name, float *v, size_t n) {
+  Onnx__AttributeProto a = ONNX__ATTRIBUTE_PROTO__INIT;
+  a.name = (char *)name, a.has_type = 1, a.type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS;
+  a.floats = v, a.n_floats = n;
+  return a;
+}
+
+/* The mini model at opset `opset`, x f32[2, 3], node 0 of op with attributes. */
+static void mini_old(mini *k, int64_t opset, const char *op, Onnx__AttributeProto **attrs, size_t n) {
+  mini_init(k);
+  k->op.version = opset, k->n[0].op_type = (char *)op;
+  k->d[0].value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE, k->d[0].dim_value = 2;
+  k->n[0].attribute = attrs, k->n[0].n_attribute = n;
+}
+
+Test(onnx, old_opsets_legacy_broadcasting) {
+  mini k;
+  Onnx__AttributeProto bc = int_attr("broadcast", 1), ax = int_attr("axis", 0), *a[] = {&bc, &ax};
+  /* suffix: [2, 3] + [3] */
+  mini_old(&k, 6, "Add", a, 1);
+  k.wdims[0] = 3, k.w.n_dims = 1;
+  hdtg_graph *g = mini_ok(&k);
+  expect_type(g, "y", HDTG_F32, "2,3");
+  hdtg_destroy(g);
+  /* axis 0: [2, 3] + [2] (B becomes [2, 1]) */
+  k.wdims[0] = 2, k.w.raw_data.len = 8, k.n[0].n_attribute = 2;
+  g = mini_ok(&k);
+  expect_type(g, "y", HDTG_F32, "2,3");
+  cr_expect(strstr(hdtg_dump(g), "Unsqueeze"), "%s", hdtg_dump(g));
+  hdtg_destroy(g);
+  /* axis 0 with [3]: does not fit */
+  k.wdims[0] = 3, k.w.raw_data.len = 12;
+  EXPECT_FAIL(&k, HDTO_ERROR_GRAPH, "node 'n0' (Add, opset 6): cannot broadcast");
+  /* one element fits at any axis; Mul, Pow, Equal the same way */
+  k.wdims[0] = 1, k.w.raw_data.len = 4, k.n[0].op_type = "Mul";
+  g = mini_ok(&k);
+  expect_type(g, "y", HDTG_F32, "2,3");
+  hdtg_destroy(g);
+  k.n[0].op_type = "Equal", k.n[0].n_attribute = 1;
+  g = mini_ok(&k);
+  expect_type(g, "y", HDTG_BOOL, "2,3");
+  hdtg_destroy(g);
+  /* broadcast=1 never widens A: [2, 3] + [1, 3, 1]... rank 3 > 2 */
+  k.n[0].op_type = "Sub", k.wdims[0] = 1, k.wdims[1] = 3, k.w.n_dims = 2, k.w.raw_data.len = 12;
+  bc.i = 0; /* without broadcast: equal shapes only */
+  EXPECT_FAIL(&k, HDTO_ERROR_MODEL, "node 'n0' (Sub, opset 6): without broadcast=1 the inputs "
+                                    "must have the same shape");
+  /* opset 7: numpy broadcasting, no broadcast attribute */
+  mini_old(&k, 7, "Add", NULL, 0);
+  g = mini_ok(&k);
+  expect_type(g, "y", HDTG_F32, "2,3");
+  hdtg_destroy(g);
+  mini_old(&k, 7, "Add", a, 1);
+  EXPECT_FAIL(&k, HDTO_ERROR_UNSUPPORTED, "node 'n0' (Add, opset 7): no attribute 'broadcast'");
+  /* every prefix and one-byte corruption of the legacy form fails cleanly (ASan) */
+  mini_old(&k, 6, "Add", a, 2);
+  k.wdims[0] = 2, k.w.n_dims = 1, k.w.raw_data.len = 8;
+  size_t len;
+  unsigned char *p = mini_pack(&k, &len);
+  for (size_t n = 0; n < len; n++) {
+    char *msg = NULL;
+    g = NULL;
+    cr_expect_neq(hdto_import_memory(p, n, NULL, NULL, &g, &msg), HDTO_OK);
+    free(msg);
+    p[n] ^= 0xA5;
+    hdto_import_memory(p, len, NULL, NULL, &g, &msg);
+    p[n] ^= 0xA5;
+    hdtg_destroy(g);
+    free(msg);
+  }
+  free(p);
+  /* Max before 8: equal shapes */
+  mini_old(&k, 7, "Max", NULL, 0);
+  EXPECT_FAIL(&k, HDTO_ERROR_MODEL, "node 'n0' (Max, opset 7): the inputs must have the same shape");
+}
+
+Test(onnx, old_opsets_attribute_forms) {
+  mini k;
+  /* Clip 6: min and max attributes */
+  Onnx__AttributeProto mn = float_attr("min", -1), mx = float_attr("max", 1), *c[] = {&mn, &mx};
+  mini_old(&k, 6, "Clip", c, 2);
+  k.n[0].n_input = 1;
+  hdtg_graph *g = mini_ok(&k);
+  expect_type(g, "y", HDTG_F32, "2,3");
+  hdtg_destroy(g);
+  k.n[0].attribute = c + 1, k.n[0].n_attribute = 1; /* max alone: min skipped */
+  g = mini_ok(&k);
+  expect_type(g, "y", HDTG_F32, "2,3");
+  hdtg_destroy(g);
+  /* Pad 2 (opset 10): pads, value */
+  int64_t pads[] = {0, 1, 1, 2};
+  Onnx__AttributeProto pa = ints_attr("pads", pads, 4), va = float_attr("value", 1.5f), *p[] = {&pa, &va};
+  mini_old(&k, 10, "Pad", p, 2);
+  k.n[0].n_input = 1;
+  g = mini_ok(&k);
+  expect_type(g, "y", HDTG_F32, "3,6");
+  hdtg_destroy(g);
+  k.n[0].n_attribute = 0;
+  EXPECT_FAIL(&k, HDTO_ERROR_MODEL, "node 'n0' (Pad, opset 10): takes one input and attribute 'pads'");
+  /* Slice 1 (opset 9): starts, ends, axes */
+  int64_t starts[] = {1}, ends[] = {100}, axes[] = {1};
+  Onnx__AttributeProto sa = ints_attr("starts", starts, 1), ea = ints_attr("ends", ends, 1);
+  Onnx__AttributeProto xa = ints_attr("axes", axes, 1), *s[] = {&sa, &ea, &xa};
+  mini_old(&k, 9, "Slice", s, 3);
+  k.n[0].n_input = 1;
+  g = mini_ok(&k);
+  expect_type(g, "y", HDTG_F32, "2,2");
+  hdtg_destroy(g);
+  k.n[0].n_attribute = 2; /* no axes: the first ones */
+  g = mini_ok(&k);
+  expect_type(g, "y", HDTG_F32, "1,3");
+  hdtg_destroy(g);
+  /* Upsample 7: scales attribute */
+  float sc[] = {1, 2};
+  Onnx__AttributeProto ua = floats_attr("scales", sc, 2), *u[] = {&ua};
+  mini_old(&k, 7, "Upsample", u, 1);
+  k.n[0].n_input = 1;
+  g = mini_ok(&k);
+  expect_type(g, "y", HDTG_F32, "2,6");
+  cr_expect(strstr(hdtg_dump(g), "asymmetric"), "%s", hdtg_dump(g));
+  hdtg_destroy(g);
+  /* Gemm before 11: C required */
+  Onnx__AttributeProto tb = int_attr("transB", 1), *t[] = {&tb};
+  mini_old(&k, 9, "Gemm", t, 1);
+  EXPECT_FAIL(&k, HDTO_ERROR_MODEL, "node 'n0' (Gemm, opset 9): input C is required before opset 11");
+  /* an op newer than the model's opset */
+  mini_old(&k, 8, "Where", NULL, 0);
+  EXPECT_FAIL(&k, HDTO_ERROR_UNSUPPORTED, "node 'n0' (Where, opset 8): operator Where is not in opset 8");
+}
+
+Test(onnx, old_opsets_training_forms_refused) {
+  mini k;
+  /* Dropout 6: is_test=1 is the identity, is_test=0 (the default) trains */
+  Onnx__AttributeProto it = int_attr("is_test", 1), *d[] = {&it};
+  mini_old(&k, 6, "Dropout", d, 1);
+  k.n[0].n_input = 1;
+  hdtg_graph *g = mini_ok(&k);
+  expect_type(g, "y", HDTG_F32, "2,3");
+  hdtg_destroy(g);
+  it.i = 0;
+  EXPECT_FAIL(&k, HDTO_ERROR_UNSUPPORTED, "node 'n0' (Dropout, opset 6): is_test=0 (training)");
+  k.n[0].n_attribute = 0;
+  EXPECT_FAIL(&k, HDTO_ERROR_UNSUPPORTED, "is_test=0");
+  /* BatchNormalization 7, spatial=0: refused for x [2, 3, 4, 5], the same as spatial=1 for [2, 3] */
+  Onnx__AttributeProto sp = int_attr("spatial", 0), *b[] = {&sp};
+  char *five[] = {"x", "w", "w", "w", "w"};
+  mini_old(&k, 7, "BatchNormalization", b, 1);
+  k.n[0].input = five, k.n[0].n_input = 5;
+  k.wdims[0] = 3, k.w.n_dims = 1;
+  g = mini_ok(&k);
+  expect_type(g, "y", HDTG_F32, "2,3");
+  hdtg_destroy(g);
+  Onnx__TensorShapeProto__Dimension d4[4], *dims4[4];
+  for (int i = 0; i < 4; i++) {
+    d4[i] = (Onnx__TensorShapeProto__Dimension)ONNX__TENSOR_SHAPE_PROTO__DIMENSION__INIT;
+    d4[i].value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE, d4[i].dim_value = 2 + i;
+    dims4[i] = &d4[i];
+  }
+  k.sh.dim = dims4, k.sh.n_dim = 4;
+  EXPECT_FAIL(&k, HDTO_ERROR_UNSUPPORTED, "node 'n0' (BatchNormalization, opset 7): spatial=0");
+  sp.i = 1;
+  g = mini_ok(&k);
+  expect_type(g, "y", HDTG_F32, "2,3,4,5");
+  hdtg_destroy(g);
+  /* opset 9: no spatial attribute at all */
+  k.op.version = 9;
+  EXPECT_FAIL(&k, HDTO_ERROR_UNSUPPORTED, "no attribute 'spatial'");
 }
 
 /* ---- external data ------------------------------------------------------------------------ */
