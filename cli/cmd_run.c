@@ -87,8 +87,7 @@ static int run_bind_inputs(const run_args *a, hdtrt_model *m, hdtrt_session *s, 
     if (!known)
       return cli_error("--input %s: the model has no such input", a->inputs[i]);
   }
-  if (!a->seeded)
-    printf("seed %llu\n", (unsigned long long)state);
+  bool said = a->seeded; /* the seed is printed before the first random input */
   for (int k = 0; k < hdtrt_model_num_inputs(m); k++) {
     hdtrt_tensor_desc d;
     hdtrt_model_input(m, k, &d);
@@ -96,6 +95,10 @@ static int run_bind_inputs(const run_args *a, hdtrt_model *m, hdtrt_session *s, 
     char err[512];
     if (file && cli_read_tensor(file, &bufs[k], NULL, 0, err, sizeof err))
       return cli_error("%s", err);
+    if (!file && !said) {
+      printf("seed %llu\n", (unsigned long long)state);
+      said = true;
+    }
     if (!file && cli_random_tensor(&d, &state, &bufs[k]))
       return cli_error("out of memory");
     if (hdtrt_session_bind_input_tensor(s, d.name, bufs[k].data, bufs[k].dtype, bufs[k].rank,

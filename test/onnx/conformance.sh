@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # conformance.sh HDT DATA CACHE FLOOR: runs `hdt test` (on the host target)
-# over every case of the ONNX backend test data's node/ folder, and fails
+# over every case of the ONNX backend test data (node/, pytorch-converted/,
+# pytorch-operator/, simple/), and fails
 # when any case FAILs (a wrong number, or an error that is not a refusal of
 # something unsupported) or when fewer than FLOOR cases pass (a supported
 # operator that stopped working). The per-case lines are in
-# CACHE/../onnx-node-conformance.txt; the last lines are printed.
+# CACHE/../onnx-conformance.txt; the last lines are printed.
 # ctest runs it as onnx.conformance (test/CMakeLists.txt).
 set -uo pipefail
 hdt="$1" data="$2" cache="$3" floor="$4"
-out="$(dirname "$cache")/onnx-node-conformance.txt"
-"$hdt" test --device host --cache-dir "$cache" "$data"/node/*/ >"$out" 2>&1
+out="$(dirname "$cache")/onnx-conformance.txt"
+"$hdt" test --device host --cache-dir "$cache" "$data"/{node,pytorch-converted,pytorch-operator,simple}/*/ \
+    >"$out" 2>&1
 rc=$?
 grep '^FAIL' "$out" | head -20
 tail -1 "$out"

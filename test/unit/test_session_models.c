@@ -332,3 +332,70 @@ Test(session_models, resnet_stack_arena_is_under_half) {
   tg_model_free(&tm);
   hdtg_destroy(g);
 }
+
+/* ---- f16 ------------------------------------------------------------------------------ */
+
+/* x f32 -> Cast f16 -> MatMul (f16 weights) + bias -> Relu -> Cast f32: the
+ * matmul_f16 template with its epilogue, f32 accumulation; the reference
+ * from the f16-rounded values, the tolerance for one f16 rounding of the
+ * matmul's output and the rounding of the bias add in f16. */
+static uint16_t f16_bits(float f) {
+  union { float f; uint32_t u; } v = {f};
+  uint32_t sign = v.u >> 16 & 0x8000, e = v.u >> 23 & 0xff, m = v.u & 0x7fffff;
+  int ex = (int)e - 127 + 15;
+  if (ex <= 0 || ex >= 31)
+    return (uint16_t)sign; /* the test's values are normal in f16 */
+  uint32_t h = sign | (uint32_t)ex << 10 | m >> 13, rest = m & 0x1fff;
+  if (rest > 0x1000 || (rest == 0x1000 && (h & 1)))
+    h++;
+  return (uint16_t)h;
+}
+
+static double f16_value(uint16_t h) {
+  int e = h >> 10 & 0x1f, m = h & 0x3ff;
+  double v = e == 0 ? ldexp(m, -24) : ldexp(m + 1024, e - 25);
+  return h >> 15 ? -v : v;
+}
+
+Test(session_models, f16_matmul_with_epilogue) {
+  enum { M = 7, K = 40, N = 13 };
+  hdtg_graph *g = tg_graph();
+  hdtg_tensor *x = tg_input(g, "x", 2, (int64_t[]){M, K});
+  hdtg_attr to16 = HDTG_ATTR_I("to", HDTG_F16), to32 = HDTG_ATTR_I("to", HDTG_F32);
+  hdtg_tensor *xh = tg_node(g, "Cast", &x, 1, &to16, 1);
+  tg_rand w = tg_random_tensor(2, (int64_t[]){K, N}), bvals = tg_random_tensor(1, (int64_t[]){N});
+  uint16_t wh[K * N], bh[N];
+  for (int i = 0; i < K * N; i++)
+    wh[i] = f16_bits(w.v[i]);
+  for (int i = 0; i < N; i++)
+    bh[i] = f16_bits(bvals.v[i]);
+  hdtg_tensor *tw, *tb;
+  cr_assert_eq(hdtg_add_constant(g, "w", HDTG_F16, 2, (int64_t[]){K, N}, wh, sizeof wh, &tw), HDTG_OK);
+  cr_assert_eq(hdtg_add_constant(g, "b", HDTG_F16, 1, (int64_t[]){N}, bh, sizeof bh, &tb), HDTG_OK);
+  hdtg_tensor *t = tg_node1(g, "Relu", tg_node2(g, "Add", tg_node2(g, "MatMul", xh, tw), tb));
+  hdtg_tensor *y = tg_node(g, "Cast", &t, 1, &to32, 1);
+  hdtg_mark_output(g, y);
+  tg_model tm = tg_compile(g, "host");
+  cr_expect_eq(tm.stats.kernels, 3, "Cast, MatMul+Add+Relu, Cast: %d", tm.stats.kernels);
+  tg_rand rx = tg_random_tensor(2, (int64_t[]){M, K});
+  float *out = tg_run1(&tm, "x", &rx, M * N);
+  for (int i = 0; i < M; i++)
+    for (int j = 0; j < N; j++) {
+      double s = 0, mag = 0;
+      for (int k = 0; k < K; k++) {
+        double p = f16_value(f16_bits(rx.v[i * K + k])) * f16_value(wh[k * N + j]);
+        s += p;
+        mag += fabs(p);
+      }
+      s += f16_value(bh[j]);
+      double want = s > 0 ? s : 0, err = fabs((double)out[i * N + j] - want);
+      cr_expect(err <= 2e-3 * (fabs(want) + mag * 1e-2) + 1e-3, "y[%d, %d] = %g, want %g", i, j,
+                (double)out[i * N + j], want);
+    }
+  free(out);
+  tg_free_rand(&rx);
+  tg_free_rand(&w);
+  tg_free_rand(&bvals);
+  tg_model_free(&tm);
+  hdtg_destroy(g);
+}
