@@ -9,7 +9,7 @@
  *
  * Usage: graph_mlp [--device host|cuda|cuda:sm_90a] [--batch N] [--dim N]
  *                  [--hidden N] [--seed N] [--save FILE | --load FILE]
- *                  [--verbose]
+ *                  [--verbose] [--no-fusion]
  *   --save FILE  also writes the compiled model to FILE;
  *   --load FILE  runs the model in FILE instead of compiling (no compiler
  *                needed), checking it against the weights of --seed.
@@ -119,14 +119,15 @@ static int mlp_fail(const char *what) {
 }
 
 /* Compiles (or loads) the model, runs it once, checks it. */
-static int mlp_run(const mlp *p, const char *device, const char *save, const char *load, int verbose) {
+static int mlp_run(const mlp *p, const char *device, const char *save, const char *load, int verbose,
+                   int no_fusion) {
   hdtrt_model *m = NULL;
   if (load) {
     if (hdtrt_model_load(load, &m))
       return mlp_fail("loading the model");
   } else {
     hdtg_graph *g = mlp_graph(p);
-    hdtrt_compile_options o = {.verbose = verbose};
+    hdtrt_compile_options o = {.verbose = verbose, .no_fusion = no_fusion};
     hdtrt_status st = g ? hdtrt_compile(g, device, &o, &m) : HDTRT_ERROR_INVALID_ARGUMENT;
     hdtg_destroy(g);
     if (st)
@@ -161,7 +162,7 @@ static int mlp_run(const mlp *p, const char *device, const char *save, const cha
 
 static int mlp_usage(void) {
   fprintf(stderr, "usage: graph_mlp [--device host|cuda|cuda:sm_90a] [--batch N] [--dim N] "
-                  "[--hidden N] [--seed N] [--save FILE | --load FILE] [--verbose]\n");
+                  "[--hidden N] [--seed N] [--save FILE | --load FILE] [--verbose] [--no-fusion]\n");
   return 1;
 }
 
@@ -169,10 +170,11 @@ int main(int argc, char **argv) {
   mlp p = {.batch = 37, .dim = 96, .hidden = 200};
   const char *device = getenv("HDT_DEVICE"), *save = NULL, *load = NULL;
   unsigned long long seed = (unsigned long long)time(NULL);
-  int verbose = 0;
+  int verbose = 0, no_fusion = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (strcmp(a, "--verbose") == 0) { verbose = 1; continue; }
+    if (strcmp(a, "--no-fusion") == 0) { no_fusion = 1; continue; }
     if (!v) return mlp_usage();
     i++;
     if (strcmp(a, "--device") == 0) device = v;
@@ -192,7 +194,7 @@ int main(int argc, char **argv) {
   printf("seed %llu\n", seed);
   if (mlp_init(&p, seed))
     return fprintf(stderr, "graph_mlp: out of memory\n"), 1;
-  int rc = mlp_run(&p, device, save, load, verbose);
+  int rc = mlp_run(&p, device, save, load, verbose, no_fusion);
   free(p.x);
   free(p.w1);
   free(p.b1);
