@@ -270,6 +270,28 @@ hdtc_status hdtc_set_instance_epilogue(hdtc_compilation *c, const char *symbol,
   return HDTC_ERROR_INVALID;
 }
 
+hdtc_status hdtc_add_instance_prologue(hdtc_compilation *c, const char *symbol, int input,
+                                      const char *function) {
+  for (int i = 0; i < c->ninstances; i++) {
+    instance_spec *in = &c->instances[i];
+    if (strcmp(in->symbol, symbol) != 0)
+      continue;
+    bool twice = false;
+    for (int k = 0; k < in->nprologues; k++)
+      twice |= in->prologue_input[k] == input;
+    if (!function || !function[0] || input < 0 || twice || in->nprologues == 8) {
+      diag_error_noloc(&c->d, "instance '%s': a prologue needs a function and an input number "
+                       "not given before (at most 8 prologues)", symbol);
+      return HDTC_ERROR_INVALID;
+    }
+    in->prologue[in->nprologues] = arena_strdup(c->a, function);
+    in->prologue_input[in->nprologues++] = input;
+    return HDTC_OK;
+  }
+  diag_error_noloc(&c->d, "prologue for '%s', which is not an instance (give --instance first)", symbol);
+  return HDTC_ERROR_INVALID;
+}
+
 /* ---- results ---- */
 
 const char *hdtc_diagnostics(hdtc_compilation *c, size_t *len) {
@@ -359,6 +381,29 @@ static hdtc_status compile_passes_and_emit(hdtc_compilation *c, ir_program *ir) 
   return HDTC_OK;
 }
 
+/* An instance's epilogue, then its prologues from the last input to the
+ * first: an epilogue adds parameters only before the output and a prologue
+ * only at its input, so the indices given stay those of the kernel as
+ * written. */
+static bool compile_fuse(hdtc_compilation *c, const instance_spec *in, ir_program *ir) {
+  if (in->epilogue && !epilogue_apply(c->a, &c->d, ir, in->symbol, in->kernel, in->epilogue))
+    return false;
+  int order[8];
+  for (int i = 0; i < in->nprologues; i++) {
+    int k = i;
+    while (k > 0 && in->prologue_input[order[k - 1]] < in->prologue_input[i]) {
+      order[k] = order[k - 1];
+      k--;
+    }
+    order[k] = i;
+  }
+  for (int i = 0; i < in->nprologues; i++)
+    if (!prologue_apply(c->a, &c->d, ir, in->symbol, in->kernel, in->prologue_input[order[i]],
+                        in->prologue[order[i]]))
+      return false;
+  return true;
+}
+
 /* Each instance: parse, check with the common defines and then its own (the
  * last for a name wins), lower, and take its kernel into the merged
  * program. The first instance with an error stops, so that an error in the
@@ -384,7 +429,7 @@ static hdtc_status compile_instances(hdtc_compilation *c, uint32_t file) {
     if (c->emit == COMPILE_SEMA)
       continue;
     ir_program *ir = ir_lower(c->a, prog, c->target);
-    if (in->epilogue && !epilogue_apply(c->a, &c->d, ir, in->symbol, in->kernel, in->epilogue))
+    if (!compile_fuse(c, in, ir))
       return HDTC_ERROR_COMPILE;
     if (!instance_merge_add(m, &c->d, in, ir))
       return HDTC_ERROR_COMPILE;

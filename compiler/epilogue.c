@@ -1,7 +1,9 @@
-/* epilogue.c: an element-wise epilogue fused into a kernel's stores (see
- * epilogue.h). Works on the lowered IR of one instance: the checks read the
- * functions' signatures and the kernel's body, the rewrite adds parameters
- * and wraps the value of every store to the output in a call. */
+/* epilogue.c: element-wise functions fused into a kernel instance (see
+ * epilogue.h): an epilogue into the stores of its output, a prologue into
+ * the loads of an input. Works on the lowered IR of one instance: the
+ * checks read the functions' signatures and the kernel's body; the rewrite
+ * replaces parameters and wraps each store's value, or replaces each load,
+ * with a call. */
 #include "epilogue.h"
 
 #include <string.h>
@@ -61,36 +63,47 @@ static const char *epi_fresh_name(epi_ctx *E, const ir_var *p) {
   }
 }
 
-/* The epilogue's tensors become the kernel's parameters, before the
- * output; the entry point checks them for NULL like the others. */
-static void epi_add_params(epi_ctx *E) {
+/* fn's tensor parameters from `first` on become the kernel's, at position
+ * `at`, in place of parameter `drop` (a prologue's input) or before `at`
+ * (-1: an epilogue, before the output); the entry point checks them for
+ * NULL like the others. */
+static void epi_add_params(epi_ctx *E, int first, int at, int drop) {
   ir_func *k = E->kernel;
-  E->nextra = E->fn->nparams - 2;
+  E->nextra = E->fn->nparams - first;
   E->extra = arena_alloc(E->a, (size_t)(E->nextra ? E->nextra : 1) * sizeof *E->extra);
-  int nparams = k->nparams + E->nextra, nvars = k->nvars + E->nextra;
+  int keep = drop >= 0 ? 1 : 0;
+  int nparams = k->nparams + E->nextra - keep, nvars = k->nvars + E->nextra - keep;
   ir_var **params = arena_alloc(E->a, (size_t)nparams * sizeof *params);
   ir_var **vars = arena_alloc(E->a, (size_t)nvars * sizeof *vars);
   ir_var **nonnull = arena_alloc(E->a, (size_t)(k->nnonnull + E->nextra) * sizeof *nonnull);
   ir_expr **when = arena_alloc(E->a, (size_t)(k->nnonnull + E->nextra) * sizeof *when);
   for (int i = 0; i < E->nextra; i++) {
     ir_var *v = arena_alloc(E->a, sizeof *v);
-    *v = *E->fn->params[i + 2];
+    *v = *E->fn->params[i + first];
     v->name = epi_fresh_name(E, v);
     v->kind = IR_VAR_PARAM;
     v->written = v->written_deep = false;
     E->extra[i] = v;
   }
-  int out = k->nparams - 1;
-  memcpy(params, k->params, (size_t)out * sizeof *params);
-  memcpy(params + out, E->extra, (size_t)E->nextra * sizeof *params);
-  params[nparams - 1] = k->params[out];
+  int n = 0;
+  for (int i = 0; i < k->nparams; i++) {
+    if (i == at)
+      for (int x = 0; x < E->nextra; x++)
+        params[n++] = E->extra[x];
+    if (i != drop)
+      params[n++] = k->params[i];
+  }
   memcpy(vars, params, (size_t)nparams * sizeof *vars);
   memcpy(vars + nparams, k->vars + k->nparams, (size_t)(k->nvars - k->nparams) * sizeof *vars);
-  memcpy(nonnull, k->nonnull, (size_t)k->nnonnull * sizeof *nonnull);
-  memcpy(when, k->nonnull_when, (size_t)k->nnonnull * sizeof *when);
+  int nn = 0;
+  for (int i = 0; i < k->nnonnull; i++)
+    if (drop < 0 || k->nonnull[i] != k->params[drop]) {
+      nonnull[nn] = k->nonnull[i];
+      when[nn++] = k->nonnull_when[i];
+    }
   for (int i = 0; i < E->nextra; i++) {
-    nonnull[k->nnonnull + i] = E->extra[i];
-    when[k->nnonnull + i] = NULL;
+    nonnull[nn] = E->extra[i];
+    when[nn++] = NULL;
   }
   /* A variable's id is its position in vars: the passes and emitters
    * index their tables by it. */
@@ -103,22 +116,25 @@ static void epi_add_params(epi_ctx *E) {
   k->capvars = nvars;
   k->nonnull = nonnull;
   k->nonnull_when = when;
-  k->nnonnull += E->nextra;
+  k->nnonnull = nn;
 }
 
-/* EPI(value, offset as i64, extra...) */
+/* EPI(value, offset as i64, extra...), or PRO(offset as i64, extra...)
+ * when value is NULL. */
 static ir_expr *epi_call(epi_ctx *E, ir_expr *value, ir_expr *offset) {
   ir_expr *e = arena_alloc(E->a, sizeof *e);
+  int first = value ? 1 : 0;
   e->kind = IR_CALL;
   e->ty = E->fn->ret;
   e->call.fn = IR_FN_USER;
   e->call.callee = E->fn;
-  e->call.nargs = E->nextra + 2;
+  e->call.nargs = E->nextra + first + 1;
   e->call.args = arena_alloc(E->a, (size_t)e->call.nargs * sizeof *e->call.args);
-  e->call.args[0] = value;
-  e->call.args[1] = offset->ty->kind == TY_I64 ? offset : ir_cast(E->a, type_scalar(TY_I64), offset);
+  if (value)
+    e->call.args[0] = value;
+  e->call.args[first] = offset->ty->kind == TY_I64 ? offset : ir_cast(E->a, type_scalar(TY_I64), offset);
   for (int i = 0; i < E->nextra; i++)
-    e->call.args[i + 2] = ir_varref(E->a, E->extra[i]);
+    e->call.args[first + 1 + i] = ir_varref(E->a, E->extra[i]);
   return e;
 }
 
@@ -163,7 +179,120 @@ bool epilogue_apply(arena *a, diag_ctx *d, ir_program *ir, const char *symbol, c
                      "applied to its stores", symbol, kernel, E.out->name);
     return false;
   }
-  epi_add_params(&E);
+  epi_add_params(&E, 2, E.kernel->nparams - 1, -1);
   epi_rewrite_block(&E, &E.kernel->body);
+  return true;
+}
+
+/* ---- prologues -------------------------------------------------------------- */
+
+/* Replaces every load of E->in in *slot's tree by PRO(offset, extra...). */
+static void pro_rewrite_expr(epi_ctx *E, ir_expr **slot) {
+  ir_expr *e = *slot;
+  if (!e)
+    return;
+  switch (e->kind) {
+  case IR_LOAD:
+    pro_rewrite_expr(E, &e->load.offset);
+    if (e->load.var == E->out)
+      *slot = epi_call(E, NULL, e->load.offset);
+    return;
+  case IR_UNARY:
+  case IR_CAST: pro_rewrite_expr(E, &e->op.a); return;
+  case IR_BINARY:
+    pro_rewrite_expr(E, &e->op.a);
+    pro_rewrite_expr(E, &e->op.b);
+    return;
+  case IR_SELECT:
+    pro_rewrite_expr(E, &e->select.c);
+    pro_rewrite_expr(E, &e->select.a);
+    pro_rewrite_expr(E, &e->select.b);
+    return;
+  case IR_CALL:
+    for (int i = 0; i < e->call.nargs; i++)
+      pro_rewrite_expr(E, &e->call.args[i]);
+    return;
+  default: return;
+  }
+}
+
+static void pro_rewrite_block(epi_ctx *E, ir_block *b);
+
+static void pro_rewrite_stmt(epi_ctx *E, ir_stmt *s) {
+  switch (s->kind) {
+  case IR_DECL: pro_rewrite_expr(E, &s->decl.init); break;
+  case IR_ASSIGN: pro_rewrite_expr(E, &s->assign.value); break;
+  case IR_STORE:
+    pro_rewrite_expr(E, &s->store.offset);
+    pro_rewrite_expr(E, &s->store.value);
+    break;
+  case IR_IF: pro_rewrite_expr(E, &s->if_.cond); break;
+  case IR_FOR:
+    pro_rewrite_expr(E, &s->for_.start);
+    pro_rewrite_expr(E, &s->for_.cond);
+    pro_rewrite_expr(E, &s->for_.step);
+    break;
+  case IR_WHILE: pro_rewrite_expr(E, &s->while_.cond); break;
+  case IR_RETURN: pro_rewrite_expr(E, &s->ret.value); break;
+  case IR_EVAL: pro_rewrite_expr(E, &s->eval.expr); break;
+  default: break;
+  }
+  const ir_block *bodies[2];
+  int n = ir_stmt_bodies(s, bodies);
+  for (int i = 0; i < n; i++)
+    pro_rewrite_block(E, (ir_block *)bodies[i]);
+}
+
+static void pro_rewrite_block(epi_ctx *E, ir_block *b) {
+  for (int i = 0; i < b->len; i++)
+    pro_rewrite_stmt(E, b->stmts[i]);
+}
+
+/* The input appears other than as the tensor of a load (passed to a
+ * function, stored to): its loads cannot all be seen here. */
+static bool pro_other_use(const ir_expr *e, void *ctx) {
+  return e->kind == IR_VARREF && e->var == ctx;
+}
+
+static bool pro_stmt_other_use(const ir_stmt *s, void *ctx) {
+  return (s->kind == IR_STORE && s->store.var == ctx) || ir_stmt_expr_any(s, pro_other_use, ctx);
+}
+
+bool prologue_apply(arena *a, diag_ctx *d, ir_program *ir, const char *symbol, const char *kernel,
+                    int input, const char *function) {
+  epi_ctx E = {.a = a, .d = d, .symbol = symbol};
+  E.kernel = epi_find(ir, kernel, true);
+  E.fn = epi_find(ir, function, false);
+  if (!E.kernel)
+    return true; /* instance_merge_add reports the unknown kernel */
+  if (!E.fn) {
+    diag_error_noloc(d, "instance '%s': prologue '%s' is not a device function of the file", symbol,
+                     function);
+    return false;
+  }
+  if (input < 0 || input >= E.kernel->nparams - 1 || !epi_is_tensor(E.kernel->params[input])) {
+    diag_error_noloc(d, "instance '%s': a prologue's parameter must be an input tensor of kernel "
+                     "'%s' (0 to %d, not its output)", symbol, kernel, E.kernel->nparams - 2);
+    return false;
+  }
+  E.out = E.kernel->params[input]; /* the tensor whose loads are replaced */
+  const ir_func *f = E.fn;
+  bool ok = f->nparams >= 1 && f->ret && type_equal(f->ret, E.out->elem) &&
+            f->params[0]->ty->kind == TY_I64;
+  for (int i = 1; ok && i < f->nparams; i++)
+    ok = epi_is_tensor(f->params[i]);
+  if (!ok) {
+    diag_error_noloc(d, "instance '%s': prologue '%s' must be fn(i: i64, tensors...) -> %s", symbol,
+                     f->name, type_name(a, E.out->elem));
+    return false;
+  }
+  if (ir_block_any(&E.kernel->body, pro_stmt_other_use, E.out)) {
+    diag_error_noloc(d, "instance '%s': kernel '%s' uses its input '%s' other than by loading "
+                     "elements, so a prologue cannot replace its loads", symbol, kernel,
+                     E.out->name);
+    return false;
+  }
+  epi_add_params(&E, 1, input, input);
+  pro_rewrite_block(&E, &E.kernel->body);
   return true;
 }

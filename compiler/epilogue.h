@@ -32,4 +32,16 @@
 bool epilogue_apply(arena *a, diag_ctx *d, ir_program *ir, const char *symbol, const char *kernel,
                     const char *function);
 
+/* The prologue, its mirror: device function `function`,
+ *
+ *     fn PRO(i: i64, t1: U1[...], ..., tk: Uk[...]) -> T
+ *
+ * computes the element at offset i of input parameter number `input` (T
+ * its element type). Every load `in[o]` of that input becomes
+ * `PRO(o, t1, ..., tk)`, and t1..tk replace the input among the kernel's
+ * parameters. Legal only when the kernel uses the input by loading its
+ * elements and nothing else. */
+bool prologue_apply(arena *a, diag_ctx *d, ir_program *ir, const char *symbol, const char *kernel,
+                    int input, const char *function);
+
 #endif

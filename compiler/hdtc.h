@@ -85,6 +85,16 @@ hdtc_status hdtc_add_instance(hdtc_compilation *c, const char *symbol, const cha
 hdtc_status hdtc_set_instance_epilogue(hdtc_compilation *c, const char *symbol,
                                       const char *function);
 
+/* Fuses device function `function` into the loads of input `input` (a
+ * parameter index of the kernel as written) of instance `symbol`: every
+ * load `in[o]` becomes `function(o, t1..tk)`, and the function's tensor
+ * parameters t1..tk replace the input among the kernel's parameters.
+ * function is `fn F(i: i64, t1: U1[..], ...) -> T` with T the input's
+ * element type; the kernel must use the input only by loading elements.
+ * At most 8 per instance. See compiler/epilogue.h. */
+hdtc_status hdtc_add_instance_prologue(hdtc_compilation *c, const char *symbol, int input,
+                                      const char *function);
+
 /* Runs the pipeline: load, parse, check, lower, the passes, emit. */
 hdtc_status hdtc_run(hdtc_compilation *c);
 

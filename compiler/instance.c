@@ -41,6 +41,7 @@ bool instance_spec_make(arena *a, diag_ctx *d, instance_spec *out, const char *s
     return false;
   }
   out->epilogue = NULL;
+  out->nprologues = 0;
   out->symbol = arena_strdup(a, symbol);
   out->kernel = arena_strdup(a, kernel);
   out->ndefines = ndefines;

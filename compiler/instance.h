@@ -25,6 +25,12 @@ typedef struct instance_spec {
   loader_define *defines;
   int ndefines;
   const char *epilogue; /* a device function fused into its stores, or NULL (epilogue.h) */
+  /* Device functions fused into the loads of inputs (epilogue.h): input
+   * prologue_input[i] (a parameter index of the kernel as written) is
+   * computed by prologue[i]. */
+  const char *prologue[8];
+  int prologue_input[8];
+  int nprologues;
 } instance_spec;
 
 /* Fills *out with copies, after checking that symbol is a C identifier (not

@@ -66,6 +66,10 @@ static const char usage_tail[] =
     "                  the stores of instance SYMBOL's output (its last\n"
     "                  parameter); its tensors become the kernel's, before the\n"
     "                  output\n"
+    "  --prologue=SYMBOL:INPUT:FUNCTION\n"
+    "                  fuse device function FUNCTION(i: i64, tensors...) into the\n"
+    "                  loads of input parameter number INPUT of instance SYMBOL;\n"
+    "                  its tensors replace that input among the kernel's parameters\n"
     "  --max-shared-memory=BYTES\n"
     "                  shared memory a kernel may use (default: the target's\n"
     "                  budget, 49152; 232448 on cuda:sm_90a), at most what a\n"
@@ -183,6 +187,24 @@ static int main_parse_epilogue(const char *spec, options *opt) {
   return status;
 }
 
+/* --prologue=SYMBOL:INPUT:FUNCTION (after the --instance it names) */
+static int main_parse_prologue(const char *spec, options *opt) {
+  char *copy = strdup(spec);
+  char *num = copy ? strchr(copy, ':') : NULL, *fn = num ? strchr(num + 1, ':') : NULL, *end;
+  long input = num ? strtol(num + 1, &end, 10) : -1;
+  if (!fn || end != fn || input < 0 || input > 1000) {
+    fprintf(stderr, "hdtc: error: '--prologue=%s' must have the form SYMBOL:INPUT:FUNCTION\n", spec);
+    free(copy);
+    return 1;
+  }
+  *num = '\0';
+  int status = hdtc_add_instance_prologue(opt->c, copy, (int)input, fn + 1) != HDTC_OK
+                   ? main_refused(opt)
+                   : 0;
+  free(copy);
+  return status;
+}
+
 static int main_parse_shared(const char *val, options *opt) {
   char *end;
   errno = 0;
@@ -222,6 +244,8 @@ static int main_parse_option(int argc, char **argv, int *i, options *opt) {
     return main_parse_instance(arg + 11, opt);
   } else if (strncmp(arg, "--epilogue=", 11) == 0) {
     return main_parse_epilogue(arg + 11, opt);
+  } else if (strncmp(arg, "--prologue=", 11) == 0) {
+    return main_parse_prologue(arg + 11, opt);
   } else if (strncmp(arg, "--max-shared-memory=", 20) == 0) {
     return main_parse_shared(arg + 20, opt);
   } else {
