@@ -310,6 +310,11 @@ static hdtrt_status bld_generate(bld *b, rtc_buf *code) {
         (p->kernels[k].epilogue[0] &&
          hdtc_set_instance_epilogue(c, p->kernels[k].symbol, p->kernels[k].epilogue)))
       st = bld_hdtc_fail(c);
+  for (int k = 0; !st && k < p->nkernels; k++)
+    for (int i = 0; !st && i < p->kernels[k].nprologues; i++)
+      if (hdtc_add_instance_prologue(c, p->kernels[k].symbol, p->kernels[k].prologue_input[i],
+                                     p->kernels[k].prologue[i]))
+        st = bld_hdtc_fail(c);
   if (!st && hdtc_run(c) != HDTC_OK)
     st = bld_hdtc_fail(c);
   if (!st) {

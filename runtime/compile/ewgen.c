@@ -444,10 +444,18 @@ int rtc_ew_emit(const rtc_ew *e, const char *name, rtc_buf *b, char *err, size_t
 
 int rtc_ew_emit_epilogue(const rtc_ew *e, const char *name, rtc_buf *b, char *err,
                          size_t errsize) {
+  return rtc_ew_emit_function(e, name, true, b, err, errsize);
+}
+
+int rtc_ew_emit_function(const rtc_ew *e, const char *name, bool value, rtc_buf *b, char *err,
+                         size_t errsize) {
   if (ew_check_types(e, err, errsize))
     return -1;
   const char *t = ew_type(e->out->dt);
-  rtc_printf(b, "fn %s(v: %s, g: i64", name, t);
+  if (value)
+    rtc_printf(b, "fn %s(v: %s, g: i64", name, t);
+  else
+    rtc_printf(b, "fn %s(g: i64", name);
   for (int i = 0; i < e->nargs; i++) {
     int64_t n = gtensor_elems(e->args[i]);
     rtc_printf(b, ", a%d: %s[%lld]", i, ew_type(e->args[i]->dt), (long long)(n > 0 ? n : 1));

@@ -151,6 +151,10 @@ int rtc_ew_emit(const rtc_ew *e, const char *name, rtc_buf *out, char *err, size
  * e->out, its VALUE nodes being v. */
 int rtc_ew_emit_epilogue(const rtc_ew *e, const char *name, rtc_buf *out, char *err,
                          size_t errsize);
+/* The same with value false: a prologue, `fn NAME(g: i64, args...) -> T`,
+ * the element at flat index g of e->out (no VALUE nodes). */
+int rtc_ew_emit_function(const rtc_ew *e, const char *name, bool value, rtc_buf *out, char *err,
+                         size_t errsize);
 const char *rtc_ew_op_name(rtc_ew_op op);
 /* Whether argument arg is read, and the output written, at the iteration's
  * flat index alone: then the kernel may write its output over arg. */
@@ -174,6 +178,9 @@ typedef struct rtc_kernel {
   int nargs;
   char *ops;         /* the graph nodes it computes, "Add+Relu" (info, dot) */
   char epilogue[48]; /* a generated function fused into its stores, or "" */
+  char prologue[4][48]; /* generated functions fused into the loads of inputs */
+  int prologue_input[4];
+  int nprologues;
   bool elementwise;  /* it may write its output over args[0] (in place) */
 } rtc_kernel;
 
@@ -220,6 +227,11 @@ typedef struct rtc_plan {
   const hdtg_tensor *epi_value;
   const gnode *epi_gemm;
   const gnode *epi_folded; /* a BatchNormalization folded into the conv's weights */
+  /* Element-wise nodes computed in an anchor's loads instead (prologues):
+   * node pro_node[i] is input pro_input[i] of anchor pro_anchor[i]. */
+  const gnode **pro_anchor, **pro_node;
+  int *pro_input;
+  int npro;
   char err[512];
 } rtc_plan;
 

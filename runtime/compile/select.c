@@ -282,6 +282,40 @@ static gnode *sel_chain_root(const rtc_plan *p, const sel_use *u, int nu, const 
   return NULL;
 }
 
+/* The data inputs of an anchor that a prologue may compute in its loads. */
+static int sel_prologue_inputs(const gnode *n) {
+  return n->op == HDTG_OP_MATMUL || n->op == HDTG_OP_GEMM ? 2 : n->op == HDTG_OP_CONV ? 1 : 0;
+}
+
+static bool sel_is_absorbed(const rtc_plan *p, const gnode *n);
+
+/* An element-wise node whose only reader is an anchor's data input, and
+ * which no other fusion took, is computed in the anchor's loads (Hidet's
+ * prologue fusion): a Transpose before a MatMul, a Relu or Cast before a
+ * Conv never reach memory. */
+static int sel_find_prologues(rtc_plan *p, hdtg_graph *g, const sel_use *u, int nu) {
+  p->pro_anchor = malloc(sizeof *p->pro_anchor * (size_t)(g->nnodes * 2 + 1));
+  p->pro_node = malloc(sizeof *p->pro_node * (size_t)(g->nnodes * 2 + 1));
+  p->pro_input = malloc(sizeof *p->pro_input * (size_t)(g->nnodes * 2 + 1));
+  if (!p->pro_anchor || !p->pro_node || !p->pro_input)
+    return sel_fail(p, NULL, "out of memory");
+  for (int i = 0; i < g->nnodes; i++) {
+    gnode *n = g->nodes[i];
+    for (int k = 0; !n->removed && k < sel_prologue_inputs(n) && k < n->nin; k++) {
+      hdtg_tensor *t = n->in[k];
+      gnode *prod = t->kind == HDTG_KIND_INTERMEDIATE ? t->producer : NULL;
+      if (!prod || prod->removed || sel_ew_op(prod) < 0 || t->is_output ||
+          sel_only_consumer(u, nu, t) != n || sel_is_absorbed(p, prod) || sel_is_fused(p, prod) ||
+          (k == 1 && n->in[0] == t))
+        continue;
+      p->pro_anchor[p->npro] = n;
+      p->pro_node[p->npro] = prod;
+      p->pro_input[p->npro++] = k;
+    }
+  }
+  return 0;
+}
+
 /* Element-wise nodes whose one consumer is element-wise too, and whose
  * result is not a graph output, are computed inside that consumer; the
  * chain after an anchor joins the anchor's stores. */
@@ -316,8 +350,9 @@ static int sel_find_fusions(rtc_plan *p, hdtg_graph *g) {
     }
   }
   qsort(p->absorbed, (size_t)p->nabsorbed, sizeof *p->absorbed, sel_ptr_cmp);
+  int rc = sel_find_prologues(p, g, u, nu);
   free(u);
-  return 0;
+  return rc;
 }
 
 static bool sel_is_absorbed(const rtc_plan *p, const gnode *n) {
@@ -359,6 +394,13 @@ static int sel_copy_outputs(rtc_plan *p, hdtg_graph *g) {
   return 0;
 }
 
+bool sel_is_prologue(const rtc_plan *p, const gnode *n) {
+  for (int i = 0; i < p->npro; i++)
+    if (p->pro_node[i] == n)
+      return true;
+  return false;
+}
+
 int rtc_select(hdtg_graph *g, rtc_plan *p) {
   if (hdtg_create(&p->scratch) != HDTG_OK)
     return sel_fail(p, NULL, "out of memory");
@@ -369,7 +411,7 @@ int rtc_select(hdtg_graph *g, rtc_plan *p) {
     gnode *n = g->nodes[i];
     /* An anchor with an epilogue is emitted where its chain ends: the
      * chain may read tensors computed after the anchor. */
-    if (n->removed || sel_is_fused(p, n) || sel_epi_pair(p, n, true))
+    if (n->removed || sel_is_fused(p, n) || sel_epi_pair(p, n, true) || sel_is_prologue(p, n))
       continue;
     if (sel_is_absorbed(p, n))
       n = (gnode *)sel_epi_pair(p, n, false);
@@ -399,6 +441,9 @@ void rtc_plan_free(rtc_plan *p) {
   free(p->absorbed);
   free(p->epi_anchor);
   free(p->epi_root);
+  free(p->pro_anchor);
+  free(p->pro_node);
+  free(p->pro_input);
   free(p->out_alias);
   rtc_buf_free(&p->source);
   hdtg_destroy(p->scratch);

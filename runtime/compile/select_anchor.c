@@ -77,6 +77,55 @@ static int sel_epilogue(rtc_plan *p, hdtg_graph *g, gnode *n, rtc_kernel *k) {
   return rc;
 }
 
+/* The prologues of anchor n (select.c decides them): each input computed
+ * by an element-wise node is replaced, in k's arguments, by that node's
+ * inputs, and a function `kN_proI` of the source computes its elements in
+ * the template's loads (compiler/epilogue.h). Called after sel_epilogue,
+ * from the last input to the first, as the compiler applies them. */
+static int sel_prologues(rtc_plan *p, hdtg_graph *g, const gnode *n, rtc_kernel *k) {
+  for (int input = 3; input >= 0; input--)
+    for (int i = 0; i < p->npro; i++) {
+      if (p->pro_anchor[i] != n || p->pro_input[i] != input || k->nprologues == 4)
+        continue;
+      const gnode *prod = p->pro_node[i];
+      rtc_ew e;
+      rtc_ew_init(&e, prod->out);
+      sel_access acc;
+      sel_access_identity(acc, prod->out->rank);
+      int v = sel_ew_build(p, &e, g, prod, acc);
+      char err[256], name[48];
+      snprintf(name, sizeof name, "%s_pro%d", k->symbol, input);
+      rtc_buf names = {0};
+      sel_ew_names(p, &names, g, prod);
+      rtc_printf(&names, "+%s", k->ops);
+      int rc = v == -2 ? -1 : v < 0 || names.oom ? sel_fail(p, n, "out of memory") : 0;
+      if (!rc && rtc_ew_emit_function(&e, name, false, &p->source, err, sizeof err))
+        rc = sel_fail(p, n, "%s", err);
+      hdtg_tensor **args = rc ? NULL : malloc(sizeof *args * (size_t)(k->nargs + e.nargs));
+      if (!rc && !args)
+        rc = sel_fail(p, n, "out of memory");
+      if (!rc) {
+        memcpy(args, k->args, sizeof *args * (size_t)input);
+        memcpy(args + input, e.args, sizeof *args * (size_t)e.nargs);
+        memcpy(args + input + e.nargs, k->args + input + 1,
+               sizeof *args * (size_t)(k->nargs - input - 1));
+        free(k->args);
+        k->args = args;
+        k->nargs += e.nargs - 1;
+        snprintf(k->prologue[k->nprologues], sizeof k->prologue[0], "%s", name);
+        k->prologue_input[k->nprologues++] = input;
+        free(k->ops);
+        k->ops = names.p;
+        names.p = NULL;
+      }
+      rtc_buf_free(&names);
+      rtc_ew_free(&e);
+      if (rc)
+        return rc;
+    }
+  return 0;
+}
+
 /* NAME=VALUE for each name; the generics whose bit is set in bools are
  * bool (hdt spells them true and false). */
 static int sel_defines(rtc_plan *p, rtc_kernel *k, const char *const *names,
@@ -101,7 +150,10 @@ static int sel_matmul_core(rtc_plan *p, hdtg_graph *g, gnode *n, hdtg_tensor *a,
   static const char *const names[] = {"BATCH", "M", "N", "K", "A_BATCHED", "B_BATCHED",
                                       "TRANS_A", "TRANS_B"};
   const int64_t values[] = {batch, m, nn, k, a_batched, b_batched, ta, tb};
-  return sel_defines(p, kk, names, values, 8, 0xf0) ? -1 : sel_epilogue(p, g, n, kk);
+  return sel_defines(p, kk, names, values, 8, 0xf0) || sel_epilogue(p, g, n, kk) ||
+                 sel_prologues(p, g, n, kk)
+             ? -1
+             : 0;
 }
 
 /* MatMul, Gemm and Conv have f32 and f16 templates (f16: f32 accumulation,
@@ -281,7 +333,7 @@ int sel_conv(rtc_plan *p, hdtg_graph *g, gnode *n) {
   p->epi_folded = bn;
   int rc = sel_epilogue(p, g, n, k);
   p->epi_folded = NULL;
-  return rc;
+  return rc ? rc : sel_prologues(p, g, n, k);
 }
 
 int sel_pool(rtc_plan *p, hdtg_graph *g, gnode *n) {

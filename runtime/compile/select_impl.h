@@ -28,6 +28,8 @@ int sel_set_args(rtc_plan *p, rtc_kernel *k, hdtg_tensor *const *args, int nargs
 void sel_import(rtc_plan *p, const char *file);
 hdtg_tensor *sel_tensor(rtc_plan *p, hdtg_dtype dt, int rank, const int64_t *dims, const void *data);
 int sel_require_f32(rtc_plan *p, const gnode *n);
+/* Whether n is computed in an anchor's loads (a prologue). */
+bool sel_is_prologue(const rtc_plan *p, const gnode *n);
 
 /* ---- select_ew.c ------------------------------------------------------- */
 int sel_ptr_cmp(const void *a, const void *b);
