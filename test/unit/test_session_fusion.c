@@ -214,3 +214,32 @@ Test(session_fusion, shared_anchor_output_is_not_fused) {
   weights_free(&ws);
   hdtg_destroy(g);
 }
+
+/* Prologues: a Relu before a Conv (pre-activation) and a Transpose before
+ * a Gemm are computed in the anchors' loads; the numbers are those of the
+ * unfused graph. */
+Test(session_fusion, prologues_into_conv_and_gemm) {
+  weights ws = {0};
+  hdtg_graph *g = tg_graph();
+  hdtg_tensor *x = tg_input(g, "x", 4, (int64_t[]){2, 3, 7, 7});
+  hdtg_tensor *in[] = {tg_node1(g, "Relu", x), wt(g, &ws, 4, (int64_t[]){4, 3, 3, 3}, 0.5f, 0)};
+  int64_t pads[] = {1, 1, 1, 1}, st[] = {2, 2};
+  hdtg_attr ca[] = {HDTG_ATTR_IS("pads", pads, 4), HDTG_ATTR_IS("strides", st, 2)};
+  hdtg_tensor *c = tg_node(g, "Conv", in, 2, ca, 2);     /* [2, 4, 4, 4] */
+  hdtg_tensor *f = tg_node1(g, "Flatten", c);              /* [2, 64] */
+  int64_t perm[] = {1, 0};
+  hdtg_attr pa = HDTG_ATTR_IS("perm", perm, 2);
+  hdtg_tensor *ft = tg_node(g, "Transpose", &f, 1, &pa, 1); /* [64, 2] */
+  hdtg_tensor *gin[] = {ft, wt(g, &ws, 2, (int64_t[]){64, 5}, 0.3f, 0)};
+  hdtg_attr ta = HDTG_ATTR_I("transA", 1);
+  hdtg_tensor *y = tg_node(g, "Gemm", gin, 2, &ta, 1);    /* [2, 5] */
+  hdtg_mark_output(g, y);
+  tg_model tm = compare_fused_unfused(g, 4, (int64_t[]){2, 3, 7, 7}, 10, 1e-5);
+  char *info = info_of(tm.m);
+  cr_expect(strstr(info, "kernel k0: Relu+Conv\n"), "%s", info);
+  cr_expect(strstr(info, ": Transpose+Gemm\n"), "%s", info);
+  free(info);
+  tg_model_free(&tm);
+  weights_free(&ws);
+  hdtg_destroy(g);
+}
