@@ -96,11 +96,16 @@ int sel_add_define(rtc_plan *p, rtc_kernel *k, const char *name, long long v) {
   return sel_add_define_text(p, k, name, text);
 }
 
+void sel_copy_ptrs(hdtg_tensor **dst, hdtg_tensor *const *src, int n) {
+  for (int i = 0; i < n; i++) /* not memcpy: src is NULL when n is 0 */
+    dst[i] = src[i];
+}
+
 int sel_set_args(rtc_plan *p, rtc_kernel *k, hdtg_tensor *const *args, int nargs) {
   k->args = malloc(sizeof *k->args * (size_t)nargs);
   if (!k->args)
     return sel_fail(p, NULL, "out of memory");
-  memcpy(k->args, args, sizeof *args * (size_t)nargs);
+  sel_copy_ptrs(k->args, args, nargs);
   k->nargs = nargs;
   return 0;
 }

@@ -62,8 +62,8 @@ static int sel_epilogue(rtc_plan *p, hdtg_graph *g, gnode *n, rtc_kernel *k) {
   if (!rc && !args)
     rc = sel_fail(p, n, "out of memory");
   if (!rc) {
-    memcpy(args, k->args, sizeof *args * (size_t)(k->nargs - 1));
-    memcpy(args + k->nargs - 1, e.args, sizeof *args * (size_t)e.nargs);
+    sel_copy_ptrs(args, k->args, k->nargs - 1);
+    sel_copy_ptrs(args + k->nargs - 1, e.args, e.nargs);
     args[k->nargs - 1 + e.nargs] = final;
     free(k->args);
     k->args = args;
@@ -105,10 +105,9 @@ static int sel_prologues(rtc_plan *p, hdtg_graph *g, const gnode *n, rtc_kernel 
       if (!rc && !args)
         rc = sel_fail(p, n, "out of memory");
       if (!rc) {
-        memcpy(args, k->args, sizeof *args * (size_t)input);
-        memcpy(args + input, e.args, sizeof *args * (size_t)e.nargs);
-        memcpy(args + input + e.nargs, k->args + input + 1,
-               sizeof *args * (size_t)(k->nargs - input - 1));
+        sel_copy_ptrs(args, k->args, input);
+        sel_copy_ptrs(args + input, e.args, e.nargs);
+        sel_copy_ptrs(args + input + e.nargs, k->args + input + 1, k->nargs - input - 1);
         free(k->args);
         k->args = args;
         k->nargs += e.nargs - 1;
@@ -399,7 +398,8 @@ int sel_reduce(rtc_plan *p, hdtg_graph *g, gnode *n) {
   const gattr *a = gnode_attr(n, HDTG_A_AXES);
   int count = a ? a->n : n->nin > 1 ? gconst_ints(n->in[1], axes, HDTG_MAX_RANK) : 0;
   if (a)
-    memcpy(axes, a->ints, sizeof *axes * (size_t)(count < HDTG_MAX_RANK ? count : HDTG_MAX_RANK));
+    for (int i = 0; i < count && i < HDTG_MAX_RANK; i++)
+      axes[i] = a->ints[i];
   bool mask[HDTG_MAX_RANK] = {false};
   for (int i = 0; i < count; i++)
     mask[axes[i] < 0 ? axes[i] + x->rank : axes[i]] = true;

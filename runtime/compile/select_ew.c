@@ -467,7 +467,7 @@ int sel_ew_finish(rtc_plan *p, const gnode *n, rtc_ew *e, const char *ops) {
   hdtg_tensor *args[64];
   if (e->nargs + 1 > 64)
     return sel_fail(p, n, "an element-wise kernel of %d inputs is too many", e->nargs);
-  memcpy(args, e->args, sizeof *args * (size_t)e->nargs);
+  sel_copy_ptrs(args, e->args, e->nargs);
   args[e->nargs] = e->out;
   k->elementwise = e->nargs > 0 && gtensor_elems(e->args[0]) == gtensor_elems(e->out) &&
                    hdtg_dtype_size(e->args[0]->dt) == hdtg_dtype_size(e->out->dt) &&

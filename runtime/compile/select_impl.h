@@ -24,6 +24,8 @@ rtc_kernel *sel_kernel(rtc_plan *p, const gnode *n, const char *ops);
 int sel_add_define(rtc_plan *p, rtc_kernel *k, const char *name, long long v);
 int sel_add_define_text(rtc_plan *p, rtc_kernel *k, const char *name, const char *v);
 int sel_add_define_float(rtc_plan *p, rtc_kernel *k, const char *name, double v);
+/* dst[0..n) = src[0..n); src may be NULL when n is 0. */
+void sel_copy_ptrs(hdtg_tensor **dst, hdtg_tensor *const *src, int n);
 int sel_set_args(rtc_plan *p, rtc_kernel *k, hdtg_tensor *const *args, int nargs);
 void sel_import(rtc_plan *p, const char *file);
 hdtg_tensor *sel_tensor(rtc_plan *p, hdtg_dtype dt, int rank, const int64_t *dims, const void *data);
