@@ -61,16 +61,34 @@ static int bench_loop(hdtrt_session *s, int warmup, int runs, double *times) {
   return 0;
 }
 
+/* s as a JSON string (quotes, backslashes and control characters escaped). */
+static void bench_json_string(const char *s) {
+  putchar('"');
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\')
+      printf("\\%c", c);
+    else if (c < 0x20)
+      printf("\\u%04x", c);
+    else
+      putchar(c);
+  }
+  putchar('"');
+}
+
 static void bench_report(const char *model, const char *device, double *t, int n, bool json) {
   qsort(t, (size_t)n, sizeof *t, bench_cmp);
   double med = t[n / 2], p90 = t[(n * 9) / 10 < n ? (n * 9) / 10 : n - 1];
-  if (json)
-    printf("{\"model\": \"%s\", \"device\": \"%s\", \"runs\": %d, \"min_ms\": %.6f, "
-           "\"median_ms\": %.6f, \"p90_ms\": %.6f, \"max_ms\": %.6f}\n",
-           model, device, n, t[0], med, p90, t[n - 1]);
-  else
+  if (json) {
+    printf("{\"model\": ");
+    bench_json_string(model);
+    printf(", \"device\": \"%s\", \"runs\": %d, \"min_ms\": %.6f, \"median_ms\": %.6f, "
+           "\"p90_ms\": %.6f, \"max_ms\": %.6f}\n",
+           device, n, t[0], med, p90, t[n - 1]);
+  } else {
     printf("%s on %s, %d runs: min %.3f ms, median %.3f ms, p90 %.3f ms, max %.3f ms\n", model,
            device, n, t[0], med, p90, t[n - 1]);
+  }
 }
 
 typedef struct bench_args {
