@@ -166,6 +166,28 @@ static int sel_require_f32_or_f16(rtc_plan *p, const gnode *n) {
   return 0;
 }
 
+/* Operand t of a matmul writing c, broadcast to c's batch dimensions and
+ * written to a new tensor; NULL after an error. */
+static hdtg_tensor *sel_expand_batch(rtc_plan *p, const gnode *n, hdtg_tensor *t,
+                                     const hdtg_tensor *c) {
+  int64_t dims[HDTG_MAX_RANK];
+  int rank = c->rank;
+  for (int d = 0; d < rank - 2; d++)
+    dims[d] = sel_dim(c, d);
+  dims[rank - 2] = sel_dim(t, t->rank - 2);
+  dims[rank - 1] = sel_dim(t, t->rank - 1);
+  hdtg_tensor *x = sel_tensor(p, t->dt, rank, dims, NULL);
+  if (!x)
+    return sel_fail(p, n, "out of memory"), NULL;
+  rtc_ew e;
+  rtc_ew_init(&e, x);
+  int v = rtc_ew_read_broadcast(&e, t);
+  v = v < 0 ? v : rtc_ew_add(&e, (rtc_ew_node){.op = RTC_EW_COPY, .a = {v}, .dt = t->dt});
+  int rc = v < 0 ? sel_fail(p, n, "out of memory") : sel_ew_finish(p, n, &e, "Expand+MatMul(batch)");
+  rtc_ew_free(&e);
+  return rc ? NULL : x;
+}
+
 /* ONNX MatMul: numpy semantics (1-D operands, broadcast batch dimensions). */
 int sel_matmul(rtc_plan *p, hdtg_graph *g, gnode *n) {
   if (sel_require_f32_or_f16(p, n))
@@ -179,9 +201,14 @@ int sel_matmul(rtc_plan *p, hdtg_graph *g, gnode *n) {
   /* A shared right operand: the batch folds into the rows. */
   if (bb == 1 && ab == batch)
     return sel_matmul_core(p, g, n, a, b, c, 1, m * ab, nn, k, false, false, false, false);
-  if ((ab != 1 && ab != batch) || (bb != 1 && bb != batch))
-    return sel_fail(p, n, "batch dimensions that broadcast partly (%lld and %lld to %lld) are "
-                    "not supported yet", (long long)ab, (long long)bb, (long long)batch);
+  /* Batch dimensions that broadcast partly ([2, 3, M, K] @ [3, K, N]): the
+   * operand is expanded to the whole batch first (a copy kernel). */
+  if (ab != 1 && ab != batch && !(a = sel_expand_batch(p, n, a, c)))
+    return -1;
+  if (bb != 1 && bb != batch && !(b = sel_expand_batch(p, n, b, c)))
+    return -1;
+  ab = a->rank > 2 ? sel_prod(a, 0, a->rank - 2) : 1;
+  bb = b->rank > 2 ? sel_prod(b, 0, b->rank - 2) : 1;
   return sel_matmul_core(p, g, n, a, b, c, batch, m, nn, k, ab != 1, bb != 1, false, false);
 }
 

@@ -400,3 +400,29 @@ Test(session_models, f16_matmul_with_epilogue) {
   tg_model_free(&tm);
   hdtg_destroy(g);
 }
+
+/* Batch dimensions that broadcast partly: [2, 3, 4, 5] @ [3, 5, 6]. */
+Test(session_models, matmul_partial_batch_broadcast) {
+  hdtg_graph *g = tg_graph();
+  tg_rand wb;
+  hdtg_tensor *x = tg_input(g, "x", 4, (int64_t[]){2, 3, 4, 5});
+  hdtg_tensor *y = tg_node2(g, "MatMul", x, weights(g, "B", 3, (int64_t[]){3, 5, 6}, &wb));
+  hdtg_mark_output(g, y);
+  tg_model tm = tg_compile(g, "host");
+  tg_rand rx = tg_random_tensor(4, (int64_t[]){2, 3, 4, 5});
+  float *out = tg_run1(&tm, "x", &rx, 2 * 3 * 4 * 6);
+  for (int b0 = 0; b0 < 2; b0++)
+    for (int b1 = 0; b1 < 3; b1++)
+      for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 6; j++) {
+          double s = 0;
+          for (int k = 0; k < 5; k++)
+            s += (double)rx.v[((b0 * 3 + b1) * 4 + i) * 5 + k] * wb.v[(b1 * 5 + k) * 6 + j];
+          tg_expect_close(out[((b0 * 3 + b1) * 4 + i) * 6 + j], s, 1e-5, "y");
+        }
+  free(out);
+  tg_free_rand(&rx);
+  tg_free_rand(&wb);
+  tg_model_free(&tm);
+  hdtg_destroy(g);
+}
