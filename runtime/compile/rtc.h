@@ -229,7 +229,7 @@ typedef struct rtc_plan {
   const gnode *epi_folded; /* a BatchNormalization folded into the conv's weights */
   /* Element-wise nodes computed in an anchor's loads instead (prologues):
    * node pro_node[i] is input pro_input[i] of anchor pro_anchor[i]. */
-  const gnode **pro_anchor, **pro_node;
+  const gnode **pro_anchor, **pro_node, **pro_view; /* pro_view: a reshape between, or NULL */
   int *pro_input;
   int npro;
   char err[512];

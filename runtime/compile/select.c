@@ -287,6 +287,11 @@ static gnode *sel_chain_root(const rtc_plan *p, const sel_use *u, int nu, const 
   return NULL;
 }
 
+static bool sel_is_reshape(const gnode *n) {
+  return n->op == HDTG_OP_RESHAPE || n->op == HDTG_OP_FLATTEN || n->op == HDTG_OP_SQUEEZE ||
+         n->op == HDTG_OP_UNSQUEEZE || n->op == HDTG_OP_IDENTITY;
+}
+
 /* The data inputs of an anchor that a prologue may compute in its loads. */
 static int sel_prologue_inputs(const gnode *n) {
   return n->op == HDTG_OP_MATMUL || n->op == HDTG_OP_GEMM ? 2 : n->op == HDTG_OP_CONV ? 1 : 0;
@@ -302,19 +307,29 @@ static int sel_find_prologues(rtc_plan *p, hdtg_graph *g, const sel_use *u, int 
   p->pro_anchor = malloc(sizeof *p->pro_anchor * (size_t)(g->nnodes * 2 + 1));
   p->pro_node = malloc(sizeof *p->pro_node * (size_t)(g->nnodes * 2 + 1));
   p->pro_input = malloc(sizeof *p->pro_input * (size_t)(g->nnodes * 2 + 1));
-  if (!p->pro_anchor || !p->pro_node || !p->pro_input)
+  p->pro_view = malloc(sizeof *p->pro_view * (size_t)(g->nnodes * 2 + 1));
+  if (!p->pro_anchor || !p->pro_node || !p->pro_input || !p->pro_view)
     return sel_fail(p, NULL, "out of memory");
   for (int i = 0; i < g->nnodes; i++) {
     gnode *n = g->nodes[i];
     for (int k = 0; !n->removed && k < sel_prologue_inputs(n) && k < n->nin; k++) {
       hdtg_tensor *t = n->in[k];
-      gnode *prod = t->kind == HDTG_KIND_INTERMEDIATE ? t->producer : NULL;
-      if (!prod || prod->removed || sel_ew_op(prod) < 0 || t->is_output ||
-          sel_only_consumer(u, nu, t) != n || sel_is_absorbed(p, prod) || sel_is_fused(p, prod) ||
+      gnode *prod = t->kind == HDTG_KIND_INTERMEDIATE ? t->producer : NULL, *view = NULL;
+      if (!prod || prod->removed || t->is_output || sel_only_consumer(u, nu, t) != n ||
           (k == 1 && n->in[0] == t))
+        continue;
+      /* Through a reshape: the same elements at the same flat indices. */
+      if (sel_is_reshape(prod) && prod->in[0]->kind == HDTG_KIND_INTERMEDIATE &&
+          !prod->in[0]->is_output && sel_only_consumer(u, nu, prod->in[0]) == prod) {
+        view = prod;
+        prod = prod->in[0]->producer;
+      }
+      if (!prod || prod->removed || sel_ew_op(prod) < 0 || sel_is_absorbed(p, prod) ||
+          sel_is_fused(p, prod))
         continue;
       p->pro_anchor[p->npro] = n;
       p->pro_node[p->npro] = prod;
+      p->pro_view[p->npro] = view;
       p->pro_input[p->npro++] = k;
     }
   }
@@ -401,7 +416,7 @@ static int sel_copy_outputs(rtc_plan *p, hdtg_graph *g) {
 
 bool sel_is_prologue(const rtc_plan *p, const gnode *n) {
   for (int i = 0; i < p->npro; i++)
-    if (p->pro_node[i] == n)
+    if (p->pro_node[i] == n || p->pro_view[i] == n)
       return true;
   return false;
 }
@@ -449,6 +464,7 @@ void rtc_plan_free(rtc_plan *p) {
   free(p->pro_anchor);
   free(p->pro_node);
   free(p->pro_input);
+  free(p->pro_view);
   free(p->out_alias);
   rtc_buf_free(&p->source);
   hdtg_destroy(p->scratch);

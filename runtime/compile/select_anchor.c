@@ -97,6 +97,8 @@ static int sel_prologues(rtc_plan *p, hdtg_graph *g, const gnode *n, rtc_kernel 
       snprintf(name, sizeof name, "%s_pro%d", k->symbol, input);
       rtc_buf names = {0};
       sel_ew_names(p, &names, g, prod);
+      if (p->pro_view[i])
+        rtc_printf(&names, "+%s", hdtg_op_name(p->pro_view[i]->op));
       rtc_printf(&names, "+%s", k->ops);
       int rc = v == -2 ? -1 : v < 0 || names.oom ? sel_fail(p, n, "out of memory") : 0;
       if (!rc && rtc_ew_emit_function(&e, name, false, &p->source, err, sizeof err))
