@@ -427,6 +427,8 @@ int rtc_select(hdtg_graph *g, rtc_plan *p) {
   rtc_printf(&p->source, "%s", rtc_ew_prelude);
   if (sel_check_known(p, g) || sel_find_fusions(p, g))
     return -1;
+  rtc_buf missing = {0};
+  int nmissing = 0;
   for (int i = 0; i < g->nnodes; i++) {
     gnode *n = g->nodes[i];
     /* An anchor with an epilogue is emitted where its chain ends: the
@@ -436,10 +438,23 @@ int rtc_select(hdtg_graph *g, rtc_plan *p) {
     if (sel_is_absorbed(p, n))
       n = (gnode *)sel_epi_pair(p, n, false);
     sel_fn fn = sel_ew_op(n) >= 0 ? sel_elementwise : sel_for(n->op);
-    if (!fn)
-      return sel_fail(p, n, "no kernel implements this operator yet");
-    if (fn(p, g, n))
+    if (!fn) { /* every such node is listed, not only the first */
+      rtc_printf(&missing, "%s'%s' (%s)", nmissing++ ? ", " : "", n->name, hdtg_op_name(n->op));
+      continue;
+    }
+    if (fn(p, g, n)) {
+      rtc_buf_free(&missing);
       return -1;
+    }
+  }
+  if (nmissing) {
+    if (nmissing == 1)
+      sel_fail(p, NULL, "node %s: no kernel implements this operator yet", missing.p);
+    else
+      sel_fail(p, NULL, "%d nodes have operators no kernel implements yet: %s", nmissing,
+               missing.p ? missing.p : "");
+    rtc_buf_free(&missing);
+    return -1;
   }
   if (sel_copy_outputs(p, g) || p->source.oom)
     return p->err[0] ? -1 : sel_fail(p, NULL, "out of memory");
