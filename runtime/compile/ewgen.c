@@ -442,11 +442,6 @@ int rtc_ew_emit(const rtc_ew *e, const char *name, rtc_buf *b, char *err, size_t
   return 0;
 }
 
-int rtc_ew_emit_epilogue(const rtc_ew *e, const char *name, rtc_buf *b, char *err,
-                         size_t errsize) {
-  return rtc_ew_emit_function(e, name, true, b, err, errsize);
-}
-
 int rtc_ew_emit_function(const rtc_ew *e, const char *name, bool value, rtc_buf *b, char *err,
                          size_t errsize) {
   if (ew_check_types(e, err, errsize))

@@ -146,13 +146,10 @@ int rtc_ew_read_broadcast(rtc_ew *e, hdtg_tensor *t);
 /* Writes `kernel NAME(args..., out) ...` as hdt source into out. 0 on
  * success; -1 with a message in err for a dtype hdt kernels cannot hold. */
 int rtc_ew_emit(const rtc_ew *e, const char *name, rtc_buf *out, char *err, size_t errsize);
-/* Writes e as an epilogue (compiler/epilogue.h): `fn NAME(v: T, g: i64,
- * args...) -> T` computing e's result for the element at flat index g of
- * e->out, its VALUE nodes being v. */
-int rtc_ew_emit_epilogue(const rtc_ew *e, const char *name, rtc_buf *out, char *err,
-                         size_t errsize);
-/* The same with value false: a prologue, `fn NAME(g: i64, args...) -> T`,
- * the element at flat index g of e->out (no VALUE nodes). */
+/* Writes e as a device function computing its result for the element at
+ * flat index g of e->out (compiler/epilogue.h): with value, an epilogue,
+ * `fn NAME(v: T, g: i64, args...) -> T`, its VALUE nodes being v; without,
+ * a prologue, `fn NAME(g: i64, args...) -> T`. */
 int rtc_ew_emit_function(const rtc_ew *e, const char *name, bool value, rtc_buf *out, char *err,
                          size_t errsize);
 const char *rtc_ew_op_name(rtc_ew_op op);

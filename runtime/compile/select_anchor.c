@@ -24,6 +24,57 @@ static int sel_instance(rtc_plan *p, const gnode *n, const char *file, const cha
   return sel_set_args(p, k, args, nargs);
 }
 
+/* t, or (t NULL: an absent bias) a constant of `count` zeros of dtype dt;
+ * NULL after an error. */
+static hdtg_tensor *sel_bias_or_zeros(rtc_plan *p, const gnode *n, hdtg_tensor *t, hdtg_dtype dt,
+                                      int64_t count) {
+  if (t)
+    return t;
+  void *zero = calloc((size_t)count, hdtg_dtype_size(dt)); /* zero bits: 0 in every dtype */
+  hdtg_tensor *z = zero ? sel_tensor(p, dt, 1, &count, zero) : NULL;
+  free(zero);
+  if (!z)
+    sel_fail(p, n, "out of memory");
+  return z;
+}
+
+/* Writes e (whose last node is v) as device function `name` of the source
+ * (value: an epilogue's, with the stored value as parameter; else a
+ * prologue's), puts its tensors in place of k's argument `at` (then
+ * `last`, when not NULL: the epilogue's new output), and makes `names` k's
+ * operator list. Frees e and names. */
+static int sel_fuse_function(rtc_plan *p, const gnode *n, rtc_kernel *k, rtc_ew *e, int v,
+                             const char *name, bool value, int at, hdtg_tensor *last,
+                             rtc_buf *names) {
+  char err[256];
+  int rc = 0, add = e->nargs + (last ? 1 : 0);
+  if (v == -2)
+    rc = -1; /* said already */
+  else if (v < 0 || names->oom)
+    rc = sel_fail(p, n, "out of memory");
+  else if (rtc_ew_emit_function(e, name, value, &p->source, err, sizeof err))
+    rc = sel_fail(p, n, "%s", err);
+  hdtg_tensor **args = rc ? NULL : malloc(sizeof *args * (size_t)(k->nargs - 1 + add));
+  if (!rc && !args)
+    rc = sel_fail(p, n, "out of memory");
+  if (!rc) {
+    sel_copy_ptrs(args, k->args, at);
+    sel_copy_ptrs(args + at, e->args, e->nargs);
+    if (last)
+      args[at + e->nargs] = last;
+    sel_copy_ptrs(args + at + add, k->args + at + 1, k->nargs - at - 1);
+    free(k->args);
+    k->args = args;
+    k->nargs += add - 1;
+    free(k->ops);
+    k->ops = names->p;
+    names->p = NULL;
+  }
+  rtc_buf_free(names);
+  rtc_ew_free(e);
+  return rc;
+}
+
 /* The element-wise chain after anchor n (and a Gemm's own alpha and
  * beta * C) as an epilogue of its kernel k (compiler/epilogue.h): a
  * function `kN_epi` in the source, its tensors appended to k's arguments
@@ -49,32 +100,8 @@ static int sel_epilogue(rtc_plan *p, hdtg_graph *g, gnode *n, rtc_kernel *k) {
   rtc_printf(&names, "%s", k->ops);
   if (root)
     sel_ew_names(p, &names, g, root);
-  char err[256];
-  int rc = 0;
   snprintf(k->epilogue, sizeof k->epilogue, "%s_epi", k->symbol);
-  if (v == -2)
-    rc = -1;
-  else if (v < 0 || names.oom)
-    rc = sel_fail(p, n, "out of memory");
-  else if (rtc_ew_emit_epilogue(&e, k->epilogue, &p->source, err, sizeof err))
-    rc = sel_fail(p, n, "%s", err);
-  hdtg_tensor **args = rc ? NULL : malloc(sizeof *args * (size_t)(k->nargs + e.nargs));
-  if (!rc && !args)
-    rc = sel_fail(p, n, "out of memory");
-  if (!rc) {
-    sel_copy_ptrs(args, k->args, k->nargs - 1);
-    sel_copy_ptrs(args + k->nargs - 1, e.args, e.nargs);
-    args[k->nargs - 1 + e.nargs] = final;
-    free(k->args);
-    k->args = args;
-    k->nargs += e.nargs;
-    free(k->ops);
-    k->ops = names.p;
-    names.p = NULL;
-  }
-  rtc_buf_free(&names);
-  rtc_ew_free(&e);
-  return rc;
+  return sel_fuse_function(p, n, k, &e, v, k->epilogue, true, k->nargs - 1, final, &names);
 }
 
 /* The prologues of anchor n (select.c decides them): each input computed
@@ -93,36 +120,17 @@ static int sel_prologues(rtc_plan *p, hdtg_graph *g, const gnode *n, rtc_kernel 
       sel_access acc;
       sel_access_identity(acc, prod->out->rank);
       int v = sel_ew_build(p, &e, g, prod, acc);
-      char err[256], name[48];
-      snprintf(name, sizeof name, "%s_pro%d", k->symbol, input);
       rtc_buf names = {0};
       sel_ew_names(p, &names, g, prod);
       if (p->pro_view[i])
         rtc_printf(&names, "+%s", hdtg_op_name(p->pro_view[i]->op));
       rtc_printf(&names, "+%s", k->ops);
-      int rc = v == -2 ? -1 : v < 0 || names.oom ? sel_fail(p, n, "out of memory") : 0;
-      if (!rc && rtc_ew_emit_function(&e, name, false, &p->source, err, sizeof err))
-        rc = sel_fail(p, n, "%s", err);
-      hdtg_tensor **args = rc ? NULL : malloc(sizeof *args * (size_t)(k->nargs + e.nargs));
-      if (!rc && !args)
-        rc = sel_fail(p, n, "out of memory");
-      if (!rc) {
-        sel_copy_ptrs(args, k->args, input);
-        sel_copy_ptrs(args + input, e.args, e.nargs);
-        sel_copy_ptrs(args + input + e.nargs, k->args + input + 1, k->nargs - input - 1);
-        free(k->args);
-        k->args = args;
-        k->nargs += e.nargs - 1;
-        snprintf(k->prologue[k->nprologues], sizeof k->prologue[0], "%s", name);
-        k->prologue_input[k->nprologues++] = input;
-        free(k->ops);
-        k->ops = names.p;
-        names.p = NULL;
-      }
-      rtc_buf_free(&names);
-      rtc_ew_free(&e);
-      if (rc)
-        return rc;
+      char name[sizeof k->prologue[0]];
+      snprintf(name, sizeof name, "%s_pro%d", k->symbol, input);
+      if (sel_fuse_function(p, n, k, &e, v, name, false, input, NULL, &names))
+        return -1;
+      memcpy(k->prologue[k->nprologues], name, sizeof name);
+      k->prologue_input[k->nprologues++] = input;
     }
   return 0;
 }
@@ -332,14 +340,9 @@ int sel_conv(rtc_plan *p, hdtg_graph *g, gnode *n) {
   if (x->rank != 3 && x->rank != 4)
     return sel_fail(p, n, "%d-D convolution is not supported (1-D and 2-D are)", x->rank - 2);
   int64_t kout = sel_dim(w, 0);
-  hdtg_tensor *bias = n->nin > 2 ? n->in[2] : NULL;
-  if (!bias) { /* zeros: all-zero bits in f32 and f16 alike */
-    float *zero = calloc((size_t)kout, sizeof *zero);
-    bias = zero ? sel_tensor(p, x->dt, 1, &kout, zero) : NULL;
-    free(zero);
-    if (!bias)
-      return sel_fail(p, n, "out of memory");
-  }
+  hdtg_tensor *bias = sel_bias_or_zeros(p, n, n->nin > 2 ? n->in[2] : NULL, x->dt, kout);
+  if (!bias)
+    return -1;
   const gnode *bn = sel_conv_bn(p, g, n, &w, &bias);
   if (bn == (const gnode *)n)
     return -1;
@@ -497,14 +500,9 @@ int sel_layernorm(rtc_plan *p, hdtg_graph *g, gnode *n) {
   if (gtensor_elems(n->in[1]) != cols || (n->nin > 2 && gtensor_elems(n->in[2]) != cols))
     return sel_fail(p, n, "scale and bias must have the %lld elements of the normalised axes "
                     "(broadcasting them is not supported yet)", (long long)cols);
-  hdtg_tensor *bias = n->nin > 2 ? n->in[2] : NULL;
-  if (!bias) {
-    float *zero = calloc((size_t)cols, sizeof *zero);
-    bias = zero ? sel_tensor(p, HDTG_F32, 1, &cols, zero) : NULL;
-    free(zero);
-    if (!bias)
-      return sel_fail(p, n, "out of memory");
-  }
+  hdtg_tensor *bias = sel_bias_or_zeros(p, n, n->nin > 2 ? n->in[2] : NULL, HDTG_F32, cols);
+  if (!bias)
+    return -1;
   hdtg_tensor *args[] = {x, n->in[1], bias, n->out};
   rtc_kernel *k = NULL;
   if (sel_instance(p, n, "layer_norm.hdt", "layer_norm", args, 4, &k))
@@ -569,14 +567,9 @@ int sel_conv_transpose(rtc_plan *p, hdtg_graph *g, gnode *n) {
                     x->rank - 2);
   int sp = x->rank - 2;
   int64_t kout = sel_dim(y, 1), group = gattr_int(n, HDTG_A_GROUP, 1);
-  hdtg_tensor *bias = n->nin > 2 ? n->in[2] : NULL;
-  if (!bias) {
-    float *zero = calloc((size_t)kout, sizeof *zero);
-    bias = zero ? sel_tensor(p, HDTG_F32, 1, &kout, zero) : NULL;
-    free(zero);
-    if (!bias)
-      return sel_fail(p, n, "out of memory");
-  }
+  hdtg_tensor *bias = sel_bias_or_zeros(p, n, n->nin > 2 ? n->in[2] : NULL, HDTG_F32, kout);
+  if (!bias)
+    return -1;
   const gattr *ap = gnode_attr(n, HDTG_A_AUTO_PAD);
   int64_t pad[2] = {0, 0};
   for (int i = 0; i < sp; i++) {
