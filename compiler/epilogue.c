@@ -13,7 +13,8 @@ typedef struct epi_ctx {
   diag_ctx *d;
   const char *symbol;
   ir_func *kernel, *fn;
-  ir_var *out;
+  ir_var *out;    /* the epilogue's output, or the prologue's input */
+  bool prologue;  /* rewrite the loads of `out`, not its stores */
   ir_var **extra; /* the kernel's new parameters, one per tensor of fn */
   int nextra;
 } epi_ctx;
@@ -27,18 +28,37 @@ static ir_func *epi_find(const ir_program *ir, const char *name, bool kernel) {
 
 static bool epi_is_tensor(const ir_var *v) { return v->ty && v->ty->kind == TY_TENSOR; }
 
-/* fn(v: T, i: i64, tensors...) -> T, with T the output's element type. */
+/* An epilogue is fn(v: T, i: i64, tensors...) -> T, a prologue
+ * fn(i: i64, tensors...) -> T, T the element type of E->out. */
 static bool epi_check_signature(epi_ctx *E) {
   const ir_func *f = E->fn;
   const type *t = E->out->elem;
-  bool ok = f->nparams >= 2 && f->ret && type_equal(f->ret, t) && type_equal(f->params[0]->ty, t) &&
-            f->params[1]->ty->kind == TY_I64;
-  for (int i = 2; ok && i < f->nparams; i++)
+  int index = E->prologue ? 0 : 1; /* the i: i64 parameter */
+  bool ok = f->nparams > index && f->ret && type_equal(f->ret, t) &&
+            (E->prologue || type_equal(f->params[0]->ty, t)) && f->params[index]->ty->kind == TY_I64;
+  for (int i = index + 1; ok && i < f->nparams; i++)
     ok = epi_is_tensor(f->params[i]);
-  if (!ok)
+  if (!ok && E->prologue)
+    diag_error_noloc(E->d, "instance '%s': prologue '%s' must be fn(i: i64, tensors...) -> %s",
+                     E->symbol, f->name, type_name(E->a, t));
+  else if (!ok)
     diag_error_noloc(E->d, "instance '%s': epilogue '%s' must be fn(v: %s, i: i64, tensors...) -> %s",
                      E->symbol, f->name, type_name(E->a, t), type_name(E->a, t));
   return ok;
+}
+
+/* Finds the kernel and the function of E (what: "epilogue" or "prologue");
+ * false after an error, and with *skip when the kernel is not in ir
+ * (instance_merge_add reports an unknown kernel). */
+static bool epi_begin(epi_ctx *E, const ir_program *ir, const char *kernel, const char *function,
+                      bool *skip) {
+  E->kernel = epi_find(ir, kernel, true);
+  E->fn = epi_find(ir, function, false);
+  *skip = !E->kernel;
+  if (E->kernel && !E->fn)
+    diag_error_noloc(E->d, "instance '%s': %s '%s' is not a device function of the file", E->symbol,
+                     E->prologue ? "prologue" : "epilogue", function);
+  return E->kernel && E->fn;
 }
 
 static bool epi_reads_out(const ir_expr *e, void *ctx) {
@@ -140,32 +160,12 @@ static ir_expr *epi_call(epi_ctx *E, ir_expr *value, ir_expr *offset) {
 
 static void epi_rewrite_block(epi_ctx *E, ir_block *b);
 
-static void epi_rewrite_stmt(epi_ctx *E, ir_stmt *s) {
-  if (s->kind == IR_STORE && s->store.var == E->out)
-    s->store.value = epi_call(E, s->store.value, s->store.offset);
-  const ir_block *bodies[2];
-  int n = ir_stmt_bodies(s, bodies);
-  for (int i = 0; i < n; i++)
-    epi_rewrite_block(E, (ir_block *)bodies[i]);
-}
-
-static void epi_rewrite_block(epi_ctx *E, ir_block *b) {
-  for (int i = 0; i < b->len; i++)
-    epi_rewrite_stmt(E, b->stmts[i]);
-}
-
 bool epilogue_apply(arena *a, diag_ctx *d, ir_program *ir, const char *symbol, const char *kernel,
                     const char *function) {
   epi_ctx E = {.a = a, .d = d, .symbol = symbol};
-  E.kernel = epi_find(ir, kernel, true);
-  E.fn = epi_find(ir, function, false);
-  if (!E.kernel)
-    return true; /* instance_merge_add reports the unknown kernel */
-  if (!E.fn) {
-    diag_error_noloc(d, "instance '%s': epilogue '%s' is not a device function of the file", symbol,
-                     function);
-    return false;
-  }
+  bool skip;
+  if (!epi_begin(&E, ir, kernel, function, &skip))
+    return skip;
   if (E.kernel->nparams == 0 || !epi_is_tensor(E.kernel->params[E.kernel->nparams - 1])) {
     diag_error_noloc(d, "instance '%s': an epilogue needs a kernel whose last parameter is its "
                      "output tensor", symbol);
@@ -184,9 +184,9 @@ bool epilogue_apply(arena *a, diag_ctx *d, ir_program *ir, const char *symbol, c
   return true;
 }
 
-/* ---- prologues -------------------------------------------------------------- */
+/* ---- rewriting ----------------------------------------------------------------- */
 
-/* Replaces every load of E->in in *slot's tree by PRO(offset, extra...). */
+/* Replaces every load of E->out in *slot's tree by PRO(offset, extra...). */
 static void pro_rewrite_expr(epi_ctx *E, ir_expr **slot) {
   ir_expr *e = *slot;
   if (!e)
@@ -216,9 +216,8 @@ static void pro_rewrite_expr(epi_ctx *E, ir_expr **slot) {
   }
 }
 
-static void pro_rewrite_block(epi_ctx *E, ir_block *b);
-
-static void pro_rewrite_stmt(epi_ctx *E, ir_stmt *s) {
+/* Every load of E->out in the expressions s evaluates itself. */
+static void pro_rewrite_loads(epi_ctx *E, ir_stmt *s) {
   switch (s->kind) {
   case IR_DECL: pro_rewrite_expr(E, &s->decl.init); break;
   case IR_ASSIGN: pro_rewrite_expr(E, &s->assign.value); break;
@@ -237,15 +236,24 @@ static void pro_rewrite_stmt(epi_ctx *E, ir_stmt *s) {
   case IR_EVAL: pro_rewrite_expr(E, &s->eval.expr); break;
   default: break;
   }
+}
+
+/* An epilogue wraps the value of each store to E->out; a prologue
+ * replaces each load of E->out. Then the statements nested in s. */
+static void epi_rewrite_stmt(epi_ctx *E, ir_stmt *s) {
+  if (E->prologue)
+    pro_rewrite_loads(E, s);
+  else if (s->kind == IR_STORE && s->store.var == E->out)
+    s->store.value = epi_call(E, s->store.value, s->store.offset);
   const ir_block *bodies[2];
   int n = ir_stmt_bodies(s, bodies);
   for (int i = 0; i < n; i++)
-    pro_rewrite_block(E, (ir_block *)bodies[i]);
+    epi_rewrite_block(E, (ir_block *)bodies[i]);
 }
 
-static void pro_rewrite_block(epi_ctx *E, ir_block *b) {
+static void epi_rewrite_block(epi_ctx *E, ir_block *b) {
   for (int i = 0; i < b->len; i++)
-    pro_rewrite_stmt(E, b->stmts[i]);
+    epi_rewrite_stmt(E, b->stmts[i]);
 }
 
 /* The input appears other than as the tensor of a load (passed to a
@@ -260,32 +268,18 @@ static bool pro_stmt_other_use(const ir_stmt *s, void *ctx) {
 
 bool prologue_apply(arena *a, diag_ctx *d, ir_program *ir, const char *symbol, const char *kernel,
                     int input, const char *function) {
-  epi_ctx E = {.a = a, .d = d, .symbol = symbol};
-  E.kernel = epi_find(ir, kernel, true);
-  E.fn = epi_find(ir, function, false);
-  if (!E.kernel)
-    return true; /* instance_merge_add reports the unknown kernel */
-  if (!E.fn) {
-    diag_error_noloc(d, "instance '%s': prologue '%s' is not a device function of the file", symbol,
-                     function);
-    return false;
-  }
+  epi_ctx E = {.a = a, .d = d, .symbol = symbol, .prologue = true};
+  bool skip;
+  if (!epi_begin(&E, ir, kernel, function, &skip))
+    return skip;
   if (input < 0 || input >= E.kernel->nparams - 1 || !epi_is_tensor(E.kernel->params[input])) {
     diag_error_noloc(d, "instance '%s': a prologue's parameter must be an input tensor of kernel "
                      "'%s' (0 to %d, not its output)", symbol, kernel, E.kernel->nparams - 2);
     return false;
   }
   E.out = E.kernel->params[input]; /* the tensor whose loads are replaced */
-  const ir_func *f = E.fn;
-  bool ok = f->nparams >= 1 && f->ret && type_equal(f->ret, E.out->elem) &&
-            f->params[0]->ty->kind == TY_I64;
-  for (int i = 1; ok && i < f->nparams; i++)
-    ok = epi_is_tensor(f->params[i]);
-  if (!ok) {
-    diag_error_noloc(d, "instance '%s': prologue '%s' must be fn(i: i64, tensors...) -> %s", symbol,
-                     f->name, type_name(a, E.out->elem));
+  if (!epi_check_signature(&E))
     return false;
-  }
   if (ir_block_any(&E.kernel->body, pro_stmt_other_use, E.out)) {
     diag_error_noloc(d, "instance '%s': kernel '%s' uses its input '%s' other than by loading "
                      "elements, so a prologue cannot replace its loads", symbol, kernel,
@@ -293,6 +287,6 @@ bool prologue_apply(arena *a, diag_ctx *d, ir_program *ir, const char *symbol, c
     return false;
   }
   epi_add_params(&E, 1, input, input);
-  pro_rewrite_block(&E, &E.kernel->body);
+  epi_rewrite_block(&E, &E.kernel->body);
   return true;
 }
