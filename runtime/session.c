@@ -154,15 +154,24 @@ void hdtrt_session_destroy(hdtrt_session *s) {
 
 /* ---- binding ------------------------------------------------------------------ */
 
-static hdtrt_status ses_bind(hdtrt_session *s, const char *name, const void *data, size_t bytes,
-                             hdtrt_memory mem, bool output) {
+/* Input or output `name` of s: its index among them and its tensor. */
+static hdtrt_status ses_io(const hdtrt_session *s, const char *name, bool output, int32_t *io,
+                           const mtensor **t) {
   if (!s)
     return hdtrt_fail(HDTRT_ERROR_INVALID_ARGUMENT, "NULL session");
-  int32_t io;
-  hdtrt_status st = ses_find(s, name, output, &io);
+  hdtrt_status st = ses_find(s, name, output, io);
+  if (!st)
+    *t = &s->m->tensors[(output ? s->m->outputs : s->m->inputs)[*io]];
+  return st;
+}
+
+static hdtrt_status ses_bind(hdtrt_session *s, const char *name, const void *data, size_t bytes,
+                             hdtrt_memory mem, bool output) {
+  int32_t io = -1;
+  const mtensor *t = NULL;
+  hdtrt_status st = ses_io(s, name, output, &io, &t);
   if (st)
     return st;
-  const mtensor *t = &s->m->tensors[(output ? s->m->outputs : s->m->inputs)[io]];
   if (mem != HDTRT_MEM_HOST && mem != HDTRT_MEM_DEVICE)
     return hdtrt_fail(HDTRT_ERROR_INVALID_ARGUMENT, "'%s': memory kind %d is neither host nor "
                       "device", name, (int)mem);
@@ -175,9 +184,9 @@ static hdtrt_status ses_bind(hdtrt_session *s, const char *name, const void *dat
   if (!data && bytes)
     return hdtrt_fail(HDTRT_ERROR_INVALID_ARGUMENT, "'%s': NULL buffer", name);
   ses_binding *b = &(output ? s->out : s->in)[io];
-  if (mem == HDTRT_MEM_DEVICE && (b->data != data || b->mem != mem))
-    s->graph_stale = true;
-  if (b->mem == HDTRT_MEM_DEVICE && mem != HDTRT_MEM_DEVICE)
+  /* The captured graph holds device buffers' addresses (host ones go
+   * through the session's staging): a change that involves one recaptures. */
+  if ((mem == HDTRT_MEM_DEVICE || b->mem == HDTRT_MEM_DEVICE) && (b->data != data || b->mem != mem))
     s->graph_stale = true;
   b->data = (void *)data;
   b->mem = mem;
@@ -196,13 +205,13 @@ hdtrt_status hdtrt_session_bind_output(hdtrt_session *s, const char *name, void 
 
 static hdtrt_status ses_bind_tensor(hdtrt_session *s, const char *name, const void *data, int dtype,
                                     int rank, const int64_t *dims, hdtrt_memory mem, bool output) {
-  if (!s || (rank > 0 && !dims))
-    return hdtrt_fail(HDTRT_ERROR_INVALID_ARGUMENT, "NULL session or dims");
-  int32_t io;
-  hdtrt_status st = ses_find(s, name, output, &io);
+  if (rank > 0 && !dims)
+    return hdtrt_fail(HDTRT_ERROR_INVALID_ARGUMENT, "NULL dims");
+  int32_t io = -1;
+  const mtensor *t = NULL;
+  hdtrt_status st = ses_io(s, name, output, &io, &t);
   if (st)
     return st;
-  const mtensor *t = &s->m->tensors[(output ? s->m->outputs : s->m->inputs)[io]];
   bool same = dtype == t->dtype && rank == t->rank;
   for (int d = 0; same && d < rank; d++)
     same = dims[d] == t->dims[d];
@@ -356,13 +365,13 @@ hdtrt_status hdtrt_session_run(hdtrt_session *s) {
 
 hdtrt_status hdtrt_session_output_shape(hdtrt_session *s, const char *name, int *rank,
                                         int64_t dims[8]) {
-  if (!s || !rank || !dims)
-    return hdtrt_fail(HDTRT_ERROR_INVALID_ARGUMENT, "NULL session, rank or dims");
-  int32_t io;
-  hdtrt_status st = ses_find(s, name, true, &io);
+  if (!rank || !dims)
+    return hdtrt_fail(HDTRT_ERROR_INVALID_ARGUMENT, "NULL rank or dims");
+  int32_t io = -1;
+  const mtensor *t = NULL;
+  hdtrt_status st = ses_io(s, name, true, &io, &t);
   if (st)
     return st;
-  const mtensor *t = &s->m->tensors[s->m->outputs[io]];
   *rank = t->rank;
   memcpy(dims, t->dims, sizeof(int64_t) * (size_t)t->rank);
   return HDTRT_OK;
@@ -370,19 +379,20 @@ hdtrt_status hdtrt_session_output_shape(hdtrt_session *s, const char *name, int 
 
 hdtrt_status hdtrt_session_output_data(hdtrt_session *s, const char *name, const void **data,
                                        size_t *bytes) {
-  if (!s || !data)
-    return hdtrt_fail(HDTRT_ERROR_INVALID_ARGUMENT, "NULL session or data");
-  int32_t io;
-  hdtrt_status st = ses_find(s, name, true, &io);
+  if (!data)
+    return hdtrt_fail(HDTRT_ERROR_INVALID_ARGUMENT, "NULL data");
+  int32_t io = -1;
+  const mtensor *t = NULL;
+  hdtrt_status st = ses_io(s, name, true, &io, &t);
   if (st)
     return st;
   if (s->out[io].data)
     return hdtrt_fail(HDTRT_ERROR_INVALID_ARGUMENT, "output '%s' is bound to the caller's "
                       "buffer: read it there", name);
-  if (!s->own_out[io] && s->m->tensors[s->m->outputs[io]].bytes)
+  if (!s->own_out[io] && t->bytes)
     return hdtrt_fail(HDTRT_ERROR_UNBOUND, "output '%s' has no data before a run", name);
   *data = s->own_out[io];
   if (bytes)
-    *bytes = (size_t)s->m->tensors[s->m->outputs[io]].bytes;
+    *bytes = (size_t)t->bytes;
   return HDTRT_OK;
 }
