@@ -97,6 +97,8 @@ hdtrt_status model_link(hdtrt_model *m, const char *so_path);
  * read or write out of bounds. */
 hdtrt_status model_validate(const hdtrt_model *m);
 void model_free(hdtrt_model *m);
+/* A whole file into a new buffer (*data, *len bytes; model_io.c). */
+hdtrt_status model_read_file(const char *path, unsigned char **data, size_t *len);
 size_t model_dtype_size(int32_t dtype);
 int32_t model_find_io(const hdtrt_model *m, const char *name, bool output);
 /* "f32[37, 96]" into buf. */

@@ -244,8 +244,7 @@ static void mio_read_model(mio_in *in, hdtrt_model *m) {
     in->bad = true;
 }
 
-/* The whole file, checked against its digest. */
-static hdtrt_status mio_read_file(const char *path, unsigned char **data, size_t *len) {
+hdtrt_status model_read_file(const char *path, unsigned char **data, size_t *len) {
   FILE *f = fopen(path, "rb");
   if (!f)
     return hdtrt_fail(HDTRT_ERROR_IO, "cannot open %s: %s", path, strerror(errno));
@@ -263,6 +262,7 @@ static hdtrt_status mio_read_file(const char *path, unsigned char **data, size_t
   fclose(f);
   if (*len != (size_t)size) {
     free(*data);
+    *data = NULL;
     return hdtrt_fail(HDTRT_ERROR_IO, "cannot read %s", path);
   }
   return HDTRT_OK;
@@ -312,7 +312,7 @@ hdtrt_status hdtrt_model_load(const char *path, hdtrt_model **out) {
   *out = NULL;
   unsigned char *data = NULL;
   size_t len = 0;
-  hdtrt_status st = mio_read_file(path, &data, &len);
+  hdtrt_status st = model_read_file(path, &data, &len);
   if (st)
     return st;
   hdtrt_model *m = calloc(1, sizeof *m);

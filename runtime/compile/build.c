@@ -335,20 +335,6 @@ static hdtrt_status bld_generate(bld *b, rtc_buf *code) {
   return st;
 }
 
-static hdtrt_status bld_read_so(hdtrt_model *m, const char *path) {
-  FILE *f = fopen(path, "rb");
-  long size = f && fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
-  if (size < 0 || fseek(f, 0, SEEK_SET) != 0 || !(m->so = malloc((size_t)size + 1)) ||
-      fread(m->so, 1, (size_t)size, f) != (size_t)size) {
-    if (f)
-      fclose(f);
-    return hdtrt_fail(HDTRT_ERROR_IO, "cannot read the compiled kernels %s", path);
-  }
-  fclose(f);
-  m->so_len = (uint64_t)size;
-  return HDTRT_OK;
-}
-
 static hdtrt_status bld_compile_code(bld *b, const rtc_buf *code, const char *cache_dir) {
   hdtrt_cache *cache = NULL;
   hdtrt_status st = HDTRT_OK;
@@ -369,7 +355,10 @@ static hdtrt_status bld_compile_code(bld *b, const rtc_buf *code, const char *ca
     b->m->stats.from_cache = hit;
     if (b->verbose)
       fprintf(stderr, "hdt: kernels %s %s\n", hit ? "from the cache:" : "compiled into", path);
-    st = bld_read_so(b->m, path);
+    size_t len = 0;
+    /* The model keeps the object's bytes: hdtrt_model_save writes them. */
+    st = model_read_file(path, &b->m->so, &len);
+    b->m->so_len = len;
     if (!st)
       st = model_link(b->m, path);
   }
