@@ -17,6 +17,16 @@ static int info_usage(FILE *f) {
   return f == stdout ? 0 : 1;
 }
 
+/* The ONNX model's operators, and when it did not compile, a pointer to
+ * the error that says what is unsupported. */
+static void info_histogram(const cli_model *cm, bool failed) {
+  printf("operators:");
+  for (int op = 0; op < HDTG_OP_COUNT; op++)
+    if (cm->ops[op])
+      printf(" %s=%d", hdtg_op_name((hdtg_op)op), cm->ops[op]);
+  printf(failed ? "\nunsupported: the error above\n" : "\n");
+}
+
 static int info_option(int argc, char **argv, int *i, void *ctx) {
   if (strcmp(argv[*i], "--dot") != 0)
     return 0;
@@ -33,24 +43,11 @@ int cmd_info(int argc, char **argv) {
   if (rc)
     return rc < 0 ? 0 : rc;
   cli_model cm;
-  if (cli_open_model(model, &o, &cm)) {
-    /* The histogram still says what the model holds. */
-    if (cm.from_onnx) {
-      printf("operators:");
-      for (int op = 0; op < HDTG_OP_COUNT; op++)
-        if (cm.ops[op])
-          printf(" %s=%d", hdtg_op_name((hdtg_op)op), cm.ops[op]);
-      printf("\nunsupported: the error above\n");
-    }
+  rc = cli_open_model(model, &o, &cm);
+  if (cm.from_onnx) /* what the model holds, even when it does not compile */
+    info_histogram(&cm, rc != 0);
+  if (rc)
     return 1;
-  }
-  if (cm.from_onnx) {
-    printf("operators:");
-    for (int op = 0; op < HDTG_OP_COUNT; op++)
-      if (cm.ops[op])
-        printf(" %s=%d", hdtg_op_name((hdtg_op)op), cm.ops[op]);
-    printf("\n");
-  }
   if (hdtrt_model_print_info(cm.m, stdout) != HDTRT_OK)
     rc = cli_error("%s", hdtrt_last_error());
   if (!rc && dot) {

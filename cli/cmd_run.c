@@ -30,40 +30,25 @@ static int run_usage(FILE *f) {
   return f == stdout ? 0 : 1;
 }
 
-static int run_parse(int argc, char **argv, run_args *a) {
-  for (int i = 1; i < argc; i++) {
-    const char *s = argv[i];
-    int c = cli_common_option(argc, argv, &i, &a->o);
-    if (c < 0)
-      return 1;
-    if (c)
-      continue;
-    if (strcmp(s, "--help") == 0)
-      return run_usage(stdout), -1;
-    if ((strcmp(s, "--input") == 0 || strcmp(s, "--output-dir") == 0 || strcmp(s, "--seed") == 0) &&
-        i + 1 >= argc)
-      return cli_error("%s needs a value", s);
-    if (strcmp(s, "--input") == 0) {
-      if (a->ninputs == 64 || !strchr(argv[i + 1], '='))
-        return cli_error("--input takes NAME=FILE (at most 64), not '%s'", argv[i + 1]);
-      a->inputs[a->ninputs++] = argv[++i];
-    } else if (strcmp(s, "--output-dir") == 0) {
-      a->output_dir = argv[++i];
-    } else if (strcmp(s, "--seed") == 0) {
-      a->seed = strtoull(argv[++i], NULL, 10);
-      a->seeded = true;
-    } else if (s[0] == '-' || a->model) {
-      cli_error("unexpected argument '%s'", s);
-      return run_usage(stderr);
-    } else {
-      a->model = s;
-    }
+static int run_option(int argc, char **argv, int *i, void *ctx) {
+  run_args *a = ctx;
+  const char *s = argv[*i];
+  if (strcmp(s, "--input") != 0 && strcmp(s, "--output-dir") != 0 && strcmp(s, "--seed") != 0)
+    return 0;
+  if (*i + 1 >= argc)
+    return -cli_error("%s needs a value", s);
+  const char *v = argv[++*i];
+  if (strcmp(s, "--input") == 0) {
+    if (a->ninputs == 64 || !strchr(v, '='))
+      return -cli_error("--input takes NAME=FILE (at most 64), not '%s'", v);
+    a->inputs[a->ninputs++] = v;
+  } else if (strcmp(s, "--output-dir") == 0) {
+    a->output_dir = v;
+  } else {
+    a->seed = strtoull(v, NULL, 10);
+    a->seeded = true;
   }
-  if (!a->model) {
-    cli_error("no MODEL given");
-    return run_usage(stderr);
-  }
-  return 0;
+  return 1;
 }
 
 /* The file given for input name, or NULL. */
@@ -140,7 +125,7 @@ static int run_outputs(const run_args *a, hdtrt_model *m, hdtrt_session *s) {
 
 int cmd_run(int argc, char **argv) {
   run_args a = {0};
-  int rc = run_parse(argc, argv, &a);
+  int n, rc = cli_parse(argc, argv, &a.o, run_option, &a, "MODEL", &a.model, 1, &n, run_usage);
   if (rc)
     return rc < 0 ? 0 : rc;
   cli_model cm;

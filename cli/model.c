@@ -116,7 +116,7 @@ int cli_read_tensor(const char *path, npy_array *out, char *name, size_t name_si
   out->rank = t.rank;
   memcpy(out->dims, t.dims, sizeof out->dims);
   out->bytes = t.bytes;
-  out->data = aligned_alloc(64, (t.bytes + 63) / 64 * 64 + 64);
+  out->data = npy_alloc(t.bytes);
   if (out->data)
     if (t.bytes)
       memcpy(out->data, t.data, t.bytes);
@@ -145,7 +145,7 @@ int cli_random_tensor(const hdtrt_tensor_desc *d, uint64_t *state, npy_array *a)
   a->rank = d->rank;
   memcpy(a->dims, d->dims, sizeof a->dims);
   a->bytes = d->bytes;
-  a->data = aligned_alloc(64, (a->bytes + 63) / 64 * 64 + 64);
+  a->data = npy_alloc(a->bytes);
   if (!a->data)
     return -1;
   size_t n = hdtg_dtype_size((hdtg_dtype)d->dtype), count = n ? a->bytes / n : 0;

@@ -5,6 +5,7 @@
 #include "npy.h"
 
 #include "graph.h"
+#include "hdtrt.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -105,7 +106,7 @@ int npy_read(const char *path, npy_array *a, char *err, size_t size) {
   }
   if (npy_parse_header(header, a, path, err, size) || npy_size(a, path, err, size))
     goto done;
-  a->data = aligned_alloc(64, (a->bytes + 63) / 64 * 64 + 64);
+  a->data = npy_alloc(a->bytes);
   if (!a->data) {
     npy_fail(err, size, "%s: no memory for the data%s", path, "");
     goto done;
@@ -155,7 +156,9 @@ int npy_write(const char *path, const npy_array *a, char *err, size_t size) {
   return 0;
 }
 
+void *npy_alloc(size_t bytes) { return hdtrt_host_alloc(bytes ? bytes : 1); }
+
 void npy_free(npy_array *a) {
-  free(a->data);
+  hdtrt_host_free(a->data);
   memset(a, 0, sizeof *a);
 }

@@ -22,5 +22,8 @@ typedef struct npy_array {
 int npy_read(const char *path, npy_array *out, char *err, size_t errsize);
 int npy_write(const char *path, const npy_array *a, char *err, size_t errsize);
 void npy_free(npy_array *a);
+/* A buffer for `bytes` bytes of tensor data (hdtrt_host_alloc's 64-byte
+ * alignment; 0 bytes is a valid, empty buffer), freed by npy_free. */
+void *npy_alloc(size_t bytes);
 
 #endif

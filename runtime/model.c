@@ -202,7 +202,7 @@ void model_free(hdtrt_model *m) {
   free(m->steps);
   free(m->inputs);
   free(m->outputs);
-  free(m->consts);
+  hdtrt_host_free(m->consts);
   free(m->so);
   /* The shared object stays mapped: an OpenMP pool or a CUDA runtime
    * may still have threads in it (hdtrt_cache.h says the same). */

@@ -169,11 +169,12 @@ static char *mio_get_str(mio_in *in) {
   return s;
 }
 
-static void *mio_get_bytes(mio_in *in, size_t n, size_t align) {
+/* n bytes of the file in a new buffer (aligned: hdtrt_host_alloc's). */
+static void *mio_get_bytes(mio_in *in, size_t n, bool aligned) {
   const void *p = mio_take(in, n);
   if (!p)
     return NULL;
-  void *copy = align ? aligned_alloc(align, (n + align - 1) / align * align + align) : malloc(n ? n : 1);
+  void *copy = aligned ? hdtrt_host_alloc(n ? n : 1) : malloc(n ? n : 1);
   if (!copy)
     return in->bad = true, NULL;
   if (n)
@@ -203,12 +204,12 @@ static void mio_read_step(mio_in *in, mstep *s) {
   s->symbol = mio_get_str(in);
   s->ops = mio_get_str(in);
   s->nargs = mio_get_count(in, 4);
-  s->args = mio_get_bytes(in, 4 * (size_t)s->nargs, 0);
+  s->args = mio_get_bytes(in, 4 * (size_t)s->nargs, false);
 }
 
 static int32_t *mio_read_ids(mio_in *in, int32_t *n) {
   *n = mio_get_count(in, 4);
-  return mio_get_bytes(in, 4 * (size_t)*n, 0);
+  return mio_get_bytes(in, 4 * (size_t)*n, false);
 }
 
 static void mio_read_model(mio_in *in, hdtrt_model *m) {
@@ -237,9 +238,9 @@ static void mio_read_model(mio_in *in, hdtrt_model *m) {
   m->arena_bytes = m->stats.arena_bytes;
   m->const_bytes = mio_get_u64(in);
   m->stats.constant_bytes = (size_t)m->const_bytes;
-  m->consts = mio_get_bytes(in, m->const_bytes <= in->left ? (size_t)m->const_bytes : SIZE_MAX, 64);
+  m->consts = mio_get_bytes(in, m->const_bytes <= in->left ? (size_t)m->const_bytes : SIZE_MAX, true);
   m->so_len = mio_get_u64(in);
-  m->so = mio_get_bytes(in, m->so_len <= in->left ? (size_t)m->so_len : SIZE_MAX, 0);
+  m->so = mio_get_bytes(in, m->so_len <= in->left ? (size_t)m->so_len : SIZE_MAX, false);
   if (!m->tensors || !m->steps || in->left != 0)
     in->bad = true;
 }

@@ -202,7 +202,7 @@ static hdtrt_status bld_constants(bld *b) {
       at += (m->tensors[i].bytes + 63) / 64 * 64;
     }
   m->const_bytes = at;
-  m->consts = aligned_alloc(64, at ? at : 64);
+  m->consts = hdtrt_host_alloc(at ? at : 64);
   if (!m->consts)
     return hdtrt_fail(HDTRT_ERROR_NOMEM, "no memory for %llu bytes of weights",
                       (unsigned long long)at);
