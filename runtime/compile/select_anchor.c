@@ -600,22 +600,26 @@ int sel_conv_transpose(rtc_plan *p, hdtg_graph *g, gnode *n) {
   return sel_defines(p, k, names, values, 16, 0) ? -1 : sel_epilogue(p, g, n, k);
 }
 
-/* The dims of t right-aligned into 4 (rank <= 4), for pad4 and tile4. */
-static bool sel_dims4(const hdtg_tensor *t, int64_t *d) {
-  if (t->rank > 4)
-    return false;
-  for (int i = 0; i < 4; i++)
-    d[i] = i < 4 - t->rank ? 1 : sel_dim(t, i - (4 - t->rank));
-  return true;
+/* The dims of n's input and output right-aligned into 4 (pad4's and
+ * tile4's layout); an error for other dtypes than f32 or ranks over 4. */
+static int sel_dims4(rtc_plan *p, const gnode *n, int64_t *d, int64_t *o) {
+  const hdtg_tensor *x = n->in[0], *y = n->out;
+  if (x->dt != HDTG_F32 || x->rank > 4)
+    return sel_fail(p, n, "%s of %s tensors of rank %d: f32 up to rank 4 is supported",
+                    hdtg_op_name(n->op), hdtg_dtype_name(x->dt), x->rank);
+  for (int i = 0; i < 4; i++) {
+    d[i] = i < 4 - x->rank ? 1 : sel_dim(x, i - (4 - x->rank));
+    o[i] = i < 4 - y->rank ? 1 : sel_dim(y, i - (4 - y->rank));
+  }
+  return 0;
 }
 
 int sel_pad_op(rtc_plan *p, hdtg_graph *g, gnode *n) {
   (void)g;
   hdtg_tensor *x = n->in[0], *y = n->out;
   int64_t d[4], o[4], pads[2 * HDTG_MAX_RANK], axes[HDTG_MAX_RANK], b[4] = {0};
-  if (x->dt != HDTG_F32 || !sel_dims4(x, d) || !sel_dims4(y, o))
-    return sel_fail(p, n, "Pad of %s tensors of rank %d: f32 up to rank 4 is supported",
-                    hdtg_dtype_name(x->dt), x->rank);
+  if (sel_dims4(p, n, d, o))
+    return -1;
   int np = gconst_ints(n->in[1], pads, 2 * HDTG_MAX_RANK);
   int na = n->nin > 3 && gtensor_elems(n->in[3]) > 0 ? gconst_ints(n->in[3], axes, HDTG_MAX_RANK)
                                                     : -2;
@@ -654,9 +658,8 @@ int sel_tile(rtc_plan *p, hdtg_graph *g, gnode *n) {
   (void)g;
   hdtg_tensor *x = n->in[0], *y = n->out;
   int64_t d[4], o[4];
-  if (x->dt != HDTG_F32 || !sel_dims4(x, d) || !sel_dims4(y, o))
-    return sel_fail(p, n, "Tile of %s tensors of rank %d: f32 up to rank 4 is supported",
-                    hdtg_dtype_name(x->dt), x->rank);
+  if (sel_dims4(p, n, d, o))
+    return -1;
   hdtg_tensor *args[] = {x, y};
   rtc_kernel *k = NULL;
   if (sel_instance(p, n, "tile.hdt", "tile4", args, 2, &k))
