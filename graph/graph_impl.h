@@ -145,6 +145,17 @@ bool gload_float(hdtg_dtype dt, const void *p, int64_t i, double *out);
 /* A constant int tensor's values (at most max of them), for shape inputs. */
 int gconst_ints(const hdtg_tensor *t, int64_t *vals, int max);
 
+/* passes.c: a growable string, for the dump and for the model compiler's
+ * generated source (runtime/compile/). After a failed allocation `failed`
+ * is set and nothing more is appended. */
+typedef struct gbuf {
+  char *s;
+  size_t len, cap;
+  bool failed;
+} gbuf;
+void gbuf_printf(gbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void gbuf_free(gbuf *b);
+
 /* passes.c */
 hdtg_status gpass_infer(hdtg_graph *g);
 hdtg_status gpass_fold(hdtg_graph *g);

@@ -123,14 +123,7 @@ hdtg_status gpass_dce(hdtg_graph *g) {
 
 /* ---- dump ------------------------------------------------------------------------- */
 
-typedef struct gbuf {
-  char *s;
-  size_t len, cap;
-  bool failed;
-} gbuf;
-
-static void gbuf_printf(gbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void gbuf_printf(gbuf *b, const char *fmt, ...) {
+void gbuf_printf(gbuf *b, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   int w = vsnprintf(NULL, 0, fmt, ap);
@@ -149,6 +142,11 @@ static void gbuf_printf(gbuf *b, const char *fmt, ...) {
   vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
   va_end(ap);
   b->len += (size_t)w;
+}
+
+void gbuf_free(gbuf *b) {
+  free(b->s);
+  memset(b, 0, sizeof *b);
 }
 
 static void gdump_type(gbuf *b, const hdtg_tensor *t) {

@@ -296,13 +296,13 @@ static hdtrt_status bld_hdtc_fail(hdtc_compilation *c) {
                     "please report it):\n%.900s", d ? d : "");
 }
 
-static hdtrt_status bld_generate(bld *b, rtc_buf *code) {
+static hdtrt_status bld_generate(bld *b, gbuf *code) {
   hdtc_compilation *c = NULL;
   if (hdtc_create(&c) != HDTC_OK)
     return bld_nomem();
   hdtrt_status st = HDTRT_OK;
   const rtc_plan *p = &b->plan;
-  if (hdtc_set_target(c, b->target) || hdtc_set_source_string(c, "model.hdt", p->source.p, p->source.len))
+  if (hdtc_set_target(c, b->target) || hdtc_set_source_string(c, "model.hdt", p->source.s, p->source.len))
     st = bld_hdtc_fail(c);
   for (int k = 0; !st && k < p->nkernels; k++)
     if (hdtc_add_instance(c, p->kernels[k].symbol, p->kernels[k].kernel,
@@ -322,10 +322,10 @@ static hdtrt_status bld_generate(bld *b, rtc_buf *code) {
     const char *out = hdtc_output(c, &len);
     /* Host code that needs nothing from the program loading it. */
     if (!b->cuda)
-      rtc_printf(code, "#define HDT_HOST_STANDALONE 1\n");
-    rtc_printf(code, "%.*s", (int)len, out);
+      gbuf_printf(code, "#define HDT_HOST_STANDALONE 1\n");
+    gbuf_printf(code, "%.*s", (int)len, out);
     rtc_glue_write(code, p, b->cuda);
-    if (code->oom)
+    if (code->failed)
       st = bld_nomem();
   }
   if (b->verbose && st == HDTRT_OK)
@@ -335,7 +335,7 @@ static hdtrt_status bld_generate(bld *b, rtc_buf *code) {
   return st;
 }
 
-static hdtrt_status bld_compile_code(bld *b, const rtc_buf *code, const char *cache_dir) {
+static hdtrt_status bld_compile_code(bld *b, const gbuf *code, const char *cache_dir) {
   hdtrt_cache *cache = NULL;
   hdtrt_status st = HDTRT_OK;
   if (hdtrt_cache_create(&cache, cache_dir) != HDTRT_CACHE_OK) {
@@ -346,7 +346,7 @@ static hdtrt_status bld_compile_code(bld *b, const rtc_buf *code, const char *ca
   hdtrt_cache_options opts = {.cuda_arch = b->arch, .nkernels = b->plan.nkernels};
   hdtrt_cache_module *mod;
   int hit = 0;
-  if (hdtrt_cache_load(cache, code->p, code->len, b->cuda ? HDTRT_CACHE_CUDA : HDTRT_CACHE_HOST,
+  if (hdtrt_cache_load(cache, code->s, code->len, b->cuda ? HDTRT_CACHE_CUDA : HDTRT_CACHE_HOST,
                        &opts, &mod, &hit) != HDTRT_CACHE_OK) {
     st = hdtrt_fail(HDTRT_ERROR_COMPILE, "compiling the model's kernels: %s",
                     hdtrt_cache_last_error(cache));
@@ -388,7 +388,7 @@ hdtrt_status hdtrt_compile(hdtg_graph *g, const char *device, const hdtrt_compil
   *out = NULL;
   bld b = {.g = g, .verbose = options ? options->verbose : 0};
   b.plan.no_fusion = options && options->no_fusion;
-  rtc_buf code = {0};
+  gbuf code = {0};
   if (!(b.m = calloc(1, sizeof *b.m)))
     return bld_nomem();
   hdtrt_status st = bld_device(&b, device);
@@ -397,7 +397,7 @@ hdtrt_status hdtrt_compile(hdtg_graph *g, const char *device, const hdtrt_compil
   if (!st && !(st = bld_interface(&b)) && !(st = bld_steps(&b)) && !(st = bld_constants(&b)) &&
       !(st = bld_arena(&b)) && !(st = model_validate(b.m)) && !(st = bld_generate(&b, &code)))
     st = bld_compile_code(&b, &code, options ? options->cache_dir : NULL);
-  rtc_buf_free(&code);
+  gbuf_free(&code);
   rtc_plan_free(&b.plan);
   free(b.keys);
   free(b.ids);

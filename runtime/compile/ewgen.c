@@ -23,7 +23,6 @@
  * type otherwise. */
 #include "rtc.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,43 +43,6 @@ const char *rtc_ew_op_name(rtc_ew_op op) {
   if (op < RTC_EW_OP_COUNT)
     return ew_ops[op].name;
   return op == RTC_EW_LEAF ? "LEAF" : op == RTC_EW_CONST ? "CONST" : "CAST";
-}
-
-/* ---- strings ------------------------------------------------------------ */
-
-void rtc_printf(rtc_buf *b, const char *fmt, ...) {
-  if (b->oom)
-    return;
-  for (;;) {
-    va_list ap;
-    va_start(ap, fmt);
-    size_t room = b->cap - b->len;
-    int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? room : 0, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-      b->oom = true;
-      return;
-    }
-    if (b->p && (size_t)n < room) {
-      b->len += (size_t)n;
-      return;
-    }
-    size_t cap = b->cap ? b->cap * 2 : 1024;
-    while (cap < b->len + (size_t)n + 1)
-      cap *= 2;
-    char *p = realloc(b->p, cap);
-    if (!p) {
-      b->oom = true;
-      return;
-    }
-    b->p = p;
-    b->cap = cap;
-  }
-}
-
-void rtc_buf_free(rtc_buf *b) {
-  free(b->p);
-  memset(b, 0, sizeof *b);
 }
 
 /* ---- building a description ------------------------------------------- */
@@ -190,33 +152,33 @@ static bool ew_is_float(hdtg_dtype dt) {
 }
 
 /* A literal of the compute type of dt. */
-static void ew_literal(rtc_buf *b, hdtg_dtype dt, double v) {
+static void ew_literal(gbuf *b, hdtg_dtype dt, double v) {
   hdtg_dtype c = ew_compute(dt);
   if (c == HDTG_BOOL) {
-    rtc_printf(b, "%s", v != 0 ? "true" : "false");
+    gbuf_printf(b, "%s", v != 0 ? "true" : "false");
   } else if (!ew_is_float(c)) {
-    rtc_printf(b, "(%lld as %s)", (long long)v, ew_type(c));
+    gbuf_printf(b, "(%lld as %s)", (long long)v, ew_type(c));
   } else if (v != v) {
-    rtc_printf(b, "(nan() as %s)", ew_type(c));
+    gbuf_printf(b, "(nan() as %s)", ew_type(c));
   } else if (v == 1.0 / 0.0 || v == -1.0 / 0.0) {
-    rtc_printf(b, "(%sinf() as %s)", v < 0 ? "-" : "", ew_type(c));
+    gbuf_printf(b, "(%sinf() as %s)", v < 0 ? "-" : "", ew_type(c));
   } else {
     char num[48];
     snprintf(num, sizeof num, c == HDTG_F32 ? "%.9g" : "%.17g", v);
-    rtc_printf(b, "(%s%s as %s)", num, strpbrk(num, ".e") ? "" : ".0", ew_type(c));
+    gbuf_printf(b, "(%s%s as %s)", num, strpbrk(num, ".e") ? "" : ".0", ew_type(c));
   }
 }
 
 /* Expands an operation's hdt template with operands v<a[i]>. */
-static void ew_expand(rtc_buf *b, const char *tmpl, const rtc_ew_node *n) {
+static void ew_expand(gbuf *b, const char *tmpl, const rtc_ew_node *n) {
   for (const char *p = tmpl; *p; p++) {
     if (*p != '%') {
-      rtc_printf(b, "%c", *p);
+      gbuf_printf(b, "%c", *p);
     } else if (p[1] == '1' && p[2] == 'f') {
       ew_literal(b, n->dt, 1);
       p += 2;
     } else if (p[1] >= '0' && p[1] <= '2') {
-      rtc_printf(b, "v%d", n->a[p[1] - '0']);
+      gbuf_printf(b, "v%d", n->a[p[1] - '0']);
       p++;
     } else if (p[1] == 'z') {
       ew_literal(b, n->dt, 0);
@@ -250,16 +212,16 @@ static bool ew_is_flat(const rtc_ew *e, int64_t offset, const int64_t *stride) {
 }
 
 /* The index expression offset + sum(i_d * stride[d]); "g" when flat. */
-static void ew_index(rtc_buf *b, const rtc_ew *e, int64_t offset, const int64_t *stride,
+static void ew_index(gbuf *b, const rtc_ew *e, int64_t offset, const int64_t *stride,
                      bool allow_flat) {
   if (allow_flat && ew_is_flat(e, offset, stride)) {
-    rtc_printf(b, "g");
+    gbuf_printf(b, "g");
     return;
   }
-  rtc_printf(b, "%lld", (long long)offset);
+  gbuf_printf(b, "%lld", (long long)offset);
   for (int d = 0; d < e->rank; d++)
     if (e->dims[d] > 1 && stride[d] != 0)
-      rtc_printf(b, " + i%d * %lld", d, (long long)stride[d]);
+      gbuf_printf(b, " + i%d * %lld", d, (long long)stride[d]);
 }
 
 bool rtc_ew_arg_flat(const rtc_ew *e, int arg) {
@@ -307,110 +269,110 @@ static int ew_check_types(const rtc_ew *e, char *err, size_t errsize) {
 }
 
 /* let v<i> = <read of leaf>, converted to the compute type. */
-static void ew_emit_leaf(rtc_buf *b, const rtc_ew *e, int i) {
+static void ew_emit_leaf(gbuf *b, const rtc_ew *e, int i) {
   const rtc_ew_node *n = &e->nodes[i];
   const rtc_ew_leaf *l = &e->leaves[n->leaf];
   if (l->dyn >= 0) {
     /* The index: negative from the end, then clamped, so that a bad index
      * reads a wrong element rather than outside the tensor. */
-    rtc_printf(b, "                let j%d = min(max((if v%d < (0 as i64) { v%d + (%lld as i64) } "
+    gbuf_printf(b, "                let j%d = min(max((if v%d < (0 as i64) { v%d + (%lld as i64) } "
                   "else { v%d as i64 }), (0 as i64)), (%lld as i64));\n",
                i, l->dyn, l->dyn, (long long)l->dyn_dim, l->dyn, (long long)(l->dyn_dim - 1));
-    rtc_printf(b, "                let v%d = %sa%d[", i, ew_compute(n->dt) != n->dt ? "(" : "", l->arg);
+    gbuf_printf(b, "                let v%d = %sa%d[", i, ew_compute(n->dt) != n->dt ? "(" : "", l->arg);
     int64_t zero[HDTG_MAX_RANK] = {0};
     bool none = memcmp(l->stride, zero, sizeof(int64_t) * (size_t)e->rank) == 0 && !l->offset;
     if (!none) {
       ew_index(b, e, l->offset, l->stride, false);
-      rtc_printf(b, " + ");
+      gbuf_printf(b, " + ");
     }
-    rtc_printf(b, "j%d * (%lld as i64)", i, (long long)l->dyn_stride);
+    gbuf_printf(b, "j%d * (%lld as i64)", i, (long long)l->dyn_stride);
   } else {
-    rtc_printf(b, "                let v%d = %sa%d[", i, ew_compute(n->dt) != n->dt ? "(" : "", l->arg);
+    gbuf_printf(b, "                let v%d = %sa%d[", i, ew_compute(n->dt) != n->dt ? "(" : "", l->arg);
     ew_index(b, e, l->offset, l->stride, true);
   }
-  rtc_printf(b, "]");
+  gbuf_printf(b, "]");
   if (ew_compute(n->dt) != n->dt)
-    rtc_printf(b, " as %s)", ew_type(ew_compute(n->dt)));
-  rtc_printf(b, ";\n");
+    gbuf_printf(b, " as %s)", ew_type(ew_compute(n->dt)));
+  gbuf_printf(b, ";\n");
 }
 
 /* let v<i> = v<a> converted from its type to the node's. bool is not a
  * number in hdt: to bool is a comparison with zero, from bool a choice. */
-static void ew_emit_cast(rtc_buf *b, const rtc_ew *e, int i) {
+static void ew_emit_cast(gbuf *b, const rtc_ew *e, int i) {
   const rtc_ew_node *n = &e->nodes[i];
   hdtg_dtype from = ew_compute(e->nodes[n->a[0]].dt), to = ew_compute(n->dt);
-  rtc_printf(b, "                let v%d = ", i);
+  gbuf_printf(b, "                let v%d = ", i);
   if (from == to) {
-    rtc_printf(b, "v%d", n->a[0]);
+    gbuf_printf(b, "v%d", n->a[0]);
   } else if (to == HDTG_BOOL) {
-    rtc_printf(b, "v%d != ", n->a[0]);
+    gbuf_printf(b, "v%d != ", n->a[0]);
     ew_literal(b, from, 0);
   } else if (from == HDTG_BOOL) {
-    rtc_printf(b, "if v%d { ", n->a[0]);
+    gbuf_printf(b, "if v%d { ", n->a[0]);
     ew_literal(b, to, 1);
-    rtc_printf(b, " } else { ");
+    gbuf_printf(b, " } else { ");
     ew_literal(b, to, 0);
-    rtc_printf(b, " }");
+    gbuf_printf(b, " }");
   } else {
-    rtc_printf(b, "v%d as %s", n->a[0], ew_type(to));
+    gbuf_printf(b, "v%d as %s", n->a[0], ew_type(to));
   }
-  rtc_printf(b, ";\n");
+  gbuf_printf(b, ";\n");
 }
 
-static void ew_emit_node(rtc_buf *b, const rtc_ew *e, int i) {
+static void ew_emit_node(gbuf *b, const rtc_ew *e, int i) {
   const rtc_ew_node *n = &e->nodes[i];
   switch (n->op) {
   case RTC_EW_LEAF: ew_emit_leaf(b, e, i); return;
   case RTC_EW_CAST: ew_emit_cast(b, e, i); return;
   case RTC_EW_VALUE:
     if (ew_compute(n->dt) != n->dt)
-      rtc_printf(b, "                let v%d = v as %s;\n", i, ew_type(ew_compute(n->dt)));
+      gbuf_printf(b, "                let v%d = v as %s;\n", i, ew_type(ew_compute(n->dt)));
     else
-      rtc_printf(b, "                let v%d = v;\n", i);
+      gbuf_printf(b, "                let v%d = v;\n", i);
     return;
   case RTC_EW_CONST:
-    rtc_printf(b, "                let v%d = ", i);
+    gbuf_printf(b, "                let v%d = ", i);
     ew_literal(b, n->dt, n->value);
-    rtc_printf(b, ";\n");
+    gbuf_printf(b, ";\n");
     return;
   default:
-    rtc_printf(b, "                let v%d = ", i);
+    gbuf_printf(b, "                let v%d = ", i);
     ew_expand(b, ew_ops[n->op].hdt, n);
-    rtc_printf(b, ";\n");
+    gbuf_printf(b, ";\n");
     return;
   }
 }
 
-static void ew_emit_params(rtc_buf *b, const rtc_ew *e, const char *name) {
-  rtc_printf(b, "kernel %s(", name);
+static void ew_emit_params(gbuf *b, const rtc_ew *e, const char *name) {
+  gbuf_printf(b, "kernel %s(", name);
   for (int i = 0; i < e->nargs; i++) {
     int64_t n = gtensor_elems(e->args[i]);
-    rtc_printf(b, "a%d: %s[%lld], ", i, ew_type(e->args[i]->dt), (long long)(n > 0 ? n : 1));
+    gbuf_printf(b, "a%d: %s[%lld], ", i, ew_type(e->args[i]->dt), (long long)(n > 0 ? n : 1));
   }
   int64_t n = gtensor_elems(e->out);
-  rtc_printf(b, "out: %s[%lld])\n", ew_type(e->out->dt), (long long)(n > 0 ? n : 1));
+  gbuf_printf(b, "out: %s[%lld])\n", ew_type(e->out->dt), (long long)(n > 0 ? n : 1));
 }
 
 /* The dimension indices the reads need, from the flat index g (of type
  * it), then every node as a let. */
-static void ew_emit_body(rtc_buf *b, const rtc_ew *e, const char *it) {
+static void ew_emit_body(gbuf *b, const rtc_ew *e, const char *it) {
   bool need[HDTG_MAX_RANK];
   ew_needed_dims(e, need);
   for (int d = 0; d < e->rank; d++)
     if (need[d]) {
       int64_t inner = ew_inner(e, d);
-      rtc_printf(b, "                let i%d = ", d);
+      gbuf_printf(b, "                let i%d = ", d);
       if (d == 0)
-        rtc_printf(b, "g / (%lld as %s);\n", (long long)inner, it);
+        gbuf_printf(b, "g / (%lld as %s);\n", (long long)inner, it);
       else
-        rtc_printf(b, "g / (%lld as %s) %% (%lld as %s);\n", (long long)inner, it,
+        gbuf_printf(b, "g / (%lld as %s) %% (%lld as %s);\n", (long long)inner, it,
                    (long long)e->dims[d], it);
     }
   for (int i = 0; i < e->nnodes; i++)
     ew_emit_node(b, e, i);
 }
 
-int rtc_ew_emit(const rtc_ew *e, const char *name, rtc_buf *b, char *err, size_t errsize) {
+int rtc_ew_emit(const rtc_ew *e, const char *name, gbuf *b, char *err, size_t errsize) {
   if (ew_check_types(e, err, errsize))
     return -1;
   int64_t total = ew_total(e);
@@ -420,49 +382,49 @@ int rtc_ew_emit(const rtc_ew *e, const char *name, rtc_buf *b, char *err, size_t
   bool wide = total + (int64_t)EW_MAX_BLOCKS * EW_TILE > INT32_MAX;
   const char *it = wide ? "i64" : "i32";
   ew_emit_params(b, e, name);
-  rtc_printf(b, "    grid(%lld) block(%d)\n{\n", (long long)blocks, EW_THREADS);
-  rtc_printf(b, "    for base in range((blockIdx.x as %s) * %d, (%lld as %s), (gridDim.x as %s) * %d) {\n",
+  gbuf_printf(b, "    grid(%lld) block(%d)\n{\n", (long long)blocks, EW_THREADS);
+  gbuf_printf(b, "    for base in range((blockIdx.x as %s) * %d, (%lld as %s), (gridDim.x as %s) * %d) {\n",
              it, EW_TILE, (long long)total, it, it, EW_TILE);
-  rtc_printf(b, "        for t in rtc_ew_tile.on(threadIdx.x) {\n");
-  rtc_printf(b, "            let g = base + (t as %s);\n", it);
-  rtc_printf(b, "            if g < (%lld as %s) {\n", (long long)total, it);
+  gbuf_printf(b, "        for t in rtc_ew_tile.on(threadIdx.x) {\n");
+  gbuf_printf(b, "            let g = base + (t as %s);\n", it);
+  gbuf_printf(b, "            if g < (%lld as %s) {\n", (long long)total, it);
   ew_emit_body(b, e, it);
   int last = e->nnodes - 1;
-  rtc_printf(b, "                out[");
+  gbuf_printf(b, "                out[");
   ew_index(b, e, e->out_offset, e->out_stride, true);
   if (ew_compute(e->out->dt) != e->out->dt)
-    rtc_printf(b, "] = v%d as %s;\n", last, ew_type(e->out->dt));
+    gbuf_printf(b, "] = v%d as %s;\n", last, ew_type(e->out->dt));
   else
-    rtc_printf(b, "] = v%d;\n", last);
-  rtc_printf(b, "            }\n        }\n    }\n}\n\n");
-  if (b->oom) {
+    gbuf_printf(b, "] = v%d;\n", last);
+  gbuf_printf(b, "            }\n        }\n    }\n}\n\n");
+  if (b->failed) {
     snprintf(err, errsize, "out of memory writing kernel %s", name);
     return -1;
   }
   return 0;
 }
 
-int rtc_ew_emit_function(const rtc_ew *e, const char *name, bool value, rtc_buf *b, char *err,
+int rtc_ew_emit_function(const rtc_ew *e, const char *name, bool value, gbuf *b, char *err,
                          size_t errsize) {
   if (ew_check_types(e, err, errsize))
     return -1;
   const char *t = ew_type(e->out->dt);
   if (value)
-    rtc_printf(b, "fn %s(v: %s, g: i64", name, t);
+    gbuf_printf(b, "fn %s(v: %s, g: i64", name, t);
   else
-    rtc_printf(b, "fn %s(g: i64", name);
+    gbuf_printf(b, "fn %s(g: i64", name);
   for (int i = 0; i < e->nargs; i++) {
     int64_t n = gtensor_elems(e->args[i]);
-    rtc_printf(b, ", a%d: %s[%lld]", i, ew_type(e->args[i]->dt), (long long)(n > 0 ? n : 1));
+    gbuf_printf(b, ", a%d: %s[%lld]", i, ew_type(e->args[i]->dt), (long long)(n > 0 ? n : 1));
   }
-  rtc_printf(b, ") -> %s {\n", t);
+  gbuf_printf(b, ") -> %s {\n", t);
   ew_emit_body(b, e, "i64");
   int last = e->nnodes - 1;
   if (ew_compute(e->out->dt) != e->out->dt)
-    rtc_printf(b, "    return v%d as %s;\n}\n\n", last, t);
+    gbuf_printf(b, "    return v%d as %s;\n}\n\n", last, t);
   else
-    rtc_printf(b, "    return v%d;\n}\n\n", last);
-  if (b->oom) {
+    gbuf_printf(b, "    return v%d;\n}\n\n", last);
+  if (b->failed) {
     snprintf(err, errsize, "out of memory writing function %s", name);
     return -1;
   }

@@ -49,24 +49,24 @@ static const char glue_cuda[] =
     "extern \"C\" int hdt_glue_graph_destroy(void *exec) { return (int)cudaGraphExecDestroy((cudaGraphExec_t)exec); }\n"
     "extern \"C\" const char *hdt_glue_error_string(int e) { return cudaGetErrorString((cudaError_t)e); }\n";
 
-static void glue_wrapper(rtc_buf *b, const rtc_kernel *k, bool cuda) {
+static void glue_wrapper(gbuf *b, const rtc_kernel *k, bool cuda) {
   if (cuda)
-    rtc_printf(b, "extern \"C\" int %s_run(void *const *a, void *stream) {\n  return %s_async(",
+    gbuf_printf(b, "extern \"C\" int %s_run(void *const *a, void *stream) {\n  return %s_async(",
                k->symbol, k->symbol);
   else
-    rtc_printf(b, "int %s_run(void *const *a, void *stream);\n"
+    gbuf_printf(b, "int %s_run(void *const *a, void *stream);\n"
                   "int %s_run(void *const *a, void *stream) {\n  (void)stream;\n  return %s(",
                k->symbol, k->symbol, k->symbol);
   for (int i = 0; i < k->nargs; i++)
-    rtc_printf(b, cuda ? "%shdt_anyptr{a[%d]}" : "%sa[%d]", i ? ", " : "", i);
-  rtc_printf(b, cuda ? ", (cudaStream_t)stream);\n}\n" : ");\n}\n");
+    gbuf_printf(b, cuda ? "%shdt_anyptr{a[%d]}" : "%sa[%d]", i ? ", " : "", i);
+  gbuf_printf(b, cuda ? ", (cudaStream_t)stream);\n}\n" : ");\n}\n");
 }
 
-void rtc_glue_write(rtc_buf *b, const rtc_plan *p, bool cuda) {
+void rtc_glue_write(gbuf *b, const rtc_plan *p, bool cuda) {
   if (cuda)
-    rtc_printf(b, "%s", glue_cuda);
+    gbuf_printf(b, "%s", glue_cuda);
   else
-    rtc_printf(b, "\n/* ---- the runtime's entry points (runtime/compile/glue.c) ---- */\n");
+    gbuf_printf(b, "\n/* ---- the runtime's entry points (runtime/compile/glue.c) ---- */\n");
   for (int i = 0; i < p->nkernels; i++)
     glue_wrapper(b, &p->kernels[i], cuda);
 }

@@ -20,15 +20,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* ---- a growable string ----------------------------------------------- */
-typedef struct rtc_buf {
-  char *p;
-  size_t len, cap;
-  bool oom;
-} rtc_buf;
-void rtc_printf(rtc_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void rtc_buf_free(rtc_buf *b);
-
 /* ---- element-wise kernels (ewgen.c) ------------------------------------ */
 
 /* X(ID, arity, hdt): the element-wise operations; in hdt, %0 %1 %2 are the
@@ -145,12 +136,12 @@ int rtc_ew_read_gather(rtc_ew *e, hdtg_tensor *t, const int64_t *strides, int in
 int rtc_ew_read_broadcast(rtc_ew *e, hdtg_tensor *t);
 /* Writes `kernel NAME(args..., out) ...` as hdt source into out. 0 on
  * success; -1 with a message in err for a dtype hdt kernels cannot hold. */
-int rtc_ew_emit(const rtc_ew *e, const char *name, rtc_buf *out, char *err, size_t errsize);
+int rtc_ew_emit(const rtc_ew *e, const char *name, gbuf *out, char *err, size_t errsize);
 /* Writes e as a device function computing its result for the element at
  * flat index g of e->out (compiler/epilogue.h): with value, an epilogue,
  * `fn NAME(v: T, g: i64, args...) -> T`, its VALUE nodes being v; without,
  * a prologue, `fn NAME(g: i64, args...) -> T`. */
-int rtc_ew_emit_function(const rtc_ew *e, const char *name, bool value, rtc_buf *out, char *err,
+int rtc_ew_emit_function(const rtc_ew *e, const char *name, bool value, gbuf *out, char *err,
                          size_t errsize);
 const char *rtc_ew_op_name(rtc_ew_op op);
 /* Whether argument arg is read, and the output written, at the iteration's
@@ -199,7 +190,7 @@ typedef struct rtc_alias {
 } rtc_alias;
 
 typedef struct rtc_plan {
-  rtc_buf source; /* the hdt translation unit: imports, generated kernels */
+  gbuf source; /* the hdt translation unit: imports, generated kernels */
   rtc_kernel *kernels;
   int nkernels, capkernels;
   rtc_view *views;
@@ -235,7 +226,7 @@ typedef struct rtc_plan {
 /* glue.c: the entry points the runtime calls, appended to the generated
  * code: `SYMBOL_run(void *const *args, void *stream)` per kernel and, for
  * cuda, the hdt_glue_* functions of runtime/model.h. */
-void rtc_glue_write(rtc_buf *b, const rtc_plan *p, bool cuda);
+void rtc_glue_write(gbuf *b, const rtc_plan *p, bool cuda);
 
 /* Picks a kernel for every node of g (inferred, folded, every shape known);
  * 0 on success, else -1 with plan->err naming the node. */

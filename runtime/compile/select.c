@@ -114,8 +114,8 @@ int sel_set_args(rtc_plan *p, rtc_kernel *k, hdtg_tensor *const *args, int nargs
 void sel_import(rtc_plan *p, const char *file) {
   char line[96];
   snprintf(line, sizeof line, "import \"%s\";\n", file);
-  if (!p->source.p || !strstr(p->source.p, line))
-    rtc_printf(&p->source, "%s", line);
+  if (!p->source.s || !strstr(p->source.s, line))
+    gbuf_printf(&p->source, "%s", line);
 }
 
 /* A tensor the compiler makes: an intermediate (data NULL) or a constant. */
@@ -424,10 +424,10 @@ bool sel_is_prologue(const rtc_plan *p, const gnode *n) {
 int rtc_select(hdtg_graph *g, rtc_plan *p) {
   if (hdtg_create(&p->scratch) != HDTG_OK)
     return sel_fail(p, NULL, "out of memory");
-  rtc_printf(&p->source, "%s", rtc_ew_prelude);
+  gbuf_printf(&p->source, "%s", rtc_ew_prelude);
   if (sel_check_known(p, g) || sel_find_fusions(p, g))
     return -1;
-  rtc_buf missing = {0};
+  gbuf missing = {0};
   int nmissing = 0;
   for (int i = 0; i < g->nnodes; i++) {
     gnode *n = g->nodes[i];
@@ -439,24 +439,24 @@ int rtc_select(hdtg_graph *g, rtc_plan *p) {
       n = (gnode *)sel_epi_pair(p, n, false);
     sel_fn fn = sel_ew_op(n) >= 0 ? sel_elementwise : sel_for(n->op);
     if (!fn) { /* every such node is listed, not only the first */
-      rtc_printf(&missing, "%s'%s' (%s)", nmissing++ ? ", " : "", n->name, hdtg_op_name(n->op));
+      gbuf_printf(&missing, "%s'%s' (%s)", nmissing++ ? ", " : "", n->name, hdtg_op_name(n->op));
       continue;
     }
     if (fn(p, g, n)) {
-      rtc_buf_free(&missing);
+      gbuf_free(&missing);
       return -1;
     }
   }
   if (nmissing) {
     if (nmissing == 1)
-      sel_fail(p, NULL, "node %s: no kernel implements this operator yet", missing.p);
+      sel_fail(p, NULL, "node %s: no kernel implements this operator yet", missing.s);
     else
       sel_fail(p, NULL, "%d nodes have operators no kernel implements yet: %s", nmissing,
-               missing.p ? missing.p : "");
-    rtc_buf_free(&missing);
+               missing.s ? missing.s : "");
+    gbuf_free(&missing);
     return -1;
   }
-  if (sel_copy_outputs(p, g) || p->source.oom)
+  if (sel_copy_outputs(p, g) || p->source.failed)
     return p->err[0] ? -1 : sel_fail(p, NULL, "out of memory");
   return 0;
 }
@@ -481,7 +481,7 @@ void rtc_plan_free(rtc_plan *p) {
   free(p->pro_input);
   free(p->pro_view);
   free(p->out_alias);
-  rtc_buf_free(&p->source);
+  gbuf_free(&p->source);
   hdtg_destroy(p->scratch);
   memset(p, 0, sizeof *p);
 }

@@ -45,12 +45,12 @@ static hdtg_tensor *sel_bias_or_zeros(rtc_plan *p, const gnode *n, hdtg_tensor *
  * operator list. Frees e and names. */
 static int sel_fuse_function(rtc_plan *p, const gnode *n, rtc_kernel *k, rtc_ew *e, int v,
                              const char *name, bool value, int at, hdtg_tensor *last,
-                             rtc_buf *names) {
+                             gbuf *names) {
   char err[256];
   int rc = 0, add = e->nargs + (last ? 1 : 0);
   if (v == -2)
     rc = -1; /* said already */
-  else if (v < 0 || names->oom)
+  else if (v < 0 || names->failed)
     rc = sel_fail(p, n, "out of memory");
   else if (rtc_ew_emit_function(e, name, value, &p->source, err, sizeof err))
     rc = sel_fail(p, n, "%s", err);
@@ -67,10 +67,10 @@ static int sel_fuse_function(rtc_plan *p, const gnode *n, rtc_kernel *k, rtc_ew 
     k->args = args;
     k->nargs += add - 1;
     free(k->ops);
-    k->ops = names->p;
-    names->p = NULL;
+    k->ops = names->s;
+    names->s = NULL;
   }
-  rtc_buf_free(names);
+  gbuf_free(names);
   rtc_ew_free(e);
   return rc;
 }
@@ -96,8 +96,8 @@ static int sel_epilogue(rtc_plan *p, hdtg_graph *g, gnode *n, rtc_kernel *k) {
   int v = root ? sel_ew_build(p, &e, g, root, acc) : sel_ew_operand(p, &e, g, n->out, acc);
   p->epi_value = NULL;
   p->epi_gemm = NULL;
-  rtc_buf names = {0};
-  rtc_printf(&names, "%s", k->ops);
+  gbuf names = {0};
+  gbuf_printf(&names, "%s", k->ops);
   if (root)
     sel_ew_names(p, &names, g, root);
   snprintf(k->epilogue, sizeof k->epilogue, "%s_epi", k->symbol);
@@ -120,11 +120,11 @@ static int sel_prologues(rtc_plan *p, hdtg_graph *g, const gnode *n, rtc_kernel 
       sel_access acc;
       sel_access_identity(acc, prod->out->rank);
       int v = sel_ew_build(p, &e, g, prod, acc);
-      rtc_buf names = {0};
+      gbuf names = {0};
       sel_ew_names(p, &names, g, prod);
       if (p->pro_view[i])
-        rtc_printf(&names, "+%s", hdtg_op_name(p->pro_view[i]->op));
-      rtc_printf(&names, "+%s", k->ops);
+        gbuf_printf(&names, "+%s", hdtg_op_name(p->pro_view[i]->op));
+      gbuf_printf(&names, "+%s", k->ops);
       char name[sizeof k->prologue[0]];
       snprintf(name, sizeof name, "%s_pro%d", k->symbol, input);
       if (sel_fuse_function(p, n, k, &e, v, name, false, input, NULL, &names))

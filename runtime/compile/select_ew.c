@@ -476,13 +476,13 @@ int sel_ew_finish(rtc_plan *p, const gnode *n, rtc_ew *e, const char *ops) {
 }
 
 /* The names of the nodes fused into n's kernel, producers first. */
-void sel_ew_names(rtc_plan *p, rtc_buf *b, hdtg_graph *g, const gnode *n) {
+void sel_ew_names(rtc_plan *p, gbuf *b, hdtg_graph *g, const gnode *n) {
   for (int i = 0; i < n->nin; i++) {
     gnode *prod = n->in[i]->kind == HDTG_KIND_INTERMEDIATE ? n->in[i]->producer : NULL;
     if (prod && sel_is_fused(p, prod))
       sel_ew_names(p, b, g, prod);
   }
-  rtc_printf(b, "%s%s%s", b->len ? "+" : "", hdtg_op_name(n->op),
+  gbuf_printf(b, "%s%s%s", b->len ? "+" : "", hdtg_op_name(n->op),
              n == p->epi_folded ? "(folded)" : "");
 }
 
@@ -492,12 +492,12 @@ int sel_elementwise(rtc_plan *p, hdtg_graph *g, gnode *n) {
   sel_access acc;
   sel_access_identity(acc, n->out->rank);
   int v = sel_ew_build(p, &e, g, n, acc);
-  rtc_buf names = {0};
+  gbuf names = {0};
   sel_ew_names(p, &names, g, n);
   int rc = v == -2 ? -1
-           : v < 0 || names.oom ? sel_fail(p, n, "out of memory")
-                                : sel_ew_finish(p, n, &e, names.p);
-  rtc_buf_free(&names);
+           : v < 0 || names.failed ? sel_fail(p, n, "out of memory")
+                                : sel_ew_finish(p, n, &e, names.s);
+  gbuf_free(&names);
   rtc_ew_free(&e);
   return rc;
 }

@@ -51,7 +51,7 @@ void sel_access_broadcast(const hdtg_tensor *t, int out_rank, const sel_access o
 int sel_ew_build(rtc_plan *p, rtc_ew *e, hdtg_graph *g, const gnode *n, const sel_access acc);
 int sel_ew_operand(rtc_plan *p, rtc_ew *e, hdtg_graph *g, hdtg_tensor *t, const sel_access acc);
 int sel_ew_finish(rtc_plan *p, const gnode *n, rtc_ew *e, const char *ops);
-void sel_ew_names(rtc_plan *p, rtc_buf *b, hdtg_graph *g, const gnode *n);
+void sel_ew_names(rtc_plan *p, gbuf *b, hdtg_graph *g, const gnode *n);
 int sel_elementwise(rtc_plan *p, hdtg_graph *g, gnode *n);
 int sel_copy(rtc_plan *p, const gnode *n, hdtg_tensor *from, hdtg_tensor *to);
 int sel_view(rtc_plan *p, hdtg_graph *g, gnode *n);
