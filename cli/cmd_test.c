@@ -11,6 +11,7 @@
  * something), then `N passed, M failed, K unsupported`; exit 1 when any
  * failed. */
 #include "cli.h"
+#include "hdt_host.h" /* hdt_f16_to_f32: the host target's f16 conversion */
 
 #ifdef HDT_HAVE_ONNX
 #include "hdt_onnx.h"
@@ -56,18 +57,12 @@ static bool test_exists(const char *path) {
 }
 
 #ifdef HDT_HAVE_ONNX
-/* An IEEE half's bits as a double. */
-static double test_half(uint16_t h) {
-  int e = h >> 10 & 0x1f, m = h & 0x3ff;
-  double v = e == 0 ? ldexp(m, -24) : e == 31 ? (m ? NAN : INFINITY) : ldexp(m + 1024, e - 25);
-  return h >> 15 ? -v : v;
-}
 
 /* Element i of a as a double (and whether a's dtype is a float). */
 static double test_value(const void *p, int dtype, size_t i, bool *is_float) {
   *is_float = dtype == HDTG_F32 || dtype == HDTG_F64 || dtype == HDTG_F16;
   switch (dtype) {
-  case HDTG_F16: return test_half(((const uint16_t *)p)[i]);
+  case HDTG_F16: return hdt_f16_to_f32(((const hdt_f16 *)p)[i]); /* exact in f32 */
   case HDTG_F32: return ((const float *)p)[i];
   case HDTG_F64: return ((const double *)p)[i];
   case HDTG_I64: return (double)((const int64_t *)p)[i];
