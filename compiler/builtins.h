@@ -69,6 +69,19 @@ const builtin_info *builtin_find(const char *name);
  * element, passed by address)? */
 static inline bool builtin_is_atomic(const builtin_info *b) { return b->sig == BS_ATOMIC || b->sig == BS_ATOMIC_CAS; }
 
+/* How many leading arguments are tensor elements passed by address: the
+ * lowering gives each as an IR_LOAD naming the element, the emitters pass
+ * its address, and the first of them is written (an atomic's target). One
+ * switch on the signature class, so that a builtin family that takes
+ * memory operands adds one case here. */
+static inline int builtin_addr_args(const builtin_info *b) {
+  switch (b->sig) {
+  case BS_ATOMIC:
+  case BS_ATOMIC_CAS: return 1;
+  default: return 0;
+  }
+}
+
 /* Is the builtin a warp exchange (the host runs it as exchange phases)? */
 static inline bool builtin_is_exchange(const builtin_info *b) { return b->sig == BS_SHUFFLE || b->sig == BS_VOTE; }
 

@@ -362,19 +362,19 @@ static void cp_special(c_printer *P, ir_special s) {
  * target are passed by address. */
 static void cp_args(c_printer *P, const ir_expr *e, bool sep) {
   FILE *out = P->out;
-  bool atomic = e->call.fn != IR_FN_USER && builtin_is_atomic(ir_fn_builtin(e->call.fn));
+  int by_address = e->call.fn != IR_FN_USER ? builtin_addr_args(ir_fn_builtin(e->call.fn)) : 0;
   for (int i = 0; i < e->call.nargs; i++) {
     if (i || sep)
       fputs(", ", out);
     const ir_expr *a = e->call.args[i];
     const ir_var *param = e->call.fn == IR_FN_USER && i < e->call.callee->nparams ? e->call.callee->params[i] : NULL;
     bool tensor = param && cp_is_tensor(param);
-    if ((tensor || (atomic && i == 0)) && a->kind == IR_LOAD) {
+    if ((tensor || i < by_address) && a->kind == IR_LOAD) {
       fputc('&', out);
       cp_load(P, a->load.var, a->load.offset);
       continue;
     }
-    if (atomic && i == 0) {
+    if (i < by_address) {
       fputc('&', out);
       cp_expr(P, a, CP_PREC_UNARY);
       continue;

@@ -205,7 +205,7 @@ static void ir_dump_expr(FILE *out, const ir_expr *e, int outer) {
     for (int i = 0; i < e->call.nargs; i++) {
       if (i)
         fputs(", ", out);
-      if (e->call.fn != IR_FN_USER && builtin_is_atomic(ir_fn_builtin(e->call.fn)) && i == 0)
+      if (e->call.fn != IR_FN_USER && i < builtin_addr_args(ir_fn_builtin(e->call.fn)))
         fputc('&', out);
       ir_dump_expr(out, e->call.args[i], 0);
     }

@@ -363,10 +363,10 @@ static ir_expr *lw_call(lower *L, const ast_node *n) {
     ir_fn fn = (ir_fn)b->id;
     ir_expr *e = lw_call_node(L, fn, t, args->len);
     for (int i = 0; i < args->len; i++) {
-      if (builtin_is_atomic(b) && i == 0) {
+      if (i < builtin_addr_args(b)) {
         ir_expr *off;
-        ir_var *v = lw_element(L, args->items[0], &off);
-        e->call.args[0] = lw_load(L, v, off);
+        ir_var *v = lw_element(L, args->items[i], &off);
+        e->call.args[i] = lw_load(L, v, off);
         continue;
       }
       ir_expr *x = lw_expr(L, args->items[i]);
