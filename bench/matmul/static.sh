@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# bench/matmul/static.sh: the static figures of the matmul examples, with no
+# GPU: for each example and architecture, the registers and spills ptxas
+# reports and the instruction mix of the kernel's main loop in the SASS
+# (bench/matmul/sass_mix.py).
+#
+#   bench/matmul/static.sh [HDTC]      HDTC: the compiler (default build/hdtc)
+#
+# cuobjdump and nvdisasm come from the CUDA folder when it has them, else
+# from PyPI (nvidia-cuda-cuobjdump, nvidia-cuda-nvdisasm, pinned below) in
+# build-sass/venv, made on first use. Prints a Markdown table; the cubins and
+# listings stay in build-sass/.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+hdtc="${1:-$root/build/hdtc}"
+out="$root/build-sass"
+mkdir -p "$out"
+[[ -x "$hdtc" ]] || { echo "static: error: no compiler at $hdtc (build first, or pass its path)" >&2; exit 1; }
+command -v nvcc >/dev/null || { echo "static: error: nvcc not found" >&2; exit 1; }
+
+if ! command -v cuobjdump >/dev/null || ! command -v nvdisasm >/dev/null; then
+    venv="$out/venv"
+    if [[ ! -x "$venv/bin/python" ]]; then
+        python3 -m venv "$venv" >&2
+        "$venv/bin/pip" install -q nvidia-cuda-cuobjdump==13.5.37 nvidia-cuda-nvdisasm==13.5.37 >&2
+    fi
+    bin="$(dirname "$(find "$venv" -name cuobjdump -type f | head -1)")"
+    export PATH="$bin:$PATH"
+fi
+
+examples=(matmul matmul_pipelined matmul_f16 matmul_bf16)
+archs=(sm_80 sm_90a)
+printf '| kernel | arch | registers | spill stores/loads (bytes) | main loop instructions | math share (FFMA/HMMA) | loop mix (top 5) |\n'
+printf '|---|---|---|---|---|---|---|\n'
+for ex in "${examples[@]}"; do
+    src="$root/examples/$ex.hdt"
+    [[ -f "$src" ]] || continue
+    "$hdtc" "$src" -o "$out/$ex.cu"
+    for arch in "${archs[@]}"; do
+        cubin="$out/$ex.$arch.cubin"
+        "$hdtc" --target="cuda:$arch" "$src" -o "$out/$ex.$arch.cu"
+        nvcc -std=c++17 -I"$root/runtime/include" -arch="$arch" -cubin -Xptxas -v \
+            -o "$cubin" "$out/$ex.$arch.cu" 2>"$out/$ex.$arch.ptxas"
+        regs="$(grep -o 'Used [0-9]* registers' "$out/$ex.$arch.ptxas" | head -1 | grep -o '[0-9]*')"
+        spills="$(grep -o '[0-9]* bytes spill stores, [0-9]* bytes spill loads' "$out/$ex.$arch.ptxas" | head -1 |
+                  sed -E 's/([0-9]+) bytes spill stores, ([0-9]+) bytes spill loads/\1 \/ \2/')"
+        python3 "$root/bench/matmul/sass_mix.py" "$cubin" --json >"$out/$ex.$arch.mix.json"
+        python3 - "$out/$ex.$arch.mix.json" "$ex" "$arch" "$regs" "$spills" <<'PY'
+import json, sys
+path, ex, arch, regs, spills = sys.argv[1:]
+for line in open(path):
+    k = json.loads(line)
+    top = ", ".join(f"{op} {n}" for op, n in sorted(k["mix"].items(), key=lambda kv: -kv[1])[:5])
+    print(f"| {ex} | {arch} | {regs} | {spills} | {k['instructions']} | {100 * k['math_share']:.1f}% | {top} |")
+PY
+    done
+done
