@@ -67,7 +67,8 @@ const c_dialect cp_dialects[CP_DIALECTS] = {
             .deep_const = false,
             .unused_attr = NULL, .unused_void = true,
             .zero_arrays = true, .shared_qual = NULL,
-            .unroll_pragma = NULL, .unroll_n_pragma = NULL, .barrier = NULL, /* barriers end thread loops (emit_host.c) */
+            .unroll_pragma = NULL, .unroll_n_pragma = NULL,
+            .barrier = NULL, /* barriers end thread loops (emit_host.c) */
         },
 };
 

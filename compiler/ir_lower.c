@@ -278,8 +278,8 @@ static ir_expr *lw_swizzle(lower *L, const type *t, ir_expr *off) {
     return off;
   type *ot = off->ty;
   int64_t mask = (((int64_t)1 << t->swz_bits) - 1) << t->swz_base;
-  ir_expr *moved = ir_binary(L->a, IR_OP_BAND, ot, ir_binary(L->a, IR_OP_SHR, ot, off, ir_const_int(L->a, ot, t->swz_shift)),
-                             ir_const_int(L->a, ot, mask));
+  ir_expr *shifted = ir_binary(L->a, IR_OP_SHR, ot, off, ir_const_int(L->a, ot, t->swz_shift));
+  ir_expr *moved = ir_binary(L->a, IR_OP_BAND, ot, shifted, ir_const_int(L->a, ot, mask));
   return ir_binary(L->a, IR_OP_BXOR, ot, off, moved);
 }
 

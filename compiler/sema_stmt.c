@@ -176,7 +176,8 @@ static type *sema_swizzle(sema *s, ast_node *n, type *t) {
     if (!ok)
       continue;
     if (v[0] + v[1] + v[2] > 30) {
-      diag_error(s->d, c->span, "swizzle(%lld, %lld, %lld) reaches bit %lld of the offset; B + M + S must be at most 30",
+      diag_error(s->d, c->span,
+                 "swizzle(%lld, %lld, %lld) reaches bit %lld of the offset; B + M + S must be at most 30",
                  (long long)v[0], (long long)v[1], (long long)v[2], (long long)(v[0] + v[1] + v[2]));
       continue;
     }
