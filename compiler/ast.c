@@ -158,6 +158,12 @@ ast_node *ast_if(arena *a, span s, ast_node *cond, ast_node *then, ast_node *els
   return n;
 }
 
+ast_node *ast_with_clauses(arena *a, ast_node *n, ast_list clauses) {
+  ast_list *to = n->kind == AST_VAR ? &n->var.clauses : &n->for_.clauses;
+  *to = ast_list_seal(a, clauses);
+  return n;
+}
+
 ast_node *ast_for(arena *a, span s, ast_list vars, ast_node *iter, ast_node *body) {
   ast_node *n = ast_new(a, AST_FOR, s);
   n->for_.vars = ast_list_seal(a, vars);
@@ -477,6 +483,7 @@ static void ast_dump_node(ast_dumper *p, const ast_node *n, int depth) {
       ast_dump_node(p, n->var.type, depth + 1);
     ast_dump_child(p, "init", n->var.init, depth + 1);
     ast_dump_child(p, "by", n->var.by, depth + 1);
+    ast_dump_list(p, &n->var.clauses, depth + 1);
     return;
   case AST_ASSIGN:
     ast_dump_head(p, depth, "assign %s%s", n->assign.op == AST_OP_ASSIGN ? "" : ast_op_text(n->assign.op), "=");
@@ -497,6 +504,7 @@ static void ast_dump_node(ast_dumper *p, const ast_node *n, int depth) {
       fprintf(out, " %s", n->for_.vars.items[i]->name.name);
     ast_dump_span(p, n->span);
     ast_dump_node(p, n->for_.iter, depth + 1);
+    ast_dump_list(p, &n->for_.clauses, depth + 1);
     ast_dump_node(p, n->for_.body, depth + 1);
     return;
   case AST_WHILE:

@@ -103,13 +103,16 @@ struct ast_node {
     /* scalar name, or name[dims] with has_dims */
     struct { const char *name; ast_space space; bool has_dims; ast_list dims; } type;
     struct { ast_list stmts; } block;
-    struct { ast_var_kind kind; const char *name; ast_node *type, *init, *by; } var;
+    /* clauses: AST_LAUNCH nodes after a shared tensor's type (swizzle(B, M, S)) */
+    struct { ast_var_kind kind; const char *name; ast_node *type, *init, *by; ast_list clauses; } var;
     struct { ast_op op; ast_node *target, *value; } assign;
     struct { ast_node *cond, *then, *els; } if_; /* els: block, if, or NULL */
-    /* vars: AST_NAME nodes. sema fills in the iteration: a range's
-     * start/stop/step, a mapping and its worker, or a constant list. */
+    /* vars: AST_NAME nodes; clauses: AST_LAUNCH nodes before the body
+     * (unroll(N)). sema fills in the iteration: a range's start/stop/step,
+     * a mapping and its worker, or a constant list, and unroll: N, or 0
+     * when no clause asks. */
     struct {
-      ast_list vars; ast_node *iter, *body;
+      ast_list vars, clauses; ast_node *iter, *body; int unroll;
       ast_iter_kind iter_kind; ast_node *start, *stop, *step, *worker;
       const struct mapping *map;
     } for_;
@@ -155,6 +158,9 @@ ast_node *ast_type_in_space(ast_node *type, ast_space space, span s);
 ast_node *ast_block(arena *a, span s, ast_list stmts);
 ast_node *ast_var(arena *a, span s, ast_var_kind kind, const char *name, ast_node *type,
                   ast_node *init, ast_node *by);
+/* The clauses written after a shared declaration's type or a for loop's
+ * iterable (AST_LAUNCH nodes, as a kernel's), attached to that node. */
+ast_node *ast_with_clauses(arena *a, ast_node *n, ast_list clauses);
 ast_node *ast_assign(arena *a, span s, ast_op op, ast_node *target, ast_node *value);
 ast_node *ast_if(arena *a, span s, ast_node *cond, ast_node *then, ast_node *els);
 ast_node *ast_for(arena *a, span s, ast_list vars, ast_node *iter, ast_node *body);

@@ -21,7 +21,7 @@
  *   - parentheses follow C precedence, with a right operand of the same
  *     precedence always parenthesized (a - (b - c), a / (b * c)), and a few
  *     more for readability (&& inside ||, mixed bitwise operators, any
- *     operator inside a shift);
+ *     operator inside a shift, arithmetic inside &, | and ^);
  *   - hdt has no indeterminate values: scalars without an initial value
  *     start at zero. */
 #include "c_print.h"
@@ -52,7 +52,7 @@ const c_dialect cp_dialects[CP_DIALECTS] = {
             .deep_const = true,
             .unused_attr = "[[maybe_unused]] ", .unused_void = false,
             .zero_arrays = false, .shared_qual = "__shared__ ",
-            .unroll_pragma = "#pragma unroll", .barrier = "__syncthreads();",
+            .unroll_pragma = "#pragma unroll", .unroll_n_pragma = "#pragma unroll %d", .barrier = "__syncthreads();",
         },
     [CP_HOST] =
         {
@@ -67,7 +67,8 @@ const c_dialect cp_dialects[CP_DIALECTS] = {
             .deep_const = false,
             .unused_attr = NULL, .unused_void = true,
             .zero_arrays = true, .shared_qual = NULL,
-            .unroll_pragma = NULL, .barrier = NULL, /* barriers end thread loops (emit_host.c) */
+            .unroll_pragma = NULL, .unroll_n_pragma = NULL,
+            .barrier = NULL, /* barriers end thread loops (emit_host.c) */
         },
 };
 
@@ -128,6 +129,10 @@ void cp_count_reads(int *reads, const ir_block *b) {
 static bool cp_is_comparison(ir_op op) { return op >= IR_OP_EQ && op <= IR_OP_GE; }
 
 static bool cp_is_shift(ir_op op) { return op == IR_OP_SHL || op == IR_OP_SHR; }
+
+static bool cp_is_bitwise(ir_op op) { return op == IR_OP_BAND || op == IR_OP_BOR || op == IR_OP_BXOR; }
+
+static bool cp_is_arith(ir_op op) { return op <= IR_OP_MOD; } /* ADD..MOD come first (ir.h) */
 
 static bool cp_is_bitwise_or_logical(ir_op op) {
   return op == IR_OP_BAND || op == IR_OP_BOR || op == IR_OP_BXOR || op == IR_OP_LAND || op == IR_OP_LOR ||
@@ -215,6 +220,10 @@ static void cp_operand(c_printer *P, ir_op op, const ir_expr *x, bool right) {
     if (cp_is_comparison(op) && cp_is_comparison(xo))
       paren = true;
   }
+  /* a + b ^ c is C's (a + b) ^ c, but gcc's -Wparentheses asks for the
+   * parentheses (a swizzled offset is o ^ (o >> S & mask)) */
+  if (!paren && x->kind == IR_BINARY && xp == ir_op_precedence(x->op.op) && cp_is_bitwise(op) && cp_is_arith(x->op.op))
+    paren = true;
   if (paren)
     fputc('(', P->out);
   cp_expr(P, x, paren ? 0 : right ? p + 1 : p);
@@ -574,7 +583,11 @@ static void cp_loop_body(c_printer *P, const ir_block *body, int depth) {
 }
 
 static void cp_for(c_printer *P, const ir_stmt *s, int depth) {
-  if (s->for_.unroll && P->d->unroll_pragma) {
+  if (s->for_.unroll_count && P->d->unroll_n_pragma) {
+    cp_indent(P, depth);
+    fprintf(P->out, P->d->unroll_n_pragma, s->for_.unroll_count);
+    fputc('\n', P->out);
+  } else if (s->for_.unroll && P->d->unroll_pragma) {
     cp_indent(P, depth);
     fprintf(P->out, "%s\n", P->d->unroll_pragma);
   }

@@ -52,6 +52,7 @@ typedef struct c_dialect {
   const char *shared_qual; /* before a shared array */
   /* Statements. */
   const char *unroll_pragma; /* the line before a loop marked unroll */
+  const char *unroll_n_pragma; /* the same with a count (a printf format taking an int), or NULL */
   const char *barrier;       /* syncthreads(); NULL: a hook's */
 } c_dialect;
 

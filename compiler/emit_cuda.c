@@ -348,7 +348,11 @@ static void cu_body(cu_emitter *E, const ir_func *f) {
 static void cu_kernel(cu_emitter *E, int i) {
   const ir_func *f = E->p->funcs[i];
   FILE *out = E->out;
-  fprintf(out, "static __global__ void __launch_bounds__(%lld) %s(", (long long)f->threads, E->kernel_name[i]);
+  if (f->min_blocks)
+    fprintf(out, "static __global__ void __launch_bounds__(%lld, %d) %s(", (long long)f->threads, f->min_blocks,
+            E->kernel_name[i]);
+  else
+    fprintf(out, "static __global__ void __launch_bounds__(%lld) %s(", (long long)f->threads, E->kernel_name[i]);
   cu_params(E, f, true, false);
   fputc(')', out);
   if (!f->smem_dynamic) {

@@ -168,7 +168,10 @@ struct ir_stmt {
     struct { ir_var *var; ir_expr *value; } assign;
     struct { ir_var *var; ir_expr *offset, *value; } store;
     struct { ir_expr *cond; ir_block then, els; } if_;
-    struct { ir_var *var; ir_expr *start, *cond, *step; ir_block body; bool unroll; } for_;
+    /* unroll: the lowering wants it unrolled in full (#pragma unroll);
+     * unroll_count: unroll(N) in the source, N >= 1 (#pragma unroll N; 1
+     * keeps it rolled), 0 when not written (unroll is then false) */
+    struct { ir_var *var; ir_expr *start, *cond, *step; ir_block body; bool unroll; int unroll_count; } for_;
     struct { ir_expr *cond; ir_block body; } while_;
     struct { ir_expr *value; } ret;
     struct { ir_expr *expr; } eval;
@@ -194,6 +197,7 @@ struct ir_func {
   int64_t block[3];
   int block_rank;
   int64_t threads;          /* block[0] * block[1] * block[2] */
+  int min_blocks;           /* min_blocks(N): blocks per SM for __launch_bounds__; 0: not given */
   /* What a kernel's entry point checks before it launches (lowering):
    * bad_size is true when a size argument (a signed integer parameter in a
    * tensor's shape, or a shape expression) is negative, NULL when nothing

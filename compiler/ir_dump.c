@@ -319,7 +319,10 @@ static void ir_dump_stmt(FILE *out, const ir_stmt *s, int depth) {
     fputs("}\n", out);
     return;
   case IR_FOR:
-    fputs(s->for_.unroll ? "for unroll " : "for ", out);
+    if (s->for_.unroll_count)
+      fprintf(out, "for unroll(%d) ", s->for_.unroll_count);
+    else
+      fputs(s->for_.unroll ? "for unroll " : "for ", out);
     type_print(out, s->for_.var->ty);
     fprintf(out, " %s = ", s->for_.var->name);
     ir_dump_expr(out, s->for_.start, 0);
@@ -395,6 +398,8 @@ static void ir_dump_func(FILE *out, const ir_func *f) {
     }
     fprintf(out, ") block(%lld, %lld, %lld)", (long long)f->block[0], (long long)f->block[1],
             (long long)f->block[2]);
+    if (f->min_blocks)
+      fprintf(out, " min_blocks(%d)", f->min_blocks);
   } else if (f->ret->kind != TY_VOID) {
     fputs(" -> ", out);
     type_print(out, f->ret);

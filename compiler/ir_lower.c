@@ -269,14 +269,29 @@ static ir_expr *lw_loop_position(lower *L, const ast_node *index) {
   return ir_const_int(L->a, i32(), 0); /* unreachable after sema */
 }
 
-/* A tensor element: the variable and the flattened offset. */
+/* A swizzled tensor stores row-major offset o at o ^ ((o >> S) & mask),
+ * mask = ((1 << B) - 1) << M (types.h): an XOR of bits [M, M + B) with
+ * bits [S + M, S + M + B), which S >= B keeps apart, so the map is its own
+ * inverse and permutes each run of 2^(B + M + S) elements. */
+static ir_expr *lw_swizzle(lower *L, const type *t, ir_expr *off) {
+  if (!t->swizzled || t->swz_bits == 0)
+    return off;
+  type *ot = off->ty;
+  int64_t mask = (((int64_t)1 << t->swz_bits) - 1) << t->swz_base;
+  ir_expr *shifted = ir_binary(L->a, IR_OP_SHR, ot, off, ir_const_int(L->a, ot, t->swz_shift));
+  ir_expr *moved = ir_binary(L->a, IR_OP_BAND, ot, shifted, ir_const_int(L->a, ot, mask));
+  return ir_binary(L->a, IR_OP_BXOR, ot, off, moved);
+}
+
+/* A tensor element: the variable and the flattened offset (swizzled where
+ * the tensor is, so every access, builtins' included, goes through it). */
 static ir_var *lw_element(lower *L, const ast_node *n, ir_expr **offset) {
   const symbol *sym = n->index.base->sym;
   ir_var *v = lw_var_of(L, sym);
   if (sym->kind == SYM_LOCAL && sym->dist)
     *offset = lw_loop_position(L, n);
   else
-    *offset = lw_row_major(L, v, sym->ty, n);
+    *offset = lw_swizzle(L, sym->ty, lw_row_major(L, v, sym->ty, n));
   return v;
 }
 
@@ -528,9 +543,10 @@ static void lw_for_range(lower *L, const ast_node *n, ir_block *out) {
     v->lo = start->lo;
     v->hi = stop->hi - 1;
   }
-  bool unroll = start->kind == IR_CONST && stop->kind == IR_CONST && step->kind == IR_CONST &&
+  bool unroll = !n->for_.unroll && start->kind == IR_CONST && stop->kind == IR_CONST && step->kind == IR_CONST &&
                 (stop->cst.i - start->cst.i) / step->cst.i <= IR_UNROLL_LIMIT;
   ir_stmt *s = lw_for_stmt(L, v, start, cond, step, unroll, n->span);
+  s->for_.unroll_count = n->for_.unroll;
   lw_block(L, n->for_.body, &s->for_.body);
   ir_block_push(L->a, out, s);
 }
@@ -618,8 +634,9 @@ static void lw_for_mapping(lower *L, const ast_node *n, ir_block *out) {
           continue;
         }
         ir_var *cv;
-        ir_stmt *loop = lw_counted_loop(L, "r", at->dims[d], map_tasks_per_worker(m) <= IR_UNROLL_LIMIT,
-                                        n->span, &cv);
+        ir_stmt *loop = lw_counted_loop(L, "r", at->dims[d],
+                                        !n->for_.unroll && map_tasks_per_worker(m) <= IR_UNROLL_LIMIT, n->span, &cv);
+        loop->for_.unroll_count = n->for_.unroll; /* unroll(N): each loop of the nest */
         ir_block_push(a, cur, loop);
         cur = &loop->for_.body;
         local[d] = ir_varref(a, cv);
@@ -829,6 +846,10 @@ static void lw_launch(lower *L, const ast_node *decl, ir_func *f) {
   for (int i = 0; i < decl->func.launch.len; i++) {
     const ast_node *l = decl->func.launch.items[i];
     bool block = strcmp(l->launch.name, "block") == 0;
+    if (strcmp(l->launch.name, "min_blocks") == 0) {
+      f->min_blocks = l->cval ? (int)l->cval->i : 0;
+      continue;
+    }
     for (int j = 0; j < l->launch.args.len && j < 3; j++) {
       if (block)
         f->block[j] = l->launch.args.items[j]->cval->i;

@@ -187,19 +187,49 @@ static void sema_params(sema *s, ast_node *f) {
   }
 }
 
+/* min_blocks(N): the blocks of this kernel that must fit on one SM at once
+ * (__launch_bounds__'s second argument, which makes the compiler limit the
+ * registers per thread to fit them). N blocks of the block's threads must
+ * fit the SM's threads, or no register budget could make them fit. */
+static void sema_min_blocks(sema *s, ast_node *l) {
+  int64_t n;
+  if (!sema_clause_ints(s, l, 1, &n))
+    return;
+  const hdt_target *t = s->opt->target ? s->opt->target : target_default();
+  if (n < 1) {
+    diag_error(s->d, l->launch.args.items[0]->span, "min_blocks() takes a positive count, not %lld", (long long)n);
+    return;
+  }
+  if (s->block_threads > 0 && n * s->block_threads > t->max_threads_per_sm) {
+    diag_error(s->d, l->span, "min_blocks(%lld) of %lld threads is %lld threads, over the %lld threads an SM has on %s",
+               (long long)n, (long long)s->block_threads, (long long)(n * s->block_threads),
+               (long long)t->max_threads_per_sm, t->name);
+    return;
+  }
+  l->cval = l->launch.args.items[0]->cval;
+}
+
 /* grid(x[, y[, z]]) and block(x[, y[, z]]). Block dimensions are constants,
  * since they size shared memory and __launch_bounds__; grid dimensions may
  * use the scalar parameters. */
 static void sema_launch(sema *s, ast_node *f) {
   bool seen_grid = false, seen_block = false;
+  ast_node *min_blocks = NULL;
   s->block_threads = -1;
   s->block_rank = 0;
   s->block_dims[0] = s->block_dims[1] = s->block_dims[2] = -1;
   for (int i = 0; i < f->func.launch.len; i++) {
     ast_node *l = f->func.launch.items[i];
     bool is_grid = strcmp(l->launch.name, "grid") == 0, is_block = strcmp(l->launch.name, "block") == 0;
+    if (strcmp(l->launch.name, "min_blocks") == 0) {
+      if (min_blocks)
+        diag_error(s->d, l->span, "'min_blocks' is given twice");
+      min_blocks = l;
+      continue;
+    }
     if (!is_grid && !is_block) {
-      diag_error(s->d, l->span, "unknown launch clause '%s'; a kernel has grid(...) and block(...)", l->launch.name);
+      diag_error(s->d, l->span, "unknown launch clause '%s'; a kernel has grid(...), block(...) and min_blocks(...)",
+                 l->launch.name);
       continue;
     }
     if (is_grid ? seen_grid : seen_block) {
@@ -256,6 +286,8 @@ static void sema_launch(sema *s, ast_node *f) {
   if (!seen_grid || !seen_block)
     diag_error(s->d, f->span, "kernel '%s' needs %s", f->func.name,
                !seen_grid && !seen_block ? "grid(...) and block(...)" : !seen_grid ? "grid(...)" : "block(...)");
+  if (min_blocks)
+    sema_min_blocks(s, min_blocks);
 }
 
 typedef struct shared_use {
@@ -293,7 +325,7 @@ static void sema_collect_shared(const ast_node *n, shared_use *top, int ntop) {
  * opt-in to dynamic shared memory). */
 static void sema_check_shared_budget(sema *s, ast_node *f) {
   const hdt_target *t = s->opt->target;
-  if (t && s->shared_bytes > t->max_shared && s->opt->shared_budget > t->max_shared)
+  if (t && s->shared_bytes > t->max_shared && s->opt->shared_budget >= t->max_shared)
     diag_error(s->d, f->span, "kernel '%s' uses %lld bytes of shared memory, over the %lld bytes a block can have on %s",
                f->func.name, (long long)s->shared_bytes, (long long)t->max_shared, t->name);
   else if (s->shared_bytes > s->opt->shared_budget)

@@ -98,6 +98,10 @@ bool sema_arity(sema *s, ast_node *call, const char *fname, int n, int lo, int h
 type *sema_expr(sema *s, ast_node *n, type *expect);
 value *sema_const_expr(sema *s, ast_node *n, type *expect, const char *what);
 /* sema_stmt.c */
+/* The arguments of a clause such as swizzle(3, 3, 3) or unroll(4): n
+ * positional integer compile-time constants, into out; false when not
+ * (reported at the clause or the argument). */
+bool sema_clause_ints(sema *s, ast_node *clause, int n, int64_t *out);
 void sema_mark_written(ast_node *target);
 void sema_block(sema *s, ast_node *block, bool new_scope);
 

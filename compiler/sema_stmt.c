@@ -109,6 +109,121 @@ static void sema_check_local_bytes(sema *s, ast_node *n, const type *t, const ma
   s->local_bytes += bytes;
 }
 
+/* ---- clauses: swizzle(B, M, S), unroll(N) ---- */
+
+bool sema_clause_ints(sema *s, ast_node *clause, int n, int64_t *out) {
+  const char *name = clause->launch.name;
+  const ast_list *args = &clause->launch.args;
+  if (args->len != n) {
+    diag_error(s->d, clause->span, "%s() takes %d argument%s, not %d", name, n, n == 1 ? "" : "s", args->len);
+    return false;
+  }
+  bool ok = true;
+  for (int i = 0; i < n; i++) {
+    ast_node *e = args->items[i];
+    if (e->kind == AST_KWARG) {
+      diag_error(s->d, e->span, "%s() takes no keyword arguments", name);
+      ok = false;
+      continue;
+    }
+    value *v = sema_const_expr(s, e, type_scalar(TY_I32), arena_printf(s->a, "the argument of %s()", name));
+    if (v && v->kind != VAL_INT) {
+      diag_error(s->d, e->span, "the argument of %s() must be an integer, not %s", name, type_name(s->a, e->ty));
+      v = NULL;
+    }
+    ok &= v != NULL;
+    out[i] = v ? v->i : 0;
+  }
+  return ok;
+}
+
+/* A clause that is not the one a construct takes, or is given twice. */
+static bool sema_clause_known(sema *s, ast_node *clause, const char *want, const char *where, bool *seen) {
+  if (strcmp(clause->launch.name, want) != 0) {
+    diag_error(s->d, clause->span, "unknown clause '%s'; %s takes %s(...)", clause->launch.name, where, want);
+    return false;
+  }
+  if (*seen) {
+    diag_error(s->d, clause->span, "'%s' is given twice", want);
+    return false;
+  }
+  *seen = true;
+  return true;
+}
+
+/* swizzle(B, M, S) after a shared tensor's type: checked, and recorded on
+ * a copy of the type (the layout is the tensor's, not its element type's). */
+static type *sema_swizzle(sema *s, ast_node *n, type *t) {
+  bool seen = false;
+  for (int i = 0; i < n->var.clauses.len; i++) {
+    ast_node *c = n->var.clauses.items[i];
+    int64_t v[3];
+    if (!sema_clause_known(s, c, "swizzle", "a shared declaration", &seen) || !sema_clause_ints(s, c, 3, v) ||
+        !t || sema_is_error(t))
+      continue;
+    if (t->kind != TY_TENSOR) {
+      diag_error(s->d, c->span, "swizzle() applies to a shared tensor, not to %s", type_name(s->a, t));
+      continue;
+    }
+    static const char *const names[3] = {"B (bits)", "M (base)", "S (shift)"};
+    bool ok = true;
+    for (int k = 0; k < 3 && ok; k++)
+      if (v[k] < 0 || v[k] > 30) {
+        diag_error(s->d, c->launch.args.items[k]->span, "swizzle %s must be in [0, 30], not %lld", names[k],
+                   (long long)v[k]);
+        ok = false;
+      }
+    if (!ok)
+      continue;
+    if (v[0] + v[1] + v[2] > 30) {
+      diag_error(s->d, c->span,
+                 "swizzle(%lld, %lld, %lld) reaches bit %lld of the offset; B + M + S must be at most 30",
+                 (long long)v[0], (long long)v[1], (long long)v[2], (long long)(v[0] + v[1] + v[2]));
+      continue;
+    }
+    if (v[2] < v[0]) {
+      diag_error(s->d, c->launch.args.items[2]->span, "swizzle S (shift) must be at least B (bits), %lld: "
+                 "the bits read and the bits changed would overlap", (long long)v[0]);
+      continue;
+    }
+    int64_t len = 1, period = (int64_t)1 << (v[0] + v[1] + v[2]);
+    for (int k = 0; k < t->rank; k++)
+      len *= t->const_dims[k];
+    if (len % period != 0) {
+      diag_error(s->d, c->span, "swizzle(%lld, %lld, %lld) permutes runs of %lld elements, but '%s' has %lld; "
+                 "its length must be a multiple of 2^(B + M + S)", (long long)v[0], (long long)v[1],
+                 (long long)v[2], (long long)period, n->var.name, (long long)len);
+      continue;
+    }
+    type *st = arena_alloc(s->a, sizeof *st);
+    *st = *t;
+    st->swizzled = true;
+    st->swz_bits = (int)v[0];
+    st->swz_base = (int)v[1];
+    st->swz_shift = (int)v[2];
+    t = st;
+  }
+  return t;
+}
+
+/* unroll(N) before a loop's body: N >= 1 (1 keeps it rolled). */
+static void sema_unroll(sema *s, ast_node *n) {
+  bool seen = false;
+  for (int i = 0; i < n->for_.clauses.len; i++) {
+    ast_node *c = n->for_.clauses.items[i];
+    int64_t v;
+    if (!sema_clause_known(s, c, "unroll", "a for loop", &seen) || !sema_clause_ints(s, c, 1, &v))
+      continue;
+    if (v < 1 || v > INT32_MAX)
+      diag_error(s->d, c->launch.args.items[0]->span, "unroll() takes a positive count, not %lld", (long long)v);
+    else if (n->for_.iter_kind == AST_ITER_LIST)
+      diag_error(s->d, c->span, "a loop over a constant list is always unrolled; unroll() applies to "
+                 "range(...) and m.on(worker) loops");
+    else
+      n->for_.unroll = (int)v;
+  }
+}
+
 static void sema_var(sema *s, ast_node *n) {
   ast_var_kind kind = n->var.kind;
   bool tensor_decl = kind == AST_VAR_SHARED || kind == AST_VAR_LOCAL;
@@ -127,6 +242,8 @@ static void sema_var(sema *s, ast_node *n) {
       t = sema_error_type();
     }
   }
+  if (n->var.clauses.len)
+    t = sema_swizzle(s, n, t);
   if (kind == AST_VAR_SHARED) {
     if (!s->func || !s->func->func.is_kernel)
       diag_error(s->d, n->span, "shared memory can be declared only in a kernel");
@@ -330,6 +447,7 @@ static void sema_for(sema *s, ast_node *n) {
       diag_error(s->d, it->span, "a for loop iterates range(...), m.on(worker) or a constant list, not %s",
                  type_name(s->a, t));
   }
+  sema_unroll(s, n);
   if (!ok) /* declare the variables anyway, so the body is checked without noise */
     for (int i = 0; i < n->for_.vars.len; i++)
       if (!n->for_.vars.items[i]->sym)

@@ -22,6 +22,7 @@ enum { LOCAL_BYTES_PER_THREAD = 16 * KIB };
 
 #define CUDA_COMMON                                                                     \
   .lang = TGT_CUDA, .max_threads = 1024, .max_block = {1024, 1024, 64},                 \
+  .max_threads_per_sm = 2048,                                                           \
   .max_grid = {2147483647, 65535, 65535}, .warp_size = 32, .static_shared = 48 * KIB,   \
   .max_local_bytes = LOCAL_BYTES_PER_THREAD
 
@@ -30,7 +31,7 @@ static const hdt_target target_table[] = {
      .shared_budget = 48 * KIB, .caps = TCAP_MMA | TCAP_LDMATRIX | TCAP_CP_ASYNC},
     {.name = "cuda:sm_90a", .arch = "sm_90a", .sm = 90, CUDA_COMMON, .max_shared = 227 * KIB,
      .shared_budget = 227 * KIB, .caps = TCAP_MMA | TCAP_LDMATRIX | TCAP_CP_ASYNC | TCAP_WGMMA | TCAP_TMA},
-    {.name = "host", .arch = "host", .lang = TGT_HOST, .sm = 0, .max_threads = 1024,
+    {.name = "host", .arch = "host", .lang = TGT_HOST, .sm = 0, .max_threads = 1024, .max_threads_per_sm = 2048,
      .max_block = {1024, 1024, 64}, .max_grid = {2147483647, 65535, 65535}, .warp_size = 32,
      .static_shared = 48 * KIB, .max_shared = 227 * KIB, .shared_budget = 48 * KIB,
      .max_local_bytes = LOCAL_BYTES_PER_THREAD, .caps = TCAP_NONE},

@@ -31,6 +31,7 @@ typedef struct hdt_target {
   target_lang lang;
   int sm;                  /* compute capability * 10 (80, 90); 0 for host */
   int64_t max_threads;     /* threads per block */
+  int64_t max_threads_per_sm; /* resident threads per SM: bounds min_blocks(N) * threads */
   int64_t max_block[3];    /* per block dimension */
   int64_t max_grid[3];     /* blocks per grid dimension */
   int warp_size;

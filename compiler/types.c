@@ -171,6 +171,9 @@ bool type_equal(const type *a, const type *b) {
     return false;
   if (a->elem != b->elem || a->rank != b->rank)
     return false;
+  if (a->swizzled != b->swizzled || (a->swizzled && (a->swz_bits != b->swz_bits || a->swz_base != b->swz_base ||
+                                                     a->swz_shift != b->swz_shift)))
+    return false;
   /* Shapes known only at run time are not compared: they are the caller's. */
   for (int i = 0; i < a->rank; i++)
     if (a->const_dims[i] >= 0 && b->const_dims[i] >= 0 && a->const_dims[i] != b->const_dims[i])
@@ -198,6 +201,12 @@ void type_print(FILE *f, const type *t) {
       fputc('?', f);
   }
   fputc(']', f);
+  if (t->swizzled)
+    fprintf(f, " swizzle(%d, %d, %d)", t->swz_bits, t->swz_base, t->swz_shift);
+}
+
+int type_swizzle_chunk(const type *t) {
+  return t->kind == TY_TENSOR && t->swizzled && t->swz_bits > 0 ? 1 << t->swz_base : 0;
 }
 
 const char *type_name(arena *a, const type *t) {

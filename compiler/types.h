@@ -47,6 +47,12 @@ typedef struct type {
   struct ast_node **dims; /* the shape's expressions, as written */
   int64_t *const_dims;    /* their values, or -1 where not a compile-time constant */
   mem_space space;
+  /* A swizzled shared tensor (`swizzle(B, M, S)`, CUTLASS Swizzle<B, M, S>):
+   * element offset o of the row-major layout is stored at
+   * o ^ ((o >> swz_shift) & (((1 << swz_bits) - 1) << swz_base)).
+   * swizzled false: stored at o. */
+  bool swizzled;
+  int swz_bits, swz_base, swz_shift;
 } type;
 
 type *type_scalar(type_kind kind); /* any kind but TY_TENSOR */
@@ -76,6 +82,11 @@ const char *type_name(arena *a, const type *t); /* type_print into the arena */
 /* The scalar type named `name` (f32, i32, ...) or NULL. */
 type *type_by_name(const char *name);
 bool type_equal(const type *a, const type *b);
+/* The run of consecutive elements (aligned to it) that a swizzled tensor
+ * keeps together, 2^M for swizzle(B, M, S): a vector access of more
+ * elements than this would read permuted ones. 0 when the layout is not
+ * permuted (no swizzle, or B = 0): no limit. */
+int type_swizzle_chunk(const type *t);
 
 typedef enum { VAL_NONE, VAL_INT, VAL_FLOAT, VAL_BOOL, VAL_MAPPING, VAL_LIST } value_kind;
 

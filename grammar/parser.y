@@ -205,7 +205,9 @@ opt_ret: %empty                   { $$ = NULL; }
   | ARROW type                    { $$ = $2; }
   ;
 
-/* grid(e, ...) block(e, ...) and any other launch clause, checked later */
+/* grid(e, ...) block(e, ...) min_blocks(n) and any other clause, checked
+ * later; also the clauses of a shared declaration (swizzle) and of a for
+ * loop (unroll) */
 launches: %empty                  { $$ = ast_list_empty(); }
   | launches launch               { $$ = ast_list_push($1, $2); }
   ;
@@ -250,12 +252,12 @@ stmts: %empty                     { $$ = ast_list_empty(); }
 
 stmt: LET IDENT opt_type '=' expr semi               { $$ = ast_var(A, @$, AST_VAR_LET, $2, $3, $5, NULL); }
   | VAR IDENT opt_type opt_init semi                 { $$ = ast_var(A, @$, AST_VAR_VAR, $2, $3, $4, NULL); }
-  | SHARED IDENT ':' type semi                       { $$ = ast_var(A, @$, AST_VAR_SHARED, $2, $4, NULL, NULL); }
+  | SHARED IDENT ':' type launches semi              { $$ = ast_with_clauses(A, ast_var(A, @$, AST_VAR_SHARED, $2, $4, NULL, NULL), $5); }
   | LOCAL IDENT ':' type opt_by opt_init semi        { $$ = ast_var(A, @$, AST_VAR_LOCAL, $2, $4, $6, $5); }
   | bin semi                                         { $$ = ast_expr_stmt(A, @$, $1); }
   | bin assign_op expr semi                          { $$ = ast_assign(A, @$, $2, $1, $3); }
   | if_chain else_block                              { $$ = parse_if_close(ps, &$1, $2, @$); }
-  | FOR for_vars IN expr block                      { $$ = ast_for(A, @$, $2, $4, $5); }
+  | FOR for_vars IN expr launches block             { $$ = ast_with_clauses(A, ast_for(A, @$, $2, $4, $6), $5); }
   | WHILE expr block                                { $$ = ast_while(A, @$, $2, $3); }
   | RETURN ';'                                      { $$ = ast_return(A, @$, NULL); }
   | RETURN expr semi                                 { $$ = ast_return(A, @$, $2); }
