@@ -182,16 +182,20 @@ static ir_stmt *mx_ldmatrix(mx_pass *M, const ir_expr *call, span where) {
   ir_stmt *blk = mx_stmt(M, IR_BLOCK, where);
   ir_expr *lane = mx_lane(M), *g = mx_bin(M, IR_OP_DIV, lane, mx_int(M, 4));
   ir_expr *t = mx_bin(M, IR_OP_MOD, lane, mx_int(M, 4));
-  for (int64_t m = 0; m < num; m++)
+  for (int64_t m = 0; m < num; m++) {
+    ir_expr *off = NULL;
     for (int j = 0; j < 2; j++) {
       ir_expr *row = trans ? mx_bin(M, IR_OP_ADD, mx_bin(M, IR_OP_MUL, t, mx_int(M, 2)), mx_int(M, j)) : g;
       ir_expr *from = mx_bin(M, IR_OP_ADD, mx_int(M, 8 * m), row);
-      ir_expr *off = mx_shuffle(M, &blk->block, ir_cast(M->a, i32(), src->load.offset), from, where);
+      /* without trans both registers come from one row: one exchange */
+      if (trans || j == 0)
+        off = mx_shuffle(M, &blk->block, ir_cast(M->a, i32(), src->load.offset), from, where);
       ir_expr *col = trans ? g : mx_bin(M, IR_OP_ADD, mx_bin(M, IR_OP_MUL, t, mx_int(M, 2)), mx_int(M, j));
       ir_expr *value = mx_load(M, src->load.var, mx_bin(M, IR_OP_ADD, off, col));
       mx_store(M, &blk->block, dst->load.var, mx_bin(M, IR_OP_ADD, dst->load.offset, mx_int(M, 2 * m + j)), value,
                where);
     }
+  }
   return blk;
 }
 
