@@ -15,7 +15,8 @@
  *     and c += (f32)a * (f32)b (the product of two 16-bit floats is exact
  *     in f32, so each step rounds once). m16n8k8 (tf32): A[g + 8h][k] is
  *     register 2(k/4) + h of lane 4g + k%4, B[k][n] register k/4 of lane
- *     4n + k%4, each rounded to tf32 (tf32_round) after the exchange.
+ *     4n + k%4, each rounded to tf32 (tf32_round) by the lane that
+ *     offers it.
  *   - ldmatrix(dst, src, num=N, trans): lane l reads, for matrix m < N,
  *     the offset of src that lane 8m + l/4 gave (its row l/4), and its
  *     elements 2(l%4), 2(l%4)+1 into registers 2m, 2m+1; with trans, the
@@ -62,8 +63,8 @@ static ir_stmt *mx_stmt(mx_pass *M, ir_stmt_kind kind, span where) {
   return s;
 }
 
-/* The thread's lane: its linear index in the block, % 32. */
-static ir_expr *mx_lane(mx_pass *M) {
+/* The thread's linear index in the block (its lane is that % 32). */
+static ir_expr *mx_tid(mx_pass *M) {
   const ir_func *f = M->f;
   ir_expr *tid = ir_special_ref(M->a, IR_THREAD_X, 0, f->block[0] - 1);
   if (f->block_rank > 1) {
@@ -74,7 +75,14 @@ static ir_expr *mx_lane(mx_pass *M) {
     ir_expr *z = ir_special_ref(M->a, IR_THREAD_Z, 0, f->block[2] - 1);
     tid = mx_bin(M, IR_OP_ADD, tid, mx_bin(M, IR_OP_MUL, z, mx_int(M, f->block[0] * f->block[1])));
   }
-  return mx_bin(M, IR_OP_MOD, tid, mx_int(M, 32));
+  return tid;
+}
+
+/* The lane's groupID (lane / 4) and threadID_in_group (lane % 4). */
+static void mx_group(mx_pass *M, ir_expr **g, ir_expr **t) {
+  ir_expr *tid = mx_tid(M);
+  *g = mx_bin(M, IR_OP_DIV, mx_bin(M, IR_OP_MOD, tid, mx_int(M, 32)), mx_int(M, 4));
+  *t = mx_bin(M, IR_OP_MOD, tid, mx_int(M, 4));
 }
 
 static ir_expr *mx_load(mx_pass *M, ir_var *v, ir_expr *off) {
@@ -121,12 +129,19 @@ static ir_expr *mx_reg(mx_pass *M, const ir_expr *tile, ir_expr *reg) {
   return mx_load(M, tile->load.var, mx_bin(M, IR_OP_ADD, tile->load.offset, reg));
 }
 
+/* An A or B register as its lane offers it: a tf32 operand rounded
+ * (cvt.rna.tf32.f32), a 16-bit one as it is. */
+static ir_expr *mx_operand(mx_pass *M, const ir_expr *tile, ir_expr *reg, bool tf32) {
+  ir_expr *v = mx_reg(M, tile, reg);
+  return tf32 ? mx_call(M, IR_FN_TF32_ROUND, v->ty, v, NULL) : v;
+}
+
 /* One step k of the accumulation: the two A elements of the thread's rows,
  * the two B elements of its columns, four multiply-adds. */
 static void mx_mma_step(mx_pass *M, const ir_expr *call, ir_expr *k, bool tf32, ir_block *out, span where) {
   const ir_expr *c = call->call.args[0], *a = call->call.args[1], *b = call->call.args[2];
-  ir_expr *lane = mx_lane(M), *g = mx_bin(M, IR_OP_DIV, lane, mx_int(M, 4));
-  ir_expr *t = mx_bin(M, IR_OP_MOD, lane, mx_int(M, 4));
+  ir_expr *g, *t;
+  mx_group(M, &g, &t);
   ir_expr *kin = tf32 ? mx_bin(M, IR_OP_MOD, k, mx_int(M, 4)) : mx_bin(M, IR_OP_DIV, mx_bin(M, IR_OP_MOD, k, mx_int(M, 8)), mx_int(M, 2));
   ir_expr *khalf = mx_bin(M, IR_OP_DIV, k, mx_int(M, tf32 ? 4 : 8));
   ir_expr *kodd = mx_bin(M, IR_OP_MOD, k, mx_int(M, 2));
@@ -136,19 +151,14 @@ static void mx_mma_step(mx_pass *M, const ir_expr *call, ir_expr *k, bool tf32, 
     ir_expr *reg = tf32 ? mx_bin(M, IR_OP_ADD, mx_bin(M, IR_OP_MUL, khalf, mx_int(M, 2)), mx_int(M, h))
                         : mx_bin(M, IR_OP_ADD, mx_bin(M, IR_OP_MUL, khalf, mx_int(M, 4)), mx_bin(M, IR_OP_ADD, mx_int(M, 2 * h), kodd));
     ir_expr *src = mx_bin(M, IR_OP_ADD, mx_bin(M, IR_OP_MUL, g, mx_int(M, 4)), kin);
-    av[h] = ir_cast(M->a, f32, mx_shuffle(M, out, mx_reg(M, a, reg), src, where));
+    av[h] = ir_cast(M->a, f32, mx_shuffle(M, out, mx_operand(M, a, reg, tf32), src, where));
   }
   for (int j = 0; j < 2; j++) {
     ir_expr *reg = tf32 ? khalf : mx_bin(M, IR_OP_ADD, mx_bin(M, IR_OP_MUL, khalf, mx_int(M, 2)), kodd);
     ir_expr *n = mx_bin(M, IR_OP_ADD, mx_bin(M, IR_OP_MUL, t, mx_int(M, 2)), mx_int(M, j));
     ir_expr *src = mx_bin(M, IR_OP_ADD, mx_bin(M, IR_OP_MUL, n, mx_int(M, 4)), kin);
-    bv[j] = ir_cast(M->a, f32, mx_shuffle(M, out, mx_reg(M, b, reg), src, where));
+    bv[j] = ir_cast(M->a, f32, mx_shuffle(M, out, mx_operand(M, b, reg, tf32), src, where));
   }
-  if (tf32)
-    for (int i = 0; i < 2; i++) {
-      av[i] = mx_call(M, IR_FN_TF32_ROUND, f32, av[i], NULL);
-      bv[i] = mx_call(M, IR_FN_TF32_ROUND, f32, bv[i], NULL);
-    }
   for (int h = 0; h < 2; h++)
     for (int j = 0; j < 2; j++) {
       ir_expr *reg = mx_int(M, 2 * h + j);
@@ -180,8 +190,8 @@ static ir_stmt *mx_ldmatrix(mx_pass *M, const ir_expr *call, span where) {
   int64_t num = call->call.args[2]->cst.i;
   bool trans = call->call.args[3]->cst.b;
   ir_stmt *blk = mx_stmt(M, IR_BLOCK, where);
-  ir_expr *lane = mx_lane(M), *g = mx_bin(M, IR_OP_DIV, lane, mx_int(M, 4));
-  ir_expr *t = mx_bin(M, IR_OP_MOD, lane, mx_int(M, 4));
+  ir_expr *g, *t;
+  mx_group(M, &g, &t);
   for (int64_t m = 0; m < num; m++) {
     ir_expr *off = NULL;
     for (int j = 0; j < 2; j++) {
