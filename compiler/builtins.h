@@ -30,6 +30,11 @@ typedef enum {
   BS_FLOAT_CONST, /* inf, nan: a name standing for a floating-point constant */
   BS_RANGE,   /* range(...): only as a for loop's iterable */
   BS_MAPPING, /* spatial(...) and friends: a compile-time task mapping */
+  /* Tensor cores (fragment.h, sema_mma.c) */
+  BS_LAYOUT,    /* mma_m16n8k16_a...: a name standing for a constant task mapping */
+  BS_MMA,       /* mma(c_tile, a_tile, b_tile): c += a * b, warp-wide */
+  BS_LDMATRIX,  /* ldmatrix(dst_tile, src_elem [, num=N] [, trans=b]) */
+  BS_INTERNAL,  /* made by a pass, never named by a program (not in sema's scope) */
 } builtin_sig;
 
 enum {
@@ -78,6 +83,8 @@ static inline int builtin_addr_args(const builtin_info *b) {
   switch (b->sig) {
   case BS_ATOMIC:
   case BS_ATOMIC_CAS: return 1;
+  case BS_MMA: return 3;      /* c (written), a, b: the first register of each tile */
+  case BS_LDMATRIX: return 2; /* dst (written), the shared element */
   default: return 0;
   }
 }

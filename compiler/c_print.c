@@ -51,7 +51,7 @@ const c_dialect cp_dialects[CP_DIALECTS] = {
             .saturating_casts = false, /* the GPU's conversions saturate themselves */
             .deep_const = true,
             .unused_attr = "[[maybe_unused]] ", .unused_void = false,
-            .zero_arrays = false, .shared_qual = "__shared__ ",
+            .zero_arrays = false, .shared_qual = "__shared__ ", .half_local_align = "__align__(16) ",
             .unroll_pragma = "#pragma unroll", .unroll_n_pragma = "#pragma unroll %d", .barrier = "__syncthreads();",
         },
     [CP_HOST] =
@@ -511,7 +511,9 @@ static void cp_decl(c_printer *P, const ir_stmt *s, int depth) {
   if (unread && d->unused_attr)
     fputs(d->unused_attr, out);
   if (v->kind == IR_VAR_SHARED || v->kind == IR_VAR_LOCAL) {
-    fprintf(out, "%s%s %s[%lld]%s;\n", v->kind == IR_VAR_SHARED && d->shared_qual ? d->shared_qual : "",
+    bool aligned = v->kind == IR_VAR_LOCAL && d->half_local_align && cp_is_half(v->elem);
+    fprintf(out, "%s%s%s %s[%lld]%s;\n", v->kind == IR_VAR_SHARED && d->shared_qual ? d->shared_qual : "",
+            aligned ? d->half_local_align : "",
             cp_type(d, v->elem), v->name, (long long)(v->array_len > 0 ? v->array_len : 1),
             d->zero_arrays ? " = {0}" : "");
   } else {

@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "lower.h"
+#include "fragment.h"
 #include "mapping.h"
 #include "reserved.h"
 #include "symtab.h"
@@ -352,6 +353,78 @@ static type *lw_operand_type(lower *L, const builtin_info *b, int i, type *t, co
   return t;
 }
 
+/* ---- tensor cores ---- */
+
+/* A tile operand of mma or ldmatrix (sema_mma.c): its first register, an
+ * IR_LOAD of the fragment tensor at pos(tile) * |L| (fragment.h), which
+ * the emitters pass by address. */
+static ir_expr *lw_tile(lower *L, const ast_node *arg) {
+  const ast_node *base = arg->kind == AST_INDEX ? arg->index.base : arg;
+  const symbol *sym = base->sym;
+  frag_split sp;
+  frag_split_mapping(sym->dist, &sp);
+  ir_expr *pos = ir_const_int(L->a, i32(), 0);
+  if (arg->kind == AST_INDEX) {
+    frag_pos_term terms[2 * MAP_MAX_ATOMS];
+    int n = frag_position_terms(sym->dist, &sp, terms);
+    ir_expr *tile[2];
+    for (int i = 0; i < 2; i++)
+      tile[i] = ir_cast(L->a, i32(), lw_expr(L, arg->index.indices.items[i]));
+    for (int j = 0; j < n; j++) {
+      ir_expr *t = ir_binary(L->a, IR_OP_DIV, i32(), tile[j % 2], ir_const_int(L->a, i32(), terms[j].div));
+      if (terms[j].mod)
+        t = ir_binary(L->a, IR_OP_MOD, i32(), t, ir_const_int(L->a, i32(), terms[j].mod));
+      t = ir_binary(L->a, IR_OP_MUL, i32(), t, ir_const_int(L->a, i32(), terms[j].mul));
+      pos = ir_binary(L->a, IR_OP_ADD, i32(), pos, t);
+    }
+  }
+  return lw_load(L, lw_var_of(L, sym), ir_binary(L->a, IR_OP_MUL, i32(), pos, ir_const_int(L->a, i32(), sp.regs)));
+}
+
+/* Positional argument i of a call that may have keyword arguments. */
+static const ast_node *lw_positional(const ast_node *call, int i) {
+  for (int j = 0; j < call->call.args.len; j++)
+    if (call->call.args.items[j]->kind != AST_KWARG && i-- == 0)
+      return call->call.args.items[j];
+  return NULL; /* unreachable after sema */
+}
+
+/* A keyword argument's constant, or NULL. */
+static const value *lw_kwarg(const ast_node *call, const char *name) {
+  for (int i = 0; i < call->call.args.len; i++) {
+    const ast_node *a = call->call.args.items[i];
+    if (a->kind == AST_KWARG && strcmp(a->kwarg.name, name) == 0)
+      return a->kwarg.value->cval;
+  }
+  return NULL;
+}
+
+/* mma(c, a, b): the three tiles. ldmatrix(dst, src, num=, trans=): the
+ * tile, the shared element, then the number of matrices (i32) and trans
+ * (bool), both constants, so that every call has four arguments. */
+static ir_expr *lw_tensor_core(lower *L, const ast_node *n, const builtin_info *b) {
+  bool mma = b->sig == BS_MMA;
+  ir_expr *e = lw_call_node(L, (ir_fn)b->id, type_scalar(TY_VOID), mma ? 3 : 4);
+  e->call.args[0] = lw_tile(L, lw_positional(n, 0));
+  if (mma) {
+    e->call.args[1] = lw_tile(L, lw_positional(n, 1));
+    e->call.args[2] = lw_tile(L, lw_positional(n, 2));
+    return e;
+  }
+  const ast_node *dst = lw_positional(n, 0);
+  if (dst->kind == AST_INDEX)
+    dst = dst->index.base;
+  frag_split sp;
+  frag_split_mapping(dst->sym->dist, &sp);
+  ir_expr *off;
+  ir_var *v = lw_element(L, lw_positional(n, 1), &off);
+  e->call.args[1] = lw_load(L, v, off);
+  const value *num = lw_kwarg(n, "num"), *trans = lw_kwarg(n, "trans");
+  e->call.args[2] = ir_const_int(L->a, i32(), num ? num->i : sp.regs / 2);
+  e->call.args[3] = ir_const_bool(L->a, trans && trans->b);
+  return e;
+}
+
 static ir_expr *lw_call(lower *L, const ast_node *n) {
   const symbol *callee = n->call.callee->sym;
   const ast_list *args = &n->call.args;
@@ -374,6 +447,8 @@ static ir_expr *lw_call(lower *L, const ast_node *n) {
     ir_expr *up = ir_cast(L->a, t, ir_binary(L->a, IR_OP_GT, type_scalar(TY_BOOL), rem, ir_const_int(L->a, t, 0)));
     return ir_binary(L->a, IR_OP_ADD, t, ir_binary(L->a, IR_OP_DIV, t, x, y), up);
   }
+  if (b->sig == BS_MMA || b->sig == BS_LDMATRIX)
+    return lw_tensor_core(L, n, b);
   if (b->lowering == BL_CALL) {
     ir_fn fn = (ir_fn)b->id;
     ir_expr *e = lw_call_node(L, fn, t, args->len);

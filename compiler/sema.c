@@ -287,9 +287,11 @@ static scope *sema_builtin_scope(sema *s) {
   scope *sc = arena_alloc(s->a, sizeof *sc);
   sc->is_module = true;
   for (int i = 0; i < BI_COUNT; i++) {
+    const builtin_info *b = builtin_get((builtin_id)i);
+    if (b->sig == BS_INTERNAL) /* made by passes, never named */
+      continue;
     symbol *sym = arena_alloc(s->a, sizeof *sym);
     sym->kind = SYM_BUILTIN;
-    const builtin_info *b = builtin_get((builtin_id)i);
     sym->name = b->name;
     sym->builtin = i;
     sym->ty = type_scalar(b->sig == BS_INDEX ? TY_DIM3 : TY_FUNC);

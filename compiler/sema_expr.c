@@ -911,6 +911,11 @@ static type *sema_call(sema *s, ast_node *n, type *expect) {
     return sema_set(n, sema_error_type());
   case BS_MAPPING: return sema_mapping_call(s, n, id, fname);
   case BS_INDEX: break;
+  /* tensor cores (sema_mma.c) */
+  case BS_MMA: sema_mark_collective(s, n, true); return sema_mma(s, n, fname);
+  case BS_LDMATRIX: sema_mark_collective(s, n, true); return sema_ldmatrix(s, n, fname);
+  case BS_LAYOUT:
+  case BS_INTERNAL: break;
   }
   diag_error(s->d, callee->span, "'%s' is not a function", sym->name);
   return sema_set(n, sema_error_type());
@@ -933,6 +938,8 @@ type *sema_expr(sema *s, ast_node *n, type *expect) {
     type *t = sema_name(s, n);
     if (n->sym && n->sym->kind == SYM_BUILTIN && builtin_get((builtin_id)n->sym->builtin)->sig == BS_FLOAT_CONST)
       return sema_float_const(s, n, (builtin_id)n->sym->builtin, expect);
+    if (n->sym && n->sym->kind == SYM_BUILTIN && builtin_get((builtin_id)n->sym->builtin)->sig == BS_LAYOUT)
+      return sema_layout_name(s, n);
     return t;
   }
   case AST_UNARY: return sema_unary(s, n, expect);

@@ -97,6 +97,10 @@ call_args sema_split_args(sema *s, ast_node *call, const char *fname, bool mappi
 bool sema_arity(sema *s, ast_node *call, const char *fname, int n, int lo, int hi);
 type *sema_expr(sema *s, ast_node *n, type *expect);
 value *sema_const_expr(sema *s, ast_node *n, type *expect, const char *what);
+/* sema_mma.c: tensor cores */
+type *sema_layout_name(sema *s, ast_node *n);
+type *sema_mma(sema *s, ast_node *n, const char *fname);
+type *sema_ldmatrix(sema *s, ast_node *n, const char *fname);
 /* sema_stmt.c */
 /* The arguments of a clause such as swizzle(3, 3, 3) or unroll(4): n
  * positional integer compile-time constants, into out; false when not

@@ -69,6 +69,12 @@ static const builtin_info *uni_builtin(const ast_node *n) {
              ? builtin_get((builtin_id)n->sym->builtin) : NULL;
 }
 
+/* A collective of the warp rather than the block: a shuffle, or a
+ * tensor-core operation (which the host runs as shuffles, ir_mma.c). */
+static bool uni_warp_wide(const builtin_info *b) {
+  return b->sig == BS_SHUFFLE || b->sig == BS_MMA || b->sig == BS_LDMATRIX;
+}
+
 /* n names a builtin with every flag in flags. */
 static bool uni_is_builtin(const ast_node *n, unsigned flags) {
   const builtin_info *b = uni_builtin(n);
@@ -136,8 +142,10 @@ static void uni_collective_call(uni *u, const ast_node *e, const symbol *fn, boo
     uni_site_note(u, fn, site);
   }
   if (shuffle && u->threads > 0 && u->threads % u->warp != 0) {
-    diag_error(u->d, e->span, "%s() %s a shuffle, which needs whole warps, but the block has %lld threads, "
-               "not a multiple of the warp size %d", name, fn ? "makes" : "is", (long long)u->threads, u->warp);
+    const builtin_info *b = fn ? NULL : uni_builtin(e->call.callee);
+    const char *what_it = fn ? "makes a shuffle" : b->sig == BS_SHUFFLE ? "is a shuffle" : "is a warp-wide operation";
+    diag_error(u->d, e->span, "%s() %s, which needs whole warps, but the block has %lld threads, "
+               "not a multiple of the warp size %d", name, what_it, (long long)u->threads, u->warp);
     if (fn)
       uni_site_note(u, fn, fn->shuffle_site);
   }
@@ -155,7 +163,7 @@ static bool uni_call(uni *u, const ast_node *e, const ast_node *cause) {
   /* A collective (syncthreads, a shuffle) must be reached by every thread. */
   if (uni_is_builtin(callee, BF_COLLECTIVE)) {
     if (u->report)
-      uni_collective_call(u, e, NULL, uni_builtin(callee)->sig == BS_SHUFFLE, true, cause);
+      uni_collective_call(u, e, NULL, uni_warp_wide(uni_builtin(callee)), true, cause);
     return uni_is_builtin(callee, BF_VARYING);
   }
   /* A device function may read threadIdx or return an atomic's result:

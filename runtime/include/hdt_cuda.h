@@ -17,6 +17,8 @@
  *                                                 compare-and-swap loop, fmaxf's NaN rule)
  *   hdt_atomic_cas                                i32 u32 i64 u64
  *   hdt_threadfence                               __threadfence()
+ *   hdt_mma hdt_ldmatrix hdt_tf32_round           tensor cores: mma.sync and
+ *                                                 ldmatrix on fragment registers
  *   hdt_to_f16 hdt_to_bf16                        conversions to the 16-bit
  *                                                 floats from every scalar type,
  *                                                 rounded once, to nearest even
@@ -349,6 +351,70 @@ HDT_D int64_t hdt_atomic_cas(int64_t *p, int64_t cmp, int64_t v) {
 
 /* Orders this thread's memory accesses for every thread of the device. */
 HDT_D void hdt_threadfence(void) { __threadfence(); }
+
+/* ---- tensor cores (language.md §7, "Tensor cores") ----
+ * Each helper takes pointers to the first register of a tile: the fragment
+ * arrays of 16-bit floats are declared __align__(16), so reading two of
+ * them as one 32-bit register (the f16x2 / bf16x2 operands) is aligned.
+ * The registers are in the PTX order a0, a1, ... (fragment.c). */
+
+/* cvt.rna.tf32.f32: round to nearest, ties away from zero, to 10 mantissa
+ * bits; the result is an f32 with the low 13 bits clear. */
+HDT_D float hdt_tf32_round(float x) {
+  uint32_t r;
+  asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(r) : "f"(x));
+  return __uint_as_float(r);
+}
+
+#define HDT_MMA_K16(T, NAME)                                                                          \
+  HDT_D void hdt_mma(float *c, const T *a, const T *b) {                                            \
+    const uint32_t *ar = (const uint32_t *)a, *br = (const uint32_t *)b;                           \
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32." NAME "." NAME ".f32 "                     \
+                 "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};"                  \
+                 : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])                                  \
+                 : "r"(ar[0]), "r"(ar[1]), "r"(ar[2]), "r"(ar[3]), "r"(br[0]), "r"(br[1]));        \
+  }
+HDT_MMA_K16(__half, "f16")
+HDT_MMA_K16(__nv_bfloat16, "bf16")
+#undef HDT_MMA_K16
+
+/* m16n8k8 tf32: the f32 operands are rounded to tf32 first (hdt_tf32_round),
+ * which the instruction's behaviour on unrounded inputs leaves unspecified. */
+HDT_D void hdt_mma(float *c, const float *a, const float *b) {
+  uint32_t ar[4], br[2];
+  for (int i = 0; i < 4; i++)
+    ar[i] = __float_as_uint(hdt_tf32_round(a[i]));
+  for (int i = 0; i < 2; i++)
+    br[i] = __float_as_uint(hdt_tf32_round(b[i]));
+  asm volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 "
+               "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};"
+               : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+               : "r"(ar[0]), "r"(ar[1]), "r"(ar[2]), "r"(ar[3]), "r"(br[0]), "r"(br[1]));
+}
+
+/* ldmatrix.sync.aligned.m8n8.x{1,2,4}[.trans].shared.b16: num and trans are
+ * constants at every call (hdtc writes them), so one branch remains. Each
+ * lane gives the address of one row (lane % 8 of matrix lane / 8). */
+template <typename T>
+HDT_D void hdt_ldmatrix(T *dst, const T *src, int num, bool trans) {
+  uint32_t *d = (uint32_t *)dst;
+  unsigned addr = (unsigned)__cvta_generic_to_shared(src);
+  if (num == 1 && !trans)
+    asm volatile("ldmatrix.sync.aligned.m8n8.x1.shared.b16 {%0}, [%1];" : "=r"(d[0]) : "r"(addr));
+  else if (num == 1)
+    asm volatile("ldmatrix.sync.aligned.m8n8.x1.trans.shared.b16 {%0}, [%1];" : "=r"(d[0]) : "r"(addr));
+  else if (num == 2 && !trans)
+    asm volatile("ldmatrix.sync.aligned.m8n8.x2.shared.b16 {%0, %1}, [%2];" : "=r"(d[0]), "=r"(d[1]) : "r"(addr));
+  else if (num == 2)
+    asm volatile("ldmatrix.sync.aligned.m8n8.x2.trans.shared.b16 {%0, %1}, [%2];"
+                 : "=r"(d[0]), "=r"(d[1]) : "r"(addr));
+  else if (!trans)
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];"
+                 : "=r"(d[0]), "=r"(d[1]), "=r"(d[2]), "=r"(d[3]) : "r"(addr));
+  else
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];"
+                 : "=r"(d[0]), "=r"(d[1]), "=r"(d[2]), "=r"(d[3]) : "r"(addr));
+}
 
 #undef HDT_HD
 #undef HDT_D

@@ -28,6 +28,7 @@
  *   hdt_atomic_add_T ...            add max min exch: i32 u32 i64 u64 f32 f64;
  *   hdt_atomic_cas_T                cas: i32 u32 i64 u64; return the old value
  *   hdt_threadfence_void            a sequentially consistent fence
+ *   hdt_tf32_round_f32              an f32 rounded to tf32 (mma.m16n8k8's operands)
  *   hdt_lane_xor hdt_lane_down      the thread a warp shuffle reads from
  *   hdt_lane_up hdt_lane_idx
  *   hdt_warp_ballot hdt_warp_any    votes: fold the exchange slots of a warp
@@ -351,6 +352,18 @@ static inline bool hdt_isnan_f32(float x) { return x != x; }
 static inline bool hdt_isnan_f64(double x) { return x != x; }
 static inline bool hdt_isinf_f32(float x) { return __builtin_fabsf(x) == __builtin_inff(); }
 static inline bool hdt_isinf_f64(double x) { return __builtin_fabs(x) == __builtin_inf(); }
+
+/* ---- tensor cores: what the expansion of mma calls (ir_mma.c) ----
+ * cvt.rna.tf32.f32: to nearest with ties away from zero, keeping 10 of the
+ * 23 mantissa bits: add half of the dropped unit to the magnitude's bits
+ * and clear the 13 low bits (a carry into the exponent is the right
+ * rounding, up to infinity). NaN and infinity pass through. */
+static inline float hdt_tf32_round_f32(float x) {
+  uint32_t u = hdt_bits_f32(x);
+  if ((u & 0x7f800000u) == 0x7f800000u)
+    return x;
+  return hdt_f32_of_bits((u + 0x1000u) & ~0x1fffu);
+}
 
 /* ---- atomics: blocks may run on several OS threads at once ----
  * Relaxed, as CUDA's atomicAdd. Integers wrap (GCC and Clang define the

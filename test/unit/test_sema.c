@@ -557,3 +557,36 @@ Test(sema, forward_call_checks_arguments) {
   cr_assert_eq(D.nerrors, 1, "%s", output());
   cr_assert_not_null(strstr(output(), "t.hdt:1:32: error: argument: cannot convert bool to f32 implicitly"), "%s", output());
 }
+
+/* ---- tensor cores ---------------------------------------------------------- */
+
+/* Every target hdtc has lists mma and ldmatrix (the host emulates them), so
+ * the capability check is tested on a copy of the host target without
+ * them: the error is at the call and names the target. */
+Test(sema, tensor_cores_need_their_capabilities) {
+  hdt_target bare = *target_find("host");
+  bare.caps &= ~(unsigned)(TCAP_MMA | TCAP_LDMATRIX);
+  sema_options opt = {.shared_budget = 48 * 1024, .target = &bare};
+  check_with("kernel k(x: f32[1]) grid(1) block(32) {\n"
+             "  shared s: f16[16, 16];\n"
+             "  local a: f16[16, 16] by mma_m16n8k16_a;\n"
+             "  local b: f16[16, 8] by mma_m16n8k16_b;\n"
+             "  local c: f32[16, 8] by mma_m16n8k16_c;\n"
+             "  ldmatrix(a, s[threadIdx.x % 16, 0]);\n"
+             "  mma(c, a, b);\n"
+             "}\n",
+             &opt);
+  cr_assert_eq(D.nerrors, 2, "%s", output());
+  cr_assert_not_null(strstr(output(), "t.hdt:6:3: error: ldmatrix() needs ldmatrix (sm_75 or later), which target 'host' does not have"),
+                     "%s", output());
+  cr_assert_not_null(strstr(output(), "t.hdt:7:3: error: mma() needs tensor-core mma (sm_80 or later), which target 'host' does not have"),
+                     "%s", output());
+}
+
+Test(sema, fragment_layouts_are_mappings) {
+  expect_ok("const A = repeat(2, 1) * mma_m16n8k16_a;\n"
+            "kernel k(x: f32[1]) grid(1) block(32) {\n"
+            "  local a: f16[32, 16] by A;\n"
+            "  for i, j in A.on(threadIdx.x) { a[i, j] = 0.0; }\n"
+            "}\n");
+}

@@ -23,7 +23,9 @@ Test(builtins, calls_have_a_helper_on_each_target) {
     if (b->lowering != BL_CALL)
       continue;
     cr_assert_not_null(b->cuda, "'%s' lowers to a call but has no CUDA helper", b->name);
-    cr_assert_not_null(b->host, "'%s' lowers to a call but has no host helper", b->name);
+    /* the host pass mma_expand rewrites mma and ldmatrix before emission */
+    if (b->sig != BS_MMA && b->sig != BS_LDMATRIX)
+      cr_assert_not_null(b->host, "'%s' lowers to a call but has no host helper", b->name);
     cr_assert_eq(ir_fn_builtin((ir_fn)b->id), b, "IR_FN_ and BI_ numbers differ for '%s'", b->name);
   }
 }
