@@ -30,6 +30,10 @@ typedef enum {
   BS_FLOAT_CONST, /* inf, nan: a name standing for a floating-point constant */
   BS_RANGE,   /* range(...): only as a for loop's iterable */
   BS_MAPPING, /* spatial(...) and friends: a compile-time task mapping */
+  /* Asynchronous copies and vector access (sema_mem.c). */
+  BS_CP_ASYNC,       /* cp_async(shared[element], global[element], BYTES [, pred]) */
+  BS_CP_ASYNC_GROUP, /* cp_async_commit(), cp_async_wait(N): per-thread groups */
+  BS_VCOPY,          /* vcopy(dst[element], src[element], BYTES) */
 } builtin_sig;
 
 enum {
@@ -78,6 +82,8 @@ static inline int builtin_addr_args(const builtin_info *b) {
   switch (b->sig) {
   case BS_ATOMIC:
   case BS_ATOMIC_CAS: return 1;
+  case BS_CP_ASYNC:
+  case BS_VCOPY: return 2; /* dst, src */
   default: return 0;
   }
 }

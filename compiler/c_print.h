@@ -50,6 +50,7 @@ typedef struct c_dialect {
   bool unused_void;        /* after it: (void)name; */
   bool zero_arrays;        /* local arrays start zeroed: = {0} */
   const char *shared_qual; /* before a shared array */
+  const char *align_attr;  /* align_attr(N) before an array declared aligned */
   /* Statements. */
   const char *unroll_pragma; /* the line before a loop marked unroll */
   const char *barrier;       /* syncthreads(); NULL: a hook's */

@@ -334,7 +334,22 @@ static type *lw_operand_type(lower *L, const builtin_info *b, int i, type *t, co
     type *at = lw_type(arg);
     return at->kind == TY_F64 ? at : type_scalar(TY_F32);
   }
+  /* Asynchronous copies and vector access: BYTES and N are i32, pred bool. */
+  if (b->sig == BS_CP_ASYNC || b->sig == BS_VCOPY || b->sig == BS_CP_ASYNC_GROUP)
+    return b->sig == BS_CP_ASYNC && i == 3 ? type_scalar(TY_BOOL) : i32();
   return t;
+}
+
+/* A vector access (vcopy, cp_async) needs its arrays declared aligned to
+ * the widest access; cp_async's predicate defaults to true, so that the IR
+ * call always has four arguments. */
+static int lw_mem_call(lower *L, const builtin_info *b, ir_var *addressed, int nargs) {
+  if (b->sig != BS_CP_ASYNC && b->sig != BS_VCOPY && b->sig != BS_CP_ASYNC_GROUP)
+    return nargs;
+  if (addressed && (addressed->kind == IR_VAR_SHARED || addressed->kind == IR_VAR_LOCAL))
+    addressed->align = IR_VEC_ALIGN;
+  L->fn->uses_cp_async |= b->sig == BS_CP_ASYNC || b->sig == BS_CP_ASYNC_GROUP;
+  return b->sig == BS_CP_ASYNC ? 4 : nargs;
 }
 
 static ir_expr *lw_call(lower *L, const ast_node *n) {
@@ -361,17 +376,20 @@ static ir_expr *lw_call(lower *L, const ast_node *n) {
   }
   if (b->lowering == BL_CALL) {
     ir_fn fn = (ir_fn)b->id;
-    ir_expr *e = lw_call_node(L, fn, t, args->len);
+    ir_expr *e = lw_call_node(L, fn, t, lw_mem_call(L, b, NULL, args->len));
     for (int i = 0; i < args->len; i++) {
       if (i < builtin_addr_args(b)) {
         ir_expr *off;
         ir_var *v = lw_element(L, args->items[i], &off);
         e->call.args[i] = lw_load(L, v, off);
+        lw_mem_call(L, b, v, 0);
         continue;
       }
       ir_expr *x = lw_expr(L, args->items[i]);
       e->call.args[i] = ir_cast(L->a, lw_operand_type(L, b, i, t, args->items[i]), x);
     }
+    for (int i = args->len; i < e->call.nargs; i++) /* cp_async's default predicate */
+      e->call.args[i] = ir_const_bool(L->a, true);
     L->fn->uses_shuffle |= builtin_is_exchange(b);
     L->fn->uses_atomic |= builtin_is_atomic(b);
     return e;

@@ -97,6 +97,10 @@ call_args sema_split_args(sema *s, ast_node *call, const char *fname, bool mappi
 bool sema_arity(sema *s, ast_node *call, const char *fname, int n, int lo, int hi);
 type *sema_expr(sema *s, ast_node *n, type *expect);
 value *sema_const_expr(sema *s, ast_node *n, type *expect, const char *what);
+/* sema_mem.c: cp_async, its groups, vcopy (the call's type; checks done) */
+type *sema_cp_async(sema *s, ast_node *n, const char *fname);
+type *sema_cp_async_group(sema *s, ast_node *n, builtin_id id, const char *fname);
+type *sema_vcopy(sema *s, ast_node *n, const char *fname);
 /* sema_stmt.c */
 void sema_mark_written(ast_node *target);
 void sema_block(sema *s, ast_node *block, bool new_scope);
