@@ -340,16 +340,19 @@ static type *lw_operand_type(lower *L, const builtin_info *b, int i, type *t, co
   return t;
 }
 
-/* A vector access (vcopy, cp_async) needs its arrays declared aligned to
- * the widest access; cp_async's predicate defaults to true, so that the IR
- * call always has four arguments. */
-static int lw_mem_call(lower *L, const builtin_info *b, ir_var *addressed, int nargs) {
+/* The IR arguments of a builtin call: cp_async's predicate defaults to
+ * true, so that its IR call always has four. */
+static int lw_call_nargs(const builtin_info *b, int nargs) { return b->sig == BS_CP_ASYNC ? 4 : nargs; }
+
+/* What a vector access (vcopy, cp_async and its groups) tells the
+ * emitters: the arrays it addresses are declared aligned to the widest
+ * access, and the host keeps a queue of pending copies for the function. */
+static void lw_note_vector_access(lower *L, const builtin_info *b, ir_var *addressed) {
   if (b->sig != BS_CP_ASYNC && b->sig != BS_VCOPY && b->sig != BS_CP_ASYNC_GROUP)
-    return nargs;
+    return;
   if (addressed && (addressed->kind == IR_VAR_SHARED || addressed->kind == IR_VAR_LOCAL))
     addressed->align = IR_VEC_ALIGN;
-  L->fn->uses_cp_async |= b->sig == BS_CP_ASYNC || b->sig == BS_CP_ASYNC_GROUP;
-  return b->sig == BS_CP_ASYNC ? 4 : nargs;
+  L->fn->uses_cp_async |= b->sig != BS_VCOPY;
 }
 
 static ir_expr *lw_call(lower *L, const ast_node *n) {
@@ -376,13 +379,14 @@ static ir_expr *lw_call(lower *L, const ast_node *n) {
   }
   if (b->lowering == BL_CALL) {
     ir_fn fn = (ir_fn)b->id;
-    ir_expr *e = lw_call_node(L, fn, t, lw_mem_call(L, b, NULL, args->len));
+    ir_expr *e = lw_call_node(L, fn, t, lw_call_nargs(b, args->len));
+    lw_note_vector_access(L, b, NULL);
     for (int i = 0; i < args->len; i++) {
       if (i < builtin_addr_args(b)) {
         ir_expr *off;
         ir_var *v = lw_element(L, args->items[i], &off);
         e->call.args[i] = lw_load(L, v, off);
-        lw_mem_call(L, b, v, 0);
+        lw_note_vector_access(L, b, v);
         continue;
       }
       ir_expr *x = lw_expr(L, args->items[i]);
