@@ -35,6 +35,10 @@ typedef enum {
   BS_MMA,       /* mma(c_tile, a_tile, b_tile): c += a * b, warp-wide */
   BS_LDMATRIX,  /* ldmatrix(dst_tile, src_elem [, num=N] [, trans=b]) */
   BS_INTERNAL,  /* made by a pass, never named by a program (not in sema's scope) */
+  /* Asynchronous copies and vector access (sema_mem.c). */
+  BS_CP_ASYNC,       /* cp_async(shared[element], global[element], BYTES [, pred]) */
+  BS_CP_ASYNC_GROUP, /* cp_async_commit(), cp_async_wait(N): per-thread groups */
+  BS_VCOPY,          /* vcopy(dst[element], src[element], BYTES) */
 } builtin_sig;
 
 enum {
@@ -85,6 +89,8 @@ static inline int builtin_addr_args(const builtin_info *b) {
   case BS_ATOMIC_CAS: return 1;
   case BS_MMA: return 3;      /* c (written), a, b: the first register of each tile */
   case BS_LDMATRIX: return 2; /* dst (written), the shared element */
+  case BS_CP_ASYNC:
+  case BS_VCOPY: return 2; /* dst, src */
   default: return 0;
   }
 }

@@ -51,7 +51,7 @@ const c_dialect cp_dialects[CP_DIALECTS] = {
             .saturating_casts = false, /* the GPU's conversions saturate themselves */
             .deep_const = true,
             .unused_attr = "[[maybe_unused]] ", .unused_void = false,
-            .zero_arrays = false, .shared_qual = "__shared__ ", .half_local_align = "__align__(16) ",
+            .zero_arrays = false, .shared_qual = "__shared__ ", .align_attr = "__align__",
             .unroll_pragma = "#pragma unroll", .unroll_n_pragma = "#pragma unroll %d", .barrier = "__syncthreads();",
         },
     [CP_HOST] =
@@ -66,7 +66,7 @@ const c_dialect cp_dialects[CP_DIALECTS] = {
             .saturating_casts = true,
             .deep_const = false,
             .unused_attr = NULL, .unused_void = true,
-            .zero_arrays = true, .shared_qual = NULL,
+            .zero_arrays = true, .shared_qual = NULL, .align_attr = "_Alignas",
             .unroll_pragma = NULL, .unroll_n_pragma = NULL,
             .barrier = NULL, /* barriers end thread loops (emit_host.c) */
         },
@@ -511,9 +511,11 @@ static void cp_decl(c_printer *P, const ir_stmt *s, int depth) {
   if (unread && d->unused_attr)
     fputs(d->unused_attr, out);
   if (v->kind == IR_VAR_SHARED || v->kind == IR_VAR_LOCAL) {
-    bool aligned = v->kind == IR_VAR_LOCAL && d->half_local_align && cp_is_half(v->elem);
-    fprintf(out, "%s%s%s %s[%lld]%s;\n", v->kind == IR_VAR_SHARED && d->shared_qual ? d->shared_qual : "",
-            aligned ? d->half_local_align : "",
+    if (v->kind == IR_VAR_SHARED && d->shared_qual)
+      fputs(d->shared_qual, out);
+    if (v->align) /* a vector access's operand (ir_var.align) */
+      fprintf(out, "%s(%d) ", d->align_attr, v->align);
+    fprintf(out, "%s %s[%lld]%s;\n",
             cp_type(d, v->elem), v->name, (long long)(v->array_len > 0 ? v->array_len : 1),
             d->zero_arrays ? " = {0}" : "");
   } else {

@@ -50,9 +50,7 @@ typedef struct c_dialect {
   bool unused_void;        /* after it: (void)name; */
   bool zero_arrays;        /* local arrays start zeroed: = {0} */
   const char *shared_qual; /* before a shared array */
-  /* before a local array of f16 or bf16 (NULL: none): the tensor-core
-   * helpers read two of its elements as one 32-bit register */
-  const char *half_local_align;
+  const char *align_attr;  /* align_attr(N) before an array declared aligned */
   /* Statements. */
   const char *unroll_pragma; /* the line before a loop marked unroll */
   const char *unroll_n_pragma; /* the same with a count (a printf format taking an int), or NULL */

@@ -283,7 +283,30 @@ static bool cu_hook_stmt(c_printer *P, const ir_stmt *s, int depth) {
   return true;
 }
 
-static const c_hooks cu_hooks = {.callee = cu_hook_callee, .stmt = cu_hook_stmt};
+/* cp_async, cp_async_wait and vcopy take their constants (the bytes, the
+ * groups) as template arguments: inline PTX needs them as immediates
+ * (hdt_cuda.h). The elements go by address. */
+static bool cu_hook_expr(c_printer *P, const ir_expr *e) {
+  if (e->kind != IR_CALL || e->call.fn == IR_FN_USER)
+    return false;
+  const builtin_info *b = ir_fn_builtin(e->call.fn);
+  if (b->sig != BS_CP_ASYNC && b->sig != BS_VCOPY && b->id != BI_CP_ASYNC_WAIT)
+    return false;
+  int nconst = b->id == BI_CP_ASYNC_WAIT ? 0 : 2; /* the argument that is the template's */
+  fprintf(P->out, "%s<%lld>(", b->cuda, (long long)e->call.args[nconst]->cst.i);
+  for (int i = 0, n = 0; i < e->call.nargs; i++) {
+    if (i == nconst)
+      continue;
+    fputs(n++ ? ", " : "", P->out);
+    if (i < builtin_addr_args(b))
+      fputc('&', P->out);
+    cp_expr(P, e->call.args[i], i < builtin_addr_args(b) ? CP_PREC_UNARY : 0);
+  }
+  fputc(')', P->out);
+  return true;
+}
+
+static const c_hooks cu_hooks = {.expr = cu_hook_expr, .callee = cu_hook_callee, .stmt = cu_hook_stmt};
 
 static bool cu_is_tensor(const ir_var *v) { return v->ty->kind == TY_TENSOR; }
 

@@ -380,6 +380,28 @@ static void hx_xchg_read(hx_emitter *E, const ir_expr *e) {
   fprintf(out, ", %lld)].%s", (long long)E->f->threads, cp_suffix(e->ty));
 }
 
+/* cp_async and its groups, and vcopy: helpers of no type suffix (they
+ * move bytes), the elements by address; cp_async, commit and wait act on
+ * the thread's queue of pending copies (hdt_host.h), cpq[tid] in the frame
+ * (sema allows them only in kernels). */
+static bool hx_mem_call(c_printer *P, const ir_expr *e) {
+  const builtin_info *b = ir_fn_builtin(e->call.fn);
+  if (b->sig != BS_CP_ASYNC && b->sig != BS_CP_ASYNC_GROUP && b->sig != BS_VCOPY)
+    return false;
+  FILE *out = P->out;
+  fprintf(out, "hdt_%s(", b->host);
+  if (b->sig != BS_VCOPY)
+    fputs(e->call.nargs ? "&cpq[tid], " : "&cpq[tid]", out);
+  for (int i = 0; i < e->call.nargs; i++) {
+    fputs(i ? ", " : "", out);
+    if (i < builtin_addr_args(b))
+      fputc('&', out);
+    cp_expr(P, e->call.args[i], i < builtin_addr_args(b) ? CP_PREC_UNARY : 0);
+  }
+  fputc(')', out);
+  return true;
+}
+
 /* Shuffles: reads of the exchange (fission made every shuffle of a checked
  * kernel one). */
 static bool hx_hook_expr(c_printer *P, const ir_expr *e) {
@@ -387,6 +409,8 @@ static bool hx_hook_expr(c_printer *P, const ir_expr *e) {
     hx_xchg_read(P->target, e);
     return true;
   }
+  if (e->kind == IR_CALL && e->call.fn != IR_FN_USER && hx_mem_call(P, e))
+    return true;
   if (e->kind == IR_CALL && e->call.fn != IR_FN_USER && ir_fn_builtin(e->call.fn)->sig == BS_SHUFFLE) {
     fputs("HDT_UNSUPPORTED_SHUFFLE_PLACEMENT", P->out); /* not reached for checked kernels */
     return true;
@@ -618,6 +642,23 @@ static bool hx_in_frame(const hx_emitter *E, const ir_var *v) {
   return (E->storage[v->id] == HX_SHARED || E->storage[v->id] == HX_THREAD) && hx_declared(&E->f->body, v);
 }
 
+/* The row length of a local array kept per thread in the frame: an array
+ * that a vector access addresses (ir_var.align) gets rows padded to a
+ * multiple of its alignment, so that every thread's row is aligned. */
+static long long hx_row_len(const ir_var *v) {
+  long long len = v->array_len > 0 ? v->array_len : 1;
+  if (!v->align)
+    return len;
+  long long per = v->align / type_size_bytes(v->elem);
+  return per > 1 ? (len + per - 1) / per * per : len;
+}
+
+/* `_Alignas(N) ` before a frame member declared aligned, or nothing. */
+static void hx_align(FILE *out, const ir_var *v) {
+  if (v->align)
+    fprintf(out, "_Alignas(%d) ", v->align);
+}
+
 static void hx_frame_struct(hx_emitter *E, const char *name, bool *any) {
   const ir_func *f = E->f;
   FILE *out = E->out;
@@ -625,7 +666,7 @@ static void hx_frame_struct(hx_emitter *E, const char *name, bool *any) {
   *any = false;
   for (int i = 0; i < f->nvars; i++)
     *any |= hx_in_frame(E, f->vars[i]);
-  *any |= E->xchg_depth > 0 || E->has_return;
+  *any |= E->xchg_depth > 0 || E->has_return || f->uses_cp_async;
   if (!*any)
     return;
   fprintf(out, "/* What a block keeps across its phases: shared memory, and the\n"
@@ -636,13 +677,18 @@ static void hx_frame_struct(hx_emitter *E, const char *name, bool *any) {
     if (!hx_in_frame(E, v))
       continue;
     long long len = v->array_len > 0 ? v->array_len : 1;
+    fputs("  ", out);
+    if (E->storage[v->id] == HX_SHARED || v->kind == IR_VAR_LOCAL)
+      hx_align(out, v);
     if (E->storage[v->id] == HX_SHARED)
-      fprintf(out, "  %s %s[%lld]; /* shared */\n", hx_c_type(v->elem), v->name, len);
+      fprintf(out, "%s %s[%lld]; /* shared */\n", hx_c_type(v->elem), v->name, len);
     else if (v->kind == IR_VAR_LOCAL)
-      fprintf(out, "  %s %s[%lld][%lld]; /* local, per thread */\n", hx_c_type(v->elem), v->name, T, len);
+      fprintf(out, "%s %s[%lld][%lld]; /* local, per thread */\n", hx_c_type(v->elem), v->name, T, hx_row_len(v));
     else
-      fprintf(out, "  %s %s[%lld]; /* per thread */\n", hx_c_type(v->ty), v->name, T);
+      fprintf(out, "%s %s[%lld]; /* per thread */\n", hx_c_type(v->ty), v->name, T);
   }
+  if (f->uses_cp_async)
+    fprintf(out, "  hdt_cpq cpq[%lld]; /* pending cp_async copies, per thread */\n", T);
   if (E->xchg_depth == 1)
     fprintf(out, "  hdt_xchg xchg[%lld]; /* shuffle exchange */\n", T);
   else if (E->xchg_depth > 1)
@@ -662,8 +708,8 @@ static void hx_frame_aliases(hx_emitter *E, const char *name) {
     if (!hx_in_frame(E, v))
       continue;
     if (E->storage[v->id] == HX_THREAD && v->kind == IR_VAR_LOCAL)
-      fprintf(out, "  %s (*const %s)[%lld] = frame->%s;\n", hx_c_type(v->elem), v->name,
-              (long long)(v->array_len > 0 ? v->array_len : 1), v->name);
+      fprintf(out, "  %s (*const %s)[%lld] = frame->%s;\n", hx_c_type(v->elem), v->name, hx_row_len(v),
+              v->name);
     else
       fprintf(out, "  %s *const %s = frame->%s;\n", hx_c_type(v->elem), v->name, v->name);
   }
@@ -673,6 +719,8 @@ static void hx_frame_aliases(hx_emitter *E, const char *name) {
     fprintf(out, "  hdt_xchg (*const xchg)[%lld] = frame->xchg;\n", (long long)f->threads);
   if (E->has_return)
     fputs("  bool *const done = frame->done;\n", out);
+  if (f->uses_cp_async)
+    fputs("  hdt_cpq *const cpq = frame->cpq;\n", out);
 }
 
 /* The kernel's parameters, as the block function receives them. */

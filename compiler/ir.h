@@ -78,6 +78,9 @@ typedef struct ir_var {
   bool written_deep; /* written, or passed to a callee's written parameter (pass `written`) */
   int64_t smem_offset; /* a kernel's shared array: its byte offset (pass `smem_layout`) */
   ir_home home;     /* pass `fission` */
+  int align;        /* a shared or local array addressed by a vector access
+                       (vcopy, cp_async): the alignment its declaration must
+                       give (IR_VEC_ALIGN); 0: the element's own */
   bool mutable_;    /* assigned after its declaration */
   bool has_range;   /* an immutable integer whose value lies in [lo, hi] */
   int64_t lo, hi;
@@ -211,6 +214,7 @@ struct ir_func {
   ir_var **vars;            /* every variable of the function, params first */
   int nvars, capvars;
   bool uses_barrier, uses_shuffle, uses_atomic;
+  bool uses_cp_async;       /* the host keeps a queue of pending copies per thread */
   int64_t smem_dynamic;     /* bytes of dynamic shared memory; 0: static arrays (pass `smem_layout`) */
   bool has_effects;         /* pass `written`: stores through a parameter, calls an
                                atomic or threadfence, or a function that does */
@@ -218,6 +222,11 @@ struct ir_func {
   int phases;               /* pass `fission`: thread loops in the body */
   int xchg_slots;           /* pass `fission`: the most shuffles of one statement */
 };
+
+/* The alignment of an array that a vector access addresses: the widest
+ * access (16 bytes), so that an aligned element offset is an aligned
+ * address on both targets. */
+enum { IR_VEC_ALIGN = 16 };
 
 /* The alignment of each shared array in a dynamic shared-memory layout. */
 enum { IR_SMEM_ALIGN = 16 };

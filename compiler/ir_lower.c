@@ -350,6 +350,9 @@ static type *lw_operand_type(lower *L, const builtin_info *b, int i, type *t, co
     type *at = lw_type(arg);
     return at->kind == TY_F64 ? at : type_scalar(TY_F32);
   }
+  /* Asynchronous copies and vector access: BYTES and N are i32, pred bool. */
+  if (b->sig == BS_CP_ASYNC || b->sig == BS_VCOPY || b->sig == BS_CP_ASYNC_GROUP)
+    return b->sig == BS_CP_ASYNC && i == 3 ? type_scalar(TY_BOOL) : i32();
   return t;
 }
 
@@ -378,7 +381,9 @@ static ir_expr *lw_tile(lower *L, const ast_node *arg) {
       pos = ir_binary(L->a, IR_OP_ADD, i32(), pos, t);
     }
   }
-  return lw_load(L, lw_var_of(L, sym), ir_binary(L->a, IR_OP_MUL, i32(), pos, ir_const_int(L->a, i32(), sp.regs)));
+  ir_var *v = lw_var_of(L, sym);
+  v->align = IR_VEC_ALIGN; /* the helpers read pairs of 16-bit registers as one 32-bit register */
+  return lw_load(L, v, ir_binary(L->a, IR_OP_MUL, i32(), pos, ir_const_int(L->a, i32(), sp.regs)));
 }
 
 /* Positional argument i of a call that may have keyword arguments. */
@@ -425,6 +430,21 @@ static ir_expr *lw_tensor_core(lower *L, const ast_node *n, const builtin_info *
   return e;
 }
 
+/* The IR arguments of a builtin call: cp_async's predicate defaults to
+ * true, so that its IR call always has four. */
+static int lw_call_nargs(const builtin_info *b, int nargs) { return b->sig == BS_CP_ASYNC ? 4 : nargs; }
+
+/* What a vector access (vcopy, cp_async and its groups) tells the
+ * emitters: the arrays it addresses are declared aligned to the widest
+ * access, and the host keeps a queue of pending copies for the function. */
+static void lw_note_vector_access(lower *L, const builtin_info *b, ir_var *addressed) {
+  if (b->sig != BS_CP_ASYNC && b->sig != BS_VCOPY && b->sig != BS_CP_ASYNC_GROUP)
+    return;
+  if (addressed && (addressed->kind == IR_VAR_SHARED || addressed->kind == IR_VAR_LOCAL))
+    addressed->align = IR_VEC_ALIGN;
+  L->fn->uses_cp_async |= b->sig != BS_VCOPY;
+}
+
 static ir_expr *lw_call(lower *L, const ast_node *n) {
   const symbol *callee = n->call.callee->sym;
   const ast_list *args = &n->call.args;
@@ -451,17 +471,21 @@ static ir_expr *lw_call(lower *L, const ast_node *n) {
     return lw_tensor_core(L, n, b);
   if (b->lowering == BL_CALL) {
     ir_fn fn = (ir_fn)b->id;
-    ir_expr *e = lw_call_node(L, fn, t, args->len);
+    ir_expr *e = lw_call_node(L, fn, t, lw_call_nargs(b, args->len));
+    lw_note_vector_access(L, b, NULL);
     for (int i = 0; i < args->len; i++) {
       if (i < builtin_addr_args(b)) {
         ir_expr *off;
         ir_var *v = lw_element(L, args->items[i], &off);
         e->call.args[i] = lw_load(L, v, off);
+        lw_note_vector_access(L, b, v);
         continue;
       }
       ir_expr *x = lw_expr(L, args->items[i]);
       e->call.args[i] = ir_cast(L->a, lw_operand_type(L, b, i, t, args->items[i]), x);
     }
+    for (int i = args->len; i < e->call.nargs; i++) /* cp_async's default predicate */
+      e->call.args[i] = ir_const_bool(L->a, true);
     L->fn->uses_shuffle |= builtin_is_exchange(b);
     L->fn->uses_atomic |= builtin_is_atomic(b);
     return e;

@@ -916,6 +916,12 @@ static type *sema_call(sema *s, ast_node *n, type *expect) {
   case BS_LDMATRIX: sema_mark_collective(s, n, true); return sema_ldmatrix(s, n, fname);
   case BS_LAYOUT:
   case BS_INTERNAL: break;
+  /* Asynchronous copies and vector access (sema_mem.c). */
+  case BS_CP_ASYNC: return sema_set(n, sema_cp_async(s, n, fname));
+  case BS_CP_ASYNC_GROUP:
+    sema_mark_collective(s, n, false);
+    return sema_set(n, sema_cp_async_group(s, n, id, fname));
+  case BS_VCOPY: return sema_set(n, sema_vcopy(s, n, fname));
   }
   diag_error(s->d, callee->span, "'%s' is not a function", sym->name);
   return sema_set(n, sema_error_type());

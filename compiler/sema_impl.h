@@ -101,6 +101,10 @@ value *sema_const_expr(sema *s, ast_node *n, type *expect, const char *what);
 type *sema_layout_name(sema *s, ast_node *n);
 type *sema_mma(sema *s, ast_node *n, const char *fname);
 type *sema_ldmatrix(sema *s, ast_node *n, const char *fname);
+/* sema_mem.c: cp_async, its groups, vcopy (the call's type; checks done) */
+type *sema_cp_async(sema *s, ast_node *n, const char *fname);
+type *sema_cp_async_group(sema *s, ast_node *n, builtin_id id, const char *fname);
+type *sema_vcopy(sema *s, ast_node *n, const char *fname);
 /* sema_stmt.c */
 /* The arguments of a clause such as swizzle(3, 3, 3) or unroll(4): n
  * positional integer compile-time constants, into out; false when not

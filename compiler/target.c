@@ -34,7 +34,7 @@ static const hdt_target target_table[] = {
     {.name = "host", .arch = "host", .lang = TGT_HOST, .sm = 0, .max_threads = 1024, .max_threads_per_sm = 2048,
      .max_block = {1024, 1024, 64}, .max_grid = {2147483647, 65535, 65535}, .warp_size = 32,
      .static_shared = 48 * KIB, .max_shared = 227 * KIB, .shared_budget = 48 * KIB,
-     .max_local_bytes = LOCAL_BYTES_PER_THREAD, .caps = TCAP_MMA | TCAP_LDMATRIX},
+     .max_local_bytes = LOCAL_BYTES_PER_THREAD, .caps = TCAP_MMA | TCAP_LDMATRIX | TCAP_CP_ASYNC},
 };
 
 enum { TARGET_COUNT = sizeof target_table / sizeof *target_table };

@@ -19,6 +19,11 @@
  *   hdt_threadfence                               __threadfence()
  *   hdt_mma hdt_ldmatrix hdt_tf32_round           tensor cores: mma.sync and
  *                                                 ldmatrix on fragment registers
+ *   hdt_cp_async<B> hdt_cp_async_commit           cp.async of B = 4, 8 or 16 bytes from
+ *   hdt_cp_async_wait<N>                          global to shared memory (.cg for 16,
+ *                                                 .ca else; src-size 0 zero-fills), its
+ *                                                 commit_group and wait_group N
+ *   hdt_vcopy<B>                                  one 32-, 64- or 128-bit load and store
  *   hdt_to_f16 hdt_to_bf16                        conversions to the 16-bit
  *                                                 floats from every scalar type,
  *                                                 rounded once, to nearest even
@@ -414,6 +419,57 @@ HDT_D void hdt_ldmatrix(T *dst, const T *src, int num, bool trans) {
   else
     asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];"
                  : "=r"(d[0]), "=r"(d[1]), "=r"(d[2]), "=r"(d[3]) : "r"(addr));
+}
+
+/* ---- asynchronous copies and vector access ---- */
+
+/* cp.async: BYTES from global src to shared dst, on the side of the
+ * thread's other work; where pred is false the source size is 0, so the
+ * destination is zero-filled and src is not read. 16-byte copies bypass L1
+ * (.cg, the only size it allows), smaller ones cache there (.ca). The
+ * shared address is the 32-bit one of the shared window. */
+template <int BYTES>
+struct hdt_cp_async_op { /* 4 and 8 bytes: .ca (a class, so that no build sees .cg with them) */
+  static __device__ __forceinline__ void run(unsigned saddr, const void *src, int src_size) {
+    asm volatile("cp.async.ca.shared.global [%0], [%1], %2, %3;\n" ::"r"(saddr), "l"(src), "n"(BYTES),
+                 "r"(src_size) : "memory");
+  }
+};
+
+template <>
+struct hdt_cp_async_op<16> {
+  static __device__ __forceinline__ void run(unsigned saddr, const void *src, int src_size) {
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(saddr), "l"(src), "r"(src_size)
+                 : "memory");
+  }
+};
+
+template <int BYTES, typename T>
+HDT_D void hdt_cp_async(T *dst, const T *src, bool pred) {
+  static_assert(BYTES == 4 || BYTES == 8 || BYTES == 16, "cp.async copies 4, 8 or 16 bytes");
+  hdt_cp_async_op<BYTES>::run(static_cast<unsigned>(__cvta_generic_to_shared(dst)), src, pred ? BYTES : 0);
+}
+
+HDT_D void hdt_cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
+
+/* Waits until at most N of the thread's committed groups are pending. */
+template <int N>
+HDT_D void hdt_cp_async_wait() {
+  asm volatile("cp.async.wait_group %0;\n" ::"n"(N) : "memory");
+}
+
+template <int BYTES> struct hdt_vec_of;
+template <> struct hdt_vec_of<4> { typedef unsigned type; };
+template <> struct hdt_vec_of<8> { typedef uint2 type; };
+template <> struct hdt_vec_of<16> { typedef uint4 type; };
+
+/* BYTES consecutive bytes in one access: both addresses must be multiples
+ * of BYTES (local and shared arrays that hdtc declares for it are). */
+template <int BYTES, typename T>
+HDT_D void hdt_vcopy(T *dst, const T *src) {
+  static_assert(BYTES == 4 || BYTES == 8 || BYTES == 16, "vector accesses are 4, 8 or 16 bytes");
+  typedef typename hdt_vec_of<BYTES>::type V;
+  *reinterpret_cast<V *>(dst) = *reinterpret_cast<const V *>(src);
 }
 
 #undef HDT_HD

@@ -16,6 +16,9 @@ enum {
   HDT_ERR_GRID_TOO_LARGE = 9,   /* = cudaErrorInvalidConfiguration: a grid
                                    dimension (computed in 64 bits) is
                                    negative or over the target's max_grid */
+  HDT_ERR_MISALIGNED = 716,     /* = cudaErrorMisalignedAddress: a vector
+                                   access (vcopy, cp_async) at an address
+                                   that is not a multiple of its size */
   HDT_ERR_NEGATIVE_SIZE = 2001, /* a size parameter (a signed integer in a
                                    tensor's shape) or a shape is negative */
   HDT_ERR_NULL_POINTER = 2002,  /* a tensor whose shape has elements is NULL */

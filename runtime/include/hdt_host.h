@@ -33,6 +33,11 @@
  *   hdt_lane_up hdt_lane_idx
  *   hdt_warp_ballot hdt_warp_any    votes: fold the exchange slots of a warp
  *   hdt_warp_all
+ *   hdt_cp_async hdt_cp_async_commit  asynchronous copies: a queue of pending
+ *   hdt_cp_async_wait                 copies per thread (hdt_cpq), performed
+ *                                     at the wait that covers their group
+ *   hdt_vcopy                         a vector access: memcpy of 4, 8 or 16
+ *                                     bytes at addresses aligned to them
  *   hdt_host_launch                 runs a grid of blocks
  *   HDT_ERR_...                     what entry points return (hdt_errors.h)
  *
@@ -513,6 +518,88 @@ static inline bool hdt_warp_all(const hdt_xchg *slots, int tid, int threads) {
   return hdt_warp_ballot(slots, tid, threads) == lanes;
 }
 
+/* ---- asynchronous copies and vector access ---- */
+
+/* A vector access at an address that is not a multiple of its size faults
+ * on the GPU (cudaErrorMisalignedAddress). Here it does nothing and sets
+ * the fault of the block being run, which hdt_host_launch returns: one per
+ * OS thread, as each runs its own blocks. */
+static _Thread_local int hdt_host_fault;
+
+static inline bool hdt_misaligned(const void *dst, const void *src, int bytes) {
+  if ((((uintptr_t)dst | (uintptr_t)src) & (uintptr_t)(bytes - 1)) == 0)
+    return false;
+  hdt_host_fault = HDT_ERR_MISALIGNED;
+  return true;
+}
+
+/* vcopy: one 4-, 8- or 16-byte load and store. */
+static inline void hdt_vcopy(void *dst, const void *src, int bytes) {
+  if (!hdt_misaligned(dst, src, bytes))
+    __builtin_memcpy(dst, src, (size_t)bytes);
+}
+
+/* The copies a thread has issued and not yet completed, in issue order,
+ * each tagged with its group: the number of groups the thread had
+ * committed when it issued it (so group == committed: not committed yet).
+ * The queue lives in the block's frame, zeroed before each block: copies
+ * still pending at the end of a block are dropped. A queue holds
+ * HDT_CP_ASYNC_PENDING copies; one more completes the oldest early, which
+ * the GPU may do too (a copy completes at some time before its wait). */
+enum { HDT_CP_ASYNC_PENDING = 32 };
+
+typedef struct hdt_cp_copy {
+  void *dst;
+  const void *src;
+  uint32_t group;
+  uint8_t bytes, fill; /* fill: the predicate was false, zero-fill */
+} hdt_cp_copy;
+
+typedef struct hdt_cpq {
+  hdt_cp_copy q[HDT_CP_ASYNC_PENDING];
+  int len;
+  uint32_t committed;
+} hdt_cpq;
+
+static inline void hdt_cp_copy_do(const hdt_cp_copy *c) {
+  if (c->fill)
+    __builtin_memset(c->dst, 0, c->bytes);
+  else
+    __builtin_memcpy(c->dst, c->src, c->bytes);
+}
+
+/* Completes the first n copies of the queue, in order, and drops them. */
+static inline void hdt_cp_async_complete(hdt_cpq *q, int n) {
+  for (int i = 0; i < n; i++)
+    hdt_cp_copy_do(&q->q[i]);
+  for (int i = n; i < q->len; i++)
+    q->q[i - n] = q->q[i];
+  q->len -= n;
+}
+
+/* cp_async: queues the copy of bytes from src to dst (zeros where pred is
+ * false: the source is not read). */
+static inline void hdt_cp_async(hdt_cpq *q, void *dst, const void *src, int bytes, bool pred) {
+  if (hdt_misaligned(dst, src, bytes))
+    return;
+  if (q->len == HDT_CP_ASYNC_PENDING)
+    hdt_cp_async_complete(q, 1);
+  hdt_cp_copy c = {dst, src, q->committed, (uint8_t)bytes, (uint8_t)!pred};
+  q->q[q->len++] = c;
+}
+
+/* cp_async_commit: the copies not yet committed become the newest group. */
+static inline void hdt_cp_async_commit(hdt_cpq *q) { q->committed++; }
+
+/* cp_async_wait(n): completes every committed group but the n newest;
+ * copies not committed are not waited for (PTX's cp.async.wait_group). */
+static inline void hdt_cp_async_wait(hdt_cpq *q, int32_t n) {
+  int done = 0;
+  while (done < q->len && (int64_t)q->q[done].group < (int64_t)q->committed - n)
+    done++;
+  hdt_cp_async_complete(q, done);
+}
+
 /* ---- blocks ---- */
 
 /* Are all n flags set? (Every thread of the block has returned.) */
@@ -533,7 +620,8 @@ typedef void (*hdt_block_fn)(void *frame, const void *args, hdt_dim3 blockIdx, h
 /* Runs every block of a grid_x * grid_y * grid_z grid, on all cores when
  * the caller is compiled with OpenMP. Each OS thread allocates one frame
  * and reuses it for its blocks. Returns 0, or the error CUDA would give for
- * a grid out of range; an empty grid does nothing. */
+ * a grid out of range or for a block that faulted (a misaligned vector
+ * access: the other blocks still run); an empty grid does nothing. */
 static inline int hdt_host_launch(hdt_block_fn block, size_t frame_bytes, const void *args, int64_t grid_x,
                                   int64_t grid_y, int64_t grid_z) {
   if (grid_x < 0 || grid_x > INT32_MAX || grid_y < 0 || grid_y > 65535 || grid_z < 0 || grid_z > 65535)
@@ -567,7 +655,14 @@ static inline int hdt_host_launch(hdt_block_fn block, size_t frame_bytes, const 
         hdt_zero(frame, frame_bytes);
       hdt_dim3 bid = hdt_dim3_make((int32_t)(b % grid_x), (int32_t)(b / grid_x % grid_y),
                                    (int32_t)(b / (grid_x * grid_y)));
+      hdt_host_fault = HDT_OK;
       block(frame, args, bid, grid);
+      if (hdt_host_fault != HDT_OK) {
+#ifdef _OPENMP
+#pragma omp atomic write
+#endif
+        status = hdt_host_fault;
+      }
     }
     hdt_frame_free(frame);
   }

@@ -16,6 +16,7 @@
 
 #include "mapping.h"
 #include "parse.h"
+#include "target.h"
 
 static arena *A;
 static diag_ctx D;
@@ -589,4 +590,33 @@ Test(sema, fragment_layouts_are_mappings) {
             "  local a: f16[32, 16] by A;\n"
             "  for i, j in A.on(threadIdx.x) { a[i, j] = 0.0; }\n"
             "}\n");
+}
+
+/* ---- asynchronous copies ------------------------------------------------- */
+
+/* Every shipped target has cp.async (the host emulates it), so the error
+ * for one without it is tested on a copy of cuda:sm_80 that lacks it: at
+ * each call of the three cp_async builtins, naming the target; vcopy needs
+ * no capability. */
+Test(sema, cp_async_needs_the_capability) {
+  hdt_target t = *target_find("cuda:sm_80");
+  t.name = "test:no-cp-async";
+  t.caps &= ~(unsigned)TCAP_CP_ASYNC;
+  sema_options opt = {.shared_budget = 48 * 1024, .target = &t};
+  check_with("kernel k(x: f32[64]) grid(1) block(16) {\n"
+             "  shared s: f32[64];\n"
+             "  cp_async(s[0], x[0], 16);\n"
+             "  cp_async_commit();\n"
+             "  cp_async_wait(0);\n"
+             "  vcopy(s[4], x[4], 16);\n"
+             "}\n",
+             &opt);
+  cr_assert_eq(D.nerrors, 3, "errors:\n%s", output());
+  const char *want[] = {
+      "t.hdt:3:3: error: cp_async() needs cp.async (sm_80 or later), which target 'test:no-cp-async' does not have\n",
+      "t.hdt:4:3: error: cp_async_commit() needs cp.async (sm_80 or later), which target 'test:no-cp-async' does not have\n",
+      "t.hdt:5:3: error: cp_async_wait() needs cp.async (sm_80 or later), which target 'test:no-cp-async' does not have\n",
+  };
+  for (int i = 0; i < 3; i++)
+    cr_assert_not_null(strstr(output(), want[i]), "expected \"%s\" in:\n%s", want[i], output());
 }
