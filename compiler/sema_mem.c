@@ -76,6 +76,13 @@ static bool mem_aligned(sema *s, const ast_node *a, const char *fname, int64_t b
                name, (long long)bytes, (long long)(extent * size), (long long)extent, type_name(s->a, bt->elem));
     return false;
   }
+  int chunk = type_swizzle_chunk(bt);
+  if (chunk && count > chunk) {
+    diag_error(s->d, a->span, "%s() of %lld bytes moves %lld consecutive elements, but the swizzle of '%s' "
+               "keeps only runs of %d together (swizzle(B, M, S) moves runs of 2^M elements)", fname,
+               (long long)bytes, (long long)count, name, chunk);
+    return false;
+  }
   const ast_node *ix = a->index.indices.items[last];
   if (!ix->cval || ix->cval->kind != VAL_INT)
     return true; /* checked at run time (host target) */

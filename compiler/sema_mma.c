@@ -234,6 +234,12 @@ static bool sm_ldmatrix_source(sema *s, ast_node *src, const char *fname, const 
                fname, type_name(s->a, t), type_name(s->a, dst->sym->ty->elem));
     return false;
   }
+  int chunk = type_swizzle_chunk(bt);
+  if (chunk && chunk < 8) {
+    diag_error(s->d, src->span, "%s() reads rows of 8 consecutive elements, but the swizzle of the shared "
+               "tensor keeps only runs of %d together: use swizzle(B, M, S) with M >= 3", fname, chunk);
+    return false;
+  }
   return true;
 }
 

@@ -114,6 +114,8 @@ find_tool() { # NAME: on PATH, else next to nvcc, else in /usr/local/cuda/bin
 builds=(
     "matmul|examples/matmul.hdt||examples/matmul_main.c|"
     "matmul_pipelined|examples/matmul_pipelined.hdt||examples/matmul_main.c|-DKERNEL=matmul_pipelined"
+    "matmul_f16|examples/matmul_f16.hdt||examples/matmul_f16_main.c|"
+    "matmul_bf16|examples/matmul_bf16.hdt||examples/matmul_f16_main.c|-DKERNEL=matmul_bf16 -DHDT_BF16"
     "softmax|examples/softmax.hdt||examples/softmax_main.c|"
     "transpose|examples/transpose.hdt||examples/transpose_main.c|"
     "vector_add|examples/vector_add.hdt||examples/vector_add_main.c|"
@@ -128,7 +130,7 @@ builds=(
 # CUDA against host: BUILD|ARGS (the drivers' own size lists where no size
 # is given: sizes that are multiples of no tile, as in the lit tests).
 compare_cases=(
-    "matmul|" "matmul_pipelined|" "softmax|" "transpose|" "vector_add|"
+    "matmul|" "matmul_pipelined|" "matmul_f16|" "matmul_bf16|" "softmax|" "transpose|" "vector_add|"
     "elementwise|relu" "elementwise|gelu" "elementwise|bias_add"
     "elementwise_cap|relu 1 3071 3072 3073 10000" "elementwise_cap|gelu 1 3073 10000"
     "elementwise_cap|bias_add 37 1000" "elementwise_cap|bias_add 17 129"
@@ -140,7 +142,8 @@ compare_cases=(
 )
 # compute-sanitizer: BUILD|ARGS, small sizes that still take every path.
 sanitize_cases=(
-    "matmul|63 65 17" "matmul_pipelined|63 65 17" "softmax|37 1000" "transpose|33 65"
+    "matmul|63 65 17" "matmul_pipelined|63 65 17" "matmul_f16|63 65 17" "matmul_f16|200 136 64"
+    "matmul_bf16|200 136 64" "softmax|37 1000" "transpose|33 65"
     "vector_add|1000 4097" "elementwise|relu 1025" "elementwise|gelu 1025"
     "elementwise|bias_add 37 100" "elementwise_cap|relu 3073" "elementwise_cap|bias_add 17 129"
     "reduce|sum 37 1000" "reduce|max 5 33" "layernorm|layernorm 3 1025"
@@ -156,6 +159,8 @@ bench_cases=(
     "matmul|matmul|4096 4096 4096|flops|$MM4|matmul:4096x4096x4096"
     "matmul_pipelined|matmul_pipelined|2048 2048 2048|flops|$MM2|matmul:2048x2048x2048"
     "matmul_pipelined|matmul_pipelined|4096 4096 4096|flops|$MM4|matmul:4096x4096x4096"
+    "matmul_f16|matmul_f16|4096 4096 4096|flops|$MM4|matmul:4096x4096x4096:f16"
+    "matmul_bf16|matmul_bf16|4096 4096 4096|flops|$MM4|matmul:4096x4096x4096:bf16"
     "vector_add|vector_add|$N25|bytes|$((12 * N25))|add:$N25"
     "relu|elementwise|relu $N25|bytes|$((8 * N25))|relu:$N25"
     "gelu|elementwise|gelu $N25|bytes|$((8 * N25))|gelu:$N25"
@@ -171,9 +176,9 @@ bench_cases=(
 )
 bench_reps=20
 # PyTorch-only figures: the copy bandwidth the memory-bound kernels are
-# measured against, and cuBLAS in the precisions hdt has no matmul for yet.
-torch_extra=(copy:536870912 matmul:4096x4096x4096:tf32 matmul:4096x4096x4096:f16
-             matmul:4096x4096x4096:bf16 matmul:8192x8192x8192:f16 matmul:8192x8192x8192:bf16)
+# measured against, and cuBLAS where no hdt benchmark above has its size or precision.
+torch_extra=(copy:536870912 matmul:4096x4096x4096:tf32 matmul:8192x8192x8192:f16
+             matmul:8192x8192x8192:bf16)
 
 # shellcheck disable=SC2054 # the commas are in -gencode values
 nvcc_flags=(-std=c++17 -O3 -lineinfo -Werror all-warnings
