@@ -82,6 +82,53 @@ static void buf_free(buf *b) {
   free(b->host);
 }
 
+/* A 16-bit float array (f16 or bf16), as its bits, with a host copy and,
+ * for CUDA, a device copy: the host target's hdt_f16 and hdt_bf16 are the
+ * bits (uint16_t), and on the CUDA target the kernel's __half or
+ * __nv_bfloat16 pointers get a device copy of the same bits. */
+typedef struct hbuf {
+  uint16_t *host;
+  void *dev; /* what the kernel gets: the host copy on the host target */
+  size_t n;
+} hbuf;
+
+static hbuf hbuf_new(size_t n) {
+  hbuf b = {malloc((n ? n : 1) * sizeof(uint16_t)), NULL, n};
+  if (!b.host)
+    drv_die("out of memory");
+#ifdef HDT_DRIVER_CUDA
+  drv_cuda_check(cudaMalloc(&b.dev, (n ? n : 1) * sizeof(uint16_t)), "cudaMalloc failed");
+#else
+  b.dev = b.host;
+#endif
+  return b;
+}
+
+static void hbuf_upload(hbuf *b) {
+#ifdef HDT_DRIVER_CUDA
+  drv_cuda_check(cudaMemcpy(b->dev, b->host, b->n * sizeof(uint16_t), cudaMemcpyHostToDevice),
+                 "cudaMemcpy to the device failed");
+#else
+  (void)b;
+#endif
+}
+
+static void hbuf_download(hbuf *b) {
+#ifdef HDT_DRIVER_CUDA
+  drv_cuda_check(cudaMemcpy(b->host, b->dev, b->n * sizeof(uint16_t), cudaMemcpyDeviceToHost),
+                 "cudaMemcpy from the device failed");
+#else
+  (void)b;
+#endif
+}
+
+static void hbuf_free(hbuf *b) {
+#ifdef HDT_DRIVER_CUDA
+  cudaFree(b->dev);
+#endif
+  free(b->host);
+}
+
 /* NaN everywhere: what the kernel does not write stays NaN. */
 static void buf_poison(buf *b) {
   for (size_t i = 0; i < b->n; i++)

@@ -31,55 +31,17 @@
 
 int KERNEL(int32_t m, int32_t n, int32_t k, const uint16_t *a, const uint16_t *b, uint16_t *c);
 
-/* A 16-bit array with a host copy and, for CUDA, a device copy. */
-typedef struct hbuf {
-  uint16_t *host;
-  uint16_t *dev;
-  size_t n;
-} hbuf;
-
-static hbuf hbuf_new(size_t n) {
-  hbuf b = {malloc((n ? n : 1) * sizeof(uint16_t)), NULL, n};
-  if (!b.host)
-    drv_die("out of memory");
-#ifdef HDT_DRIVER_CUDA
-  drv_cuda_check(cudaMalloc((void **)&b.dev, (n ? n : 1) * sizeof(uint16_t)), "cudaMalloc failed");
-#else
-  b.dev = b.host;
-#endif
-  return b;
-}
-
-static void hbuf_copy(hbuf *b, int to_device) {
-#ifdef HDT_DRIVER_CUDA
-  size_t bytes = b->n * sizeof(uint16_t);
-  drv_cuda_check(to_device ? cudaMemcpy(b->dev, b->host, bytes, cudaMemcpyHostToDevice)
-                           : cudaMemcpy(b->host, b->dev, bytes, cudaMemcpyDeviceToHost),
-                 "cudaMemcpy failed");
-#else
-  (void)b;
-  (void)to_device;
-#endif
-}
-
-static void hbuf_free(hbuf *b) {
-#ifdef HDT_DRIVER_CUDA
-  cudaFree(b->dev);
-#endif
-  free(b->host);
-}
-
 static void hbuf_random(hbuf *b) {
   for (size_t i = 0; i < b->n; i++)
     b->host[i] = TO_HALF(drv_uniform());
-  hbuf_copy(b, 1);
+  hbuf_upload(b);
 }
 
 /* NaN in the 16-bit type (0x7e00 for f16, 0x7fc0 for bf16). */
 static void hbuf_poison(hbuf *b) {
   for (size_t i = 0; i < b->n; i++)
     b->host[i] = TO_HALF(NAN);
-  hbuf_copy(b, 1);
+  hbuf_upload(b);
 }
 
 static int run(int32_t m, int32_t n, int32_t k, int reps) {
@@ -96,7 +58,7 @@ static int run(int32_t m, int32_t n, int32_t k, int reps) {
       drv_die(STR(KERNEL) " returned an error");
     best = t < best ? t : best;
   }
-  hbuf_copy(&c, 0);
+  hbuf_download(&c);
   /* As matmul_main.c: past 2^28 multiply-adds only every step-th row. */
   int32_t step = 1;
   while ((double)m / step * n * k > (double)(1 << 28) && step < m)

@@ -8,9 +8,7 @@
  * by f16_from_f32 and the reference decodes them with f16_to_f64, while the
  * kernel decodes them with the runtime's conversion.
  *
- * An f16 buffer holds the bits (uint16_t), as the host target's hdt_f16;
- * on the CUDA target (-DHDT_DRIVER_CUDA) the kernel's __half pointers get a
- * device copy of the same bits. */
+ * The f16 buffers are driver.h's 16-bit buffers (hbuf). */
 #ifndef HDT_TEST_F16_DRIVER_H
 #define HDT_TEST_F16_DRIVER_H
 
@@ -60,50 +58,6 @@ static double f16_to_f64(uint16_t h) {
   else
     v = ldexp((double)(1024 + man), exp - 25);
   return (h & 0x8000u) ? -v : v;
-}
-
-/* An f16 array with a host copy and, for CUDA, a device copy. */
-typedef struct hbuf {
-  uint16_t *host;
-  void *dev; /* what the kernel gets: the host copy on the host target */
-  size_t n;
-} hbuf;
-
-static hbuf hbuf_new(size_t n) {
-  hbuf b = {malloc((n ? n : 1) * sizeof(uint16_t)), NULL, n};
-  if (!b.host)
-    drv_die("out of memory");
-#ifdef HDT_DRIVER_CUDA
-  drv_cuda_check(cudaMalloc(&b.dev, (n ? n : 1) * sizeof(uint16_t)), "cudaMalloc failed");
-#else
-  b.dev = b.host;
-#endif
-  return b;
-}
-
-static void hbuf_upload(hbuf *b) {
-#ifdef HDT_DRIVER_CUDA
-  drv_cuda_check(cudaMemcpy(b->dev, b->host, b->n * sizeof(uint16_t), cudaMemcpyHostToDevice),
-                 "cudaMemcpy to the device failed");
-#else
-  (void)b;
-#endif
-}
-
-static void hbuf_download(hbuf *b) {
-#ifdef HDT_DRIVER_CUDA
-  drv_cuda_check(cudaMemcpy(b->host, b->dev, b->n * sizeof(uint16_t), cudaMemcpyDeviceToHost),
-                 "cudaMemcpy from the device failed");
-#else
-  (void)b;
-#endif
-}
-
-static void hbuf_free(hbuf *b) {
-#ifdef HDT_DRIVER_CUDA
-  cudaFree(b->dev);
-#endif
-  free(b->host);
 }
 
 /* f16 NaN everywhere: what the kernel does not write stays NaN. */
