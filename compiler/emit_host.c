@@ -95,6 +95,9 @@ typedef enum {
 
 /* The built-in dim3 values a device function reads (with its callees). */
 enum { HX_DIM_THREAD = 1, HX_DIM_BLOCK = 2, HX_DIM_BLOCKDIM = 4, HX_DIM_GRID = 8 };
+/* Beside the dims: the function (or a callee) vcopies, so it takes the
+ * block's fault word (hdt_host.h, hdt_misaligned) as a parameter. */
+enum { HX_FAULT = 16 };
 
 typedef struct hx_emitter {
   FILE *out;
@@ -197,6 +200,8 @@ static void hx_scan_expr(hx_emitter *E, const ir_expr *e, unsigned *dims) {
     return;
   case IR_CALL: {
     int i = e->call.fn == IR_FN_USER ? ir_func_index(E->p, e->call.callee) : -1;
+    if (e->call.fn != IR_FN_USER && ir_fn_builtin(e->call.fn)->sig == BS_VCOPY)
+      *dims |= HX_FAULT;
     if (i >= 0) {
       *dims |= E->fn_dims[i];
       E->fn_called[i] = true;
@@ -338,7 +343,10 @@ static void hx_dim_args(hx_emitter *E, unsigned dims) {
   if (dims & HX_DIM_GRID) {
     fprintf(out, "%s%s", sep, E->ctx == HX_IN_ENTRY ? "hdt_dim3_make(0, 0, 0)" : hx_dim_name(HX_DIM_GRID));
     E->uses_gridDim |= E->ctx == HX_IN_BLOCK || E->ctx == HX_IN_THREAD;
+    sep = ", ";
   }
+  if (dims & HX_FAULT) /* the entry point's grid expressions run no block: a fault goes nowhere */
+    fprintf(out, "%s%s", sep, E->ctx == HX_IN_ENTRY ? "&(int){0}" : "hdt_fault");
 }
 
 /* A device function by its C name, with the dim3 values it reads first. */
@@ -392,6 +400,8 @@ static bool hx_mem_call(c_printer *P, const ir_expr *e) {
   fprintf(out, "hdt_%s(", b->host);
   if (b->sig != BS_VCOPY)
     fputs(e->call.nargs ? "&cpq[tid], " : "&cpq[tid]", out);
+  if (b->sig != BS_CP_ASYNC_GROUP) /* the accesses that can fault */
+    fputs("hdt_fault, ", out);
   for (int i = 0; i < e->call.nargs; i++) {
     fputs(i ? ", " : "", out);
     if (i < builtin_addr_args(b))
@@ -604,6 +614,10 @@ static void hx_params(hx_emitter *E, const ir_func *f, unsigned dims) {
       fprintf(out, "%shdt_dim3 %s", sep, hx_dim_name(1u << k));
       sep = ", ";
     }
+  if (dims & HX_FAULT) {
+    fprintf(out, "%sint *hdt_fault", sep);
+    sep = ", ";
+  }
   for (int i = 0; i < f->nparams; i++) {
     const ir_var *v = f->params[i];
     if (hx_is_tensor(v))
@@ -764,7 +778,7 @@ static void hx_block_function(hx_emitter *E, bool has_frame, const char *body, s
   FILE *out = E->out;
   fputs("/* One block: its phases in order. */\n", out);
   fprintf(out, "static void hdt_%s_block(void *hdt_frame, const void *hdt_args_memory, hdt_dim3 blockIdx,\n", name);
-  fprintf(out, "%*shdt_dim3 gridDim) {\n", (int)strlen(name) + 23, "");
+  fprintf(out, "%*shdt_dim3 gridDim, int *hdt_fault) {\n", (int)strlen(name) + 23, "");
   bool any_param = false;
   for (int i = 0; i < f->nparams; i++)
     any_param |= hx_mentioned(&f->body, f->params[i]);
@@ -792,6 +806,8 @@ static void hx_block_function(hx_emitter *E, bool has_frame, const char *body, s
     fputs("  (void)blockIdx;\n", out);
   if (!E->uses_gridDim)
     fputs("  (void)gridDim;\n", out);
+  if (!f->uses_cp_async && !(E->fn_dims[ir_func_index(E->p, f)] & HX_FAULT))
+    fputs("  (void)hdt_fault;\n", out);
   fwrite(body, 1, body_len, out);
   if (E->uses_block_end)
     fputs("hdt_block_end:;\n", out);

@@ -522,20 +522,22 @@ static inline bool hdt_warp_all(const hdt_xchg *slots, int tid, int threads) {
 
 /* A vector access at an address that is not a multiple of its size faults
  * on the GPU (cudaErrorMisalignedAddress). Here it does nothing and sets
- * the fault of the block being run, which hdt_host_launch returns: one per
- * OS thread, as each runs its own blocks. */
-static _Thread_local int hdt_host_fault;
-
-static inline bool hdt_misaligned(const void *dst, const void *src, int bytes) {
+ * *fault, the fault word of the block being run, which hdt_host_launch
+ * gives each block (and the generated code hands on to the device
+ * functions that vcopy): one word per OS thread of the launch, so
+ * concurrent launches do not see each other's faults. It is not a
+ * thread-local variable: those, in a model's shared object that is
+ * dlclose'd later, crash LeakSanitizer at exit. */
+static inline bool hdt_misaligned(int *fault, const void *dst, const void *src, int bytes) {
   if ((((uintptr_t)dst | (uintptr_t)src) & (uintptr_t)(bytes - 1)) == 0)
     return false;
-  hdt_host_fault = HDT_ERR_MISALIGNED;
+  *fault = HDT_ERR_MISALIGNED;
   return true;
 }
 
 /* vcopy: one 4-, 8- or 16-byte load and store. */
-static inline void hdt_vcopy(void *dst, const void *src, int bytes) {
-  if (!hdt_misaligned(dst, src, bytes))
+static inline void hdt_vcopy(int *fault, void *dst, const void *src, int bytes) {
+  if (!hdt_misaligned(fault, dst, src, bytes))
     __builtin_memcpy(dst, src, (size_t)bytes);
 }
 
@@ -579,8 +581,8 @@ static inline void hdt_cp_async_complete(hdt_cpq *q, int n) {
 
 /* cp_async: queues the copy of bytes from src to dst (zeros where pred is
  * false: the source is not read). */
-static inline void hdt_cp_async(hdt_cpq *q, void *dst, const void *src, int bytes, bool pred) {
-  if (hdt_misaligned(dst, src, bytes))
+static inline void hdt_cp_async(hdt_cpq *q, int *fault, void *dst, const void *src, int bytes, bool pred) {
+  if (hdt_misaligned(fault, dst, src, bytes))
     return;
   if (q->len == HDT_CP_ASYNC_PENDING)
     hdt_cp_async_complete(q, 1);
@@ -615,7 +617,7 @@ static inline void hdt_zero(void *p, size_t bytes) { __builtin_memset(p, 0, byte
 /* One block of a kernel: its frame (per-thread values that live across
  * phases, shared memory; zeroed before each block), the kernel's arguments,
  * and the block's coordinates. */
-typedef void (*hdt_block_fn)(void *frame, const void *args, hdt_dim3 blockIdx, hdt_dim3 gridDim);
+typedef void (*hdt_block_fn)(void *frame, const void *args, hdt_dim3 blockIdx, hdt_dim3 gridDim, int *fault);
 
 /* Runs every block of a grid_x * grid_y * grid_z grid, on all cores when
  * the caller is compiled with OpenMP. Each OS thread allocates one frame
@@ -655,13 +657,13 @@ static inline int hdt_host_launch(hdt_block_fn block, size_t frame_bytes, const 
         hdt_zero(frame, frame_bytes);
       hdt_dim3 bid = hdt_dim3_make((int32_t)(b % grid_x), (int32_t)(b / grid_x % grid_y),
                                    (int32_t)(b / (grid_x * grid_y)));
-      hdt_host_fault = HDT_OK;
-      block(frame, args, bid, grid);
-      if (hdt_host_fault != HDT_OK) {
+      int fault = HDT_OK;
+      block(frame, args, bid, grid, &fault);
+      if (fault != HDT_OK) {
 #ifdef _OPENMP
 #pragma omp atomic write
 #endif
-        status = hdt_host_fault;
+        status = fault;
       }
     }
     hdt_frame_free(frame);

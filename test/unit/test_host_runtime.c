@@ -351,12 +351,18 @@ Test(atomics, return_the_old_value) {
 typedef struct launch_log {
   int blocks;
   int bad_frames;
+  int dirty_faults;
   int seen[3][4][5];
   hdt_dim3 grid;
+  int fault_block; /* the block (x) that reports a fault, or -1 */
 } launch_log;
 
-static void record_block(void *frame, const void *args, hdt_dim3 blockIdx, hdt_dim3 gridDim) {
+static void record_block(void *frame, const void *args, hdt_dim3 blockIdx, hdt_dim3 gridDim, int *fault) {
   launch_log *log = (launch_log *)args; /* a test: the block writes its log */
+  if (*fault != 0)
+    __atomic_fetch_add(&log->dirty_faults, 1, __ATOMIC_RELAXED); /* a fault left from another block */
+  if (blockIdx.x == log->fault_block)
+    *fault = HDT_ERR_MISALIGNED;
   int *f = frame;
   if (f[0] != 0 || f[63] != 0)
     __atomic_fetch_add(&log->bad_frames, 1, __ATOMIC_RELAXED); /* a frame left dirty */
@@ -367,7 +373,7 @@ static void record_block(void *frame, const void *args, hdt_dim3 blockIdx, hdt_d
 }
 
 Test(launch, runs_every_block_once_with_a_zeroed_frame) {
-  launch_log log = {0};
+  launch_log log = {.fault_block = -1};
   cr_assert_eq(hdt_host_launch(record_block, 64 * sizeof(int), &log, 5, 4, 3), 0);
   cr_expect_eq(log.blocks, 60);
   cr_expect_eq(log.bad_frames, 0);
@@ -378,8 +384,20 @@ Test(launch, runs_every_block_once_with_a_zeroed_frame) {
   cr_expect(log.grid.x == 5 && log.grid.y == 4 && log.grid.z == 3);
 }
 
+/* A block that faults (a misaligned vector access) makes the launch return
+ * its error, as the GPU reports the kernel's; the other blocks still run,
+ * and each block starts with a clear fault word. */
+Test(launch, a_faulting_block_is_the_launch_error) {
+  launch_log log = {.fault_block = 2};
+  cr_assert_eq(hdt_host_launch(record_block, 64 * sizeof(int), &log, 5, 4, 3), HDT_ERR_MISALIGNED);
+  cr_expect_eq(log.blocks, 60);
+  cr_expect_eq(log.dirty_faults, 0);
+  log = (launch_log){.fault_block = -1};
+  cr_expect_eq(hdt_host_launch(record_block, 64 * sizeof(int), &log, 5, 4, 3), 0, "no fault is left over");
+}
+
 Test(launch, grid_out_of_range_or_empty) {
-  launch_log log = {0};
+  launch_log log = {.fault_block = -1};
   cr_expect_eq(hdt_host_launch(record_block, 64 * sizeof(int), &log, -1, 1, 1), HDT_HOST_ERROR_INVALID_CONFIGURATION);
   cr_expect_eq(hdt_host_launch(record_block, 64 * sizeof(int), &log, (int64_t)INT32_MAX + 1, 1, 1),
                HDT_HOST_ERROR_INVALID_CONFIGURATION);

@@ -7,6 +7,7 @@ int global_off(int32_t off, const float *x, float *y);
 int shared_off(int32_t off, const float *x, float *y);
 int local_off(int32_t off, const float *x, float *y);
 int whole(const float *x, float *y);
+int through_fn(const float *x, float *y);
 
 /* y[off .. off + 3] copied when aligned, else left NaN; y[32 ..] copied by
  * the other threads either way. */
@@ -60,6 +61,10 @@ int main(void) {
   chk_status("whole (x misaligned)", whole(x + 1, y + 4), HDT_ERR_MISALIGNED);
   if (!isnan(y[4]))
     chk_fail("whole: y written by a faulting copy", 4, y[4], NAN, &(int){0});
+  chk_status("through_fn (aligned)", through_fn(x, y), 0);
+  if (y[3] != x[3])
+    chk_fail("through_fn: the copy", 3, y[3], x[3], &(int){0});
+  chk_status("through_fn (y misaligned)", through_fn(x, y + 1), HDT_ERR_MISALIGNED);
   free(x), free(y);
   return chk_done();
 }
