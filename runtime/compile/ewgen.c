@@ -271,13 +271,30 @@ static int ew_check_types(const rtc_ew *e, char *err, size_t errsize) {
   return 0;
 }
 
+/* The first node of e whose leaf reads the same run as node i's (both read
+ * by vector): x + x, or a value used by two fused operators, loads once. */
+static int ew_vec_first(const rtc_ew *e, const bool *vec, int i) {
+  const rtc_ew_leaf *l = &e->leaves[e->nodes[i].leaf];
+  for (int j = 0; j < i; j++) {
+    const rtc_ew_node *n = &e->nodes[j];
+    if (n->op != RTC_EW_LEAF || !vec[n->leaf])
+      continue;
+    const rtc_ew_leaf *m = &e->leaves[n->leaf];
+    if (m->arg == l->arg && m->offset == l->offset &&
+        memcmp(m->stride, l->stride, sizeof(int64_t) * (size_t)e->rank) == 0)
+      return j;
+  }
+  return i;
+}
+
 /* let v<i> = <read of leaf>, converted to the compute type. A leaf read
- * by vector (vec) takes element k of the run loaded into r<i>. */
-static void ew_emit_leaf(gbuf *b, const rtc_ew *e, int i, bool vec) {
+ * by vector (vec) takes element k of the run loaded into r<first>. */
+static void ew_emit_leaf(gbuf *b, const rtc_ew *e, int i, const bool *vec) {
   const rtc_ew_node *n = &e->nodes[i];
   const rtc_ew_leaf *l = &e->leaves[n->leaf];
-  if (vec) {
-    gbuf_printf(b, "                let v%d = %sr%d[k", i, ew_compute(n->dt) != n->dt ? "(" : "", i);
+  if (vec && vec[n->leaf]) {
+    gbuf_printf(b, "                let v%d = %sr%d[k", i, ew_compute(n->dt) != n->dt ? "(" : "",
+                ew_vec_first(e, vec, i));
   } else if (l->dyn >= 0) {
     /* The index: negative from the end, then clamped, so that a bad index
      * reads a wrong element rather than outside the tensor. */
@@ -328,7 +345,7 @@ static void ew_emit_cast(gbuf *b, const rtc_ew *e, int i) {
 static void ew_emit_node(gbuf *b, const rtc_ew *e, const bool *vec, int i) {
   const rtc_ew_node *n = &e->nodes[i];
   switch (n->op) {
-  case RTC_EW_LEAF: ew_emit_leaf(b, e, i, vec && vec[n->leaf]); return;
+  case RTC_EW_LEAF: ew_emit_leaf(b, e, i, vec); return;
   case RTC_EW_CAST: ew_emit_cast(b, e, i); return;
   case RTC_EW_VALUE:
     if (ew_compute(n->dt) != n->dt)
@@ -411,22 +428,27 @@ static bool ew_is_vector(const rtc_ew *e, int64_t offset, const int64_t *stride,
 }
 
 /* Chooses the vector length of e's kernel: 0 for the scalar schedule, else
- * v, with vec[l] set for the leaves read by vector. The store is one
- * vector of v outputs, at most 16 bytes and at least 4 (vcopy's sizes), so
- * v is 16 / the widest of the output and the contiguous reads (capped at
- * 8, the local arrays are registers); an 8-byte read narrower outputs do
- * not shrink v for stays scalar instead (v * 8 > 16), as does any read
- * whose run at v is not a vcopy size or not aligned. */
-static int ew_plan_vector(const rtc_ew *e, bool *vec) {
+ * v, with vec[l] set for the leaves read by vector and *out_vec for the
+ * store. A run is at most 16 bytes and at least 4 (vcopy's sizes), so v is
+ * 16 / the widest of the output and the contiguous reads, capped at 8 (the
+ * runs are local arrays, registers); an 8-byte read that a narrower
+ * output would shrink v for stays scalar instead, as does any read whose
+ * run at v is not a vcopy size or not aligned. vcopy moves no bool: a bool
+ * output is stored per element (a warp still writes one contiguous span)
+ * behind vector reads, and with none of those the scalar schedule is as
+ * good. Otherwise the store must be a run, or the schedule is scalar. */
+static int ew_plan_vector(const rtc_ew *e, bool *vec, bool *out_vec) {
   int64_t total = ew_total(e);
   int osize = (int)hdtg_dtype_size(e->out->dt);
+  bool ovec = e->out->dt != HDTG_BOOL;
   if (osize <= 0 || osize > 16)
     return 0;
-  int vmax = 16 / osize < 8 ? 16 / osize : 8;
+  int vmax = ovec && 16 / osize < 8 ? 16 / osize : 8;
   for (int l = 0; l < e->nleaves; l++) {
     const rtc_ew_leaf *r = &e->leaves[l];
-    int size = (int)hdtg_dtype_size(e->args[r->arg]->dt);
-    if (r->dyn >= 0 || size <= 0 || (size == 8 && osize < 8))
+    hdtg_dtype dt = e->args[r->arg]->dt;
+    int size = (int)hdtg_dtype_size(dt);
+    if (r->dyn >= 0 || size <= 0 || dt == HDTG_BOOL || (size == 8 && osize < 8))
       continue;
     bool run = false; /* contiguous along the last iterated dimension */
     for (int d = e->rank - 1; d >= 0; d--)
@@ -438,14 +460,22 @@ static int ew_plan_vector(const rtc_ew *e, bool *vec) {
       vmax = 16 / size;
   }
   for (int v = vmax; v >= 2; v /= 2) {
-    if (total % v || v * osize < 4 || !ew_is_vector(e, e->out_offset, e->out_stride, v))
+    if (total % v)
       continue;
+    *out_vec = ovec && v * osize >= 4 && ew_is_vector(e, e->out_offset, e->out_stride, v);
+    if (ovec && !*out_vec)
+      continue;
+    bool any = *out_vec;
     for (int l = 0; l < e->nleaves; l++) {
       const rtc_ew_leaf *r = &e->leaves[l];
-      int bytes = v * (int)hdtg_dtype_size(e->args[r->arg]->dt);
-      vec[l] = r->dyn < 0 && bytes >= 4 && bytes <= 16 && ew_is_vector(e, r->offset, r->stride, v);
+      hdtg_dtype dt = e->args[r->arg]->dt;
+      int bytes = v * (int)hdtg_dtype_size(dt);
+      vec[l] = r->dyn < 0 && dt != HDTG_BOOL && bytes >= 4 && bytes <= 16 &&
+               ew_is_vector(e, r->offset, r->stride, v);
+      any |= vec[l];
     }
-    return v;
+    if (any)
+      return v;
   }
   return 0;
 }
@@ -473,8 +503,10 @@ static void ew_index_at(gbuf *b, const rtc_ew *e, int64_t offset, const int64_t 
  * 128-byte lines); blocks take tiles of 256 * v grid-stride as in the
  * scalar schedule. Contiguous reads are one vcopy into a local run each,
  * the others stay per element; the results gather in a local run stored
- * with one vcopy. total % v == 0, so a run is all in range or all out. */
-static void ew_emit_vector(gbuf *b, const rtc_ew *e, const bool *vec, int v, const char *it) {
+ * with one vcopy (out_vec; a bool output is stored per element). total %
+ * v == 0, so a run is all in range or all out. */
+static void ew_emit_vector(gbuf *b, const rtc_ew *e, const bool *vec, bool out_vec, int v,
+                           const char *it) {
   int64_t total = ew_total(e), tile = (int64_t)EW_THREADS * v;
   gbuf_printf(b, "    for base in range((blockIdx.x as %s) * %lld, (%lld as %s), (gridDim.x as %s) * %lld) {\n",
               it, (long long)tile, (long long)total, it, it, (long long)tile);
@@ -482,7 +514,7 @@ static void ew_emit_vector(gbuf *b, const rtc_ew *e, const bool *vec, int v, con
   gbuf_printf(b, "        if g0 < (%lld as %s) {\n", (long long)total, it);
   for (int i = 0; i < e->nnodes; i++) {
     const rtc_ew_node *n = &e->nodes[i];
-    if (n->op != RTC_EW_LEAF || !vec[n->leaf])
+    if (n->op != RTC_EW_LEAF || !vec[n->leaf] || ew_vec_first(e, vec, i) != i)
       continue;
     const rtc_ew_leaf *l = &e->leaves[n->leaf];
     hdtg_dtype dt = e->args[l->arg]->dt;
@@ -491,19 +523,29 @@ static void ew_emit_vector(gbuf *b, const rtc_ew *e, const bool *vec, int v, con
     ew_index_at(b, e, l->offset, l->stride, "g0", it);
     gbuf_printf(b, "], %d);\n", v * (int)hdtg_dtype_size(dt));
   }
-  gbuf_printf(b, "            local o: %s[%d];\n", ew_type(e->out->dt), v);
+  if (out_vec)
+    gbuf_printf(b, "            local o: %s[%d];\n", ew_type(e->out->dt), v);
   gbuf_printf(b, "            for k in range(%d) unroll(%d) {\n", v, v);
   gbuf_printf(b, "                let g = g0 + (k as %s);\n", it);
-  ew_emit_body(b, e, vec, true, it);
+  ew_emit_body(b, e, vec, out_vec, it);
   int last = e->nnodes - 1;
+  if (out_vec) {
+    gbuf_printf(b, "                o[k] = ");
+  } else {
+    gbuf_printf(b, "                out[");
+    ew_index(b, e, e->out_offset, e->out_stride, true);
+    gbuf_printf(b, "] = ");
+  }
   if (ew_compute(e->out->dt) != e->out->dt)
-    gbuf_printf(b, "                o[k] = v%d as %s;\n", last, ew_type(e->out->dt));
+    gbuf_printf(b, "v%d as %s;\n", last, ew_type(e->out->dt));
   else
-    gbuf_printf(b, "                o[k] = v%d;\n", last);
+    gbuf_printf(b, "v%d;\n", last);
   gbuf_printf(b, "            }\n");
-  gbuf_printf(b, "            vcopy(out[");
-  ew_index_at(b, e, e->out_offset, e->out_stride, "g0", it);
-  gbuf_printf(b, "], o[0], %d);\n", v * (int)hdtg_dtype_size(e->out->dt));
+  if (out_vec) {
+    gbuf_printf(b, "            vcopy(out[");
+    ew_index_at(b, e, e->out_offset, e->out_stride, "g0", it);
+    gbuf_printf(b, "], o[0], %d);\n", v * (int)hdtg_dtype_size(e->out->dt));
+  }
   gbuf_printf(b, "        }\n    }\n}\n\n");
 }
 
@@ -515,7 +557,8 @@ int rtc_ew_emit(const rtc_ew *e, const char *name, gbuf *b, char *err, size_t er
     snprintf(err, errsize, "out of memory writing kernel %s", name);
     return -1;
   }
-  int v = ew_plan_vector(e, vec);
+  bool out_vec = false;
+  int v = ew_plan_vector(e, vec, &out_vec);
   int64_t total = ew_total(e);
   int64_t tile = (int64_t)EW_THREADS * (v ? v : EW_PER_THREAD);
   int64_t tiles = (total + tile - 1) / tile;
@@ -526,7 +569,7 @@ int rtc_ew_emit(const rtc_ew *e, const char *name, gbuf *b, char *err, size_t er
   ew_emit_params(b, e, name);
   gbuf_printf(b, "    grid(%lld) block(%d)\n{\n", (long long)blocks, EW_THREADS);
   if (v) {
-    ew_emit_vector(b, e, vec, v, it);
+    ew_emit_vector(b, e, vec, out_vec, v, it);
   } else {
     ew_emit_scalar(b, e, it);
   }
