@@ -9,14 +9,30 @@
  * hdt kernel, which the compiler then checks, lowers and emits for every
  * target like any other: nothing here knows about CUDA or the host.
  *
- * The schedule is the stdlib relu's (stdlib/elementwise.hdt): blocks of 256
- * threads take tiles of 1024 elements, each thread 4 of them 256 apart, so
- * every warp access to a contiguous operand is one 128-byte transaction and
- * each thread has 4 independent loads in flight; the grid is capped at 1024
- * blocks and walks the tiles grid-stride. Shapes are constants in the
- * generated text, so the index arithmetic folds: a contiguous read of the
- * output's shape is indexed by the flat index alone, and only the
- * dimensions a strided read needs are recovered (div/mod by constants).
+ * Two schedules, both with blocks of 256 threads and a grid capped at 1024
+ * blocks that walks the tiles grid-stride:
+ *
+ * - vectorised, as a CUDA programmer writes a bandwidth-bound kernel: each
+ *   thread takes a run of v consecutive elements (16 bytes of the widest
+ *   contiguous operand, at most 8 elements), so a warp's runs are one
+ *   contiguous span and every contiguous operand moves in 4-16 byte
+ *   accesses (vcopy into and out of local arrays) instead of one per
+ *   element: a quarter of the load/store instructions for f32, an eighth
+ *   for f16. Reads that are not contiguous over a run (a broadcast along
+ *   the last dimension, a transpose, a gather) stay per element. Legal
+ *   when the element count is a multiple of v and the store is a run;
+ *   ew_plan_vector has the rules. The runs must be aligned: the offsets
+ *   and strides are checked here, the tensors' starts are the session's
+ *   promise (runtime/session.c stages a misaligned caller's buffer).
+ * - scalar otherwise, the stdlib relu's (stdlib/elementwise.hdt): tiles of
+ *   1024 elements, each thread 4 of them 256 apart, so every warp access
+ *   to a contiguous operand is one 128-byte transaction and each thread
+ *   has 4 independent loads in flight.
+ *
+ * Shapes are constants in the generated text, so the index arithmetic
+ * folds: a contiguous read of the output's shape is indexed by the flat
+ * index alone, and only the dimensions a strided read needs are recovered
+ * (div/mod by constants).
  *
  * Floating-point arithmetic is done in f32 for f16, bf16 and f32 values
  * (f16 has too few bits for a chain of operations), in the value's own
