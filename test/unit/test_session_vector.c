@@ -346,3 +346,28 @@ Test(session_vector, cuda_build, .timeout = 300) {
   vfree(&v);
   hdtg_destroy(g);
 }
+
+/* The other run widths build too: f16 runs of 8 behind a per-element bool
+ * store, and 16-byte runs of f64 behind 8-byte runs of f32. */
+Test(session_vector, cuda_build_other_widths, .timeout = 300) {
+  if (!tg_have_nvcc())
+    cr_skip_test("nvcc not found");
+  hdtg_graph *g = tg_graph();
+  hdtg_tensor *x, *zero, *y, *x32, *y64;
+  cr_assert_eq(hdtg_add_input(g, "x", HDTG_F16, 2, (hdtg_dim[]){HDTG_DIM(4), HDTG_DIM(64)}, &x),
+               HDTG_OK);
+  uint16_t z = 0;
+  cr_assert_eq(hdtg_add_constant(g, "zero", HDTG_F16, 0, NULL, &z, sizeof z, &zero), HDTG_OK);
+  hdtg_tensor *in[] = {x, zero};
+  cr_assert_eq(hdtg_add_node(g, "Greater", "y", in, 2, NULL, 0, &y), HDTG_OK);
+  hdtg_mark_output(g, y);
+  x32 = tg_input(g, "x32", 2, (int64_t[]){6, 10});
+  hdtg_attr to64 = HDTG_ATTR_I("to", HDTG_F64);
+  cr_assert_eq(hdtg_add_node(g, "Cast", "y64", &x32, 1, &to64, 1, &y64), HDTG_OK);
+  hdtg_mark_output(g, y64);
+  vmodel v = vcompile(g, "cuda");
+  cr_expect_eq(vcount(&v, "hdt_vcopy<16>("), 2, "the f16 load, the f64 store");
+  cr_expect_eq(vcount(&v, "hdt_vcopy<8>("), 1, "the f32 load");
+  vfree(&v);
+  hdtg_destroy(g);
+}
