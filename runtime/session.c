@@ -12,17 +12,33 @@
  * host each step runs its kernel's blocks in parallel (OpenMP, inside the
  * generated code) and returns when done. On cuda the first run launches the
  * steps on the stream under capture, and later runs replay the CUDA graph;
- * a binding of a device buffer at a new address captures again. */
+ * a binding of a device buffer at a new address captures again.
+ *
+ * Kernels may access their tensors 16 bytes at a time (the vectorised
+ * element-wise schedule, compile/ewgen.c; vcopy in stdlib kernels), which
+ * needs every tensor to start 16-byte aligned. The arena, its offsets and
+ * the constants are (the planner's alignment, hdtrt_host_alloc, cudaMalloc),
+ * but a caller's buffer need not be: a stack `float x[6]` or a field of a
+ * struct. A misaligned host buffer on a host session is staged through a
+ * session-owned aligned copy (in before the run, out after); on cuda host
+ * buffers are always staged, and a misaligned device buffer is refused at
+ * bind (staging it would be a hidden device copy per run; the caller can
+ * give an aligned one: cudaMalloc's are). */
 #include "model.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { SES_ALIGN = 256 };
+enum { SES_ALIGN = 256, SES_KERNEL_ALIGN = 16 };
 
 typedef struct ses_binding {
   void *data; /* the caller's, or NULL */
   hdtrt_memory mem;
+  /* Host sessions: an aligned copy for a misaligned data (staged), kept
+   * for later bindings. */
+  unsigned char *stage;
+  bool staged;
 } ses_binding;
 
 struct hdtrt_session {
@@ -141,6 +157,10 @@ void hdtrt_session_destroy(hdtrt_session *s) {
     g->free_(s->dev);
   for (int32_t i = 0; s->own_out && i < s->m->noutputs; i++)
     hdtrt_host_free(s->own_out[i]);
+  for (int32_t i = 0; s->in && i < s->m->ninputs; i++)
+    hdtrt_host_free(s->in[i].stage);
+  for (int32_t i = 0; s->out && i < s->m->noutputs; i++)
+    hdtrt_host_free(s->out[i].stage);
   hdtrt_host_free(s->arena);
   free(s->in);
   free(s->out);
@@ -183,7 +203,15 @@ static hdtrt_status ses_bind(hdtrt_session *s, const char *name, const void *dat
                       output ? "output" : "input", name, (unsigned long long)t->bytes, bytes);
   if (!data && bytes)
     return hdtrt_fail(HDTRT_ERROR_INVALID_ARGUMENT, "'%s': NULL buffer", name);
+  bool misaligned = bytes && (uintptr_t)data % SES_KERNEL_ALIGN != 0;
+  if (misaligned && mem == HDTRT_MEM_DEVICE)
+    return hdtrt_fail(HDTRT_ERROR_INVALID_ARGUMENT, "'%s': device buffer %p is not %d-byte "
+                      "aligned, and kernels access tensors %d bytes at a time (cudaMalloc's "
+                      "buffers are aligned)", name, data, SES_KERNEL_ALIGN, SES_KERNEL_ALIGN);
   ses_binding *b = &(output ? s->out : s->in)[io];
+  if (misaligned && !s->m->cuda && !b->stage && !(b->stage = hdtrt_host_alloc(bytes)))
+    return hdtrt_fail(HDTRT_ERROR_NOMEM, "no memory to stage the misaligned buffer of '%s'", name);
+  b->staged = misaligned && !s->m->cuda;
   /* The captured graph holds device buffers' addresses (host ones go
    * through the session's staging): a change that involves one recaptures. */
   if ((mem == HDTRT_MEM_DEVICE || b->mem == HDTRT_MEM_DEVICE) && (b->data != data || b->mem != mem))
@@ -243,7 +271,7 @@ hdtrt_status hdtrt_session_bind_output_tensor(hdtrt_session *s, const char *name
 /* ---- running -------------------------------------------------------------------- */
 
 /* Any valid address for a tensor of no bytes: kernels check pointers. */
-static unsigned char ses_empty[64];
+static _Alignas(64) unsigned char ses_empty[64];
 
 /* Where each tensor is for this run; on cuda, device addresses. */
 static hdtrt_status ses_resolve(hdtrt_session *s) {
@@ -256,7 +284,9 @@ static hdtrt_status ses_resolve(hdtrt_session *s) {
       const ses_binding *b = &s->in[t->io];
       if (!b->data && t->bytes)
         return hdtrt_fail(HDTRT_ERROR_UNBOUND, "input '%s' is not bound", t->name);
-      p = m->cuda && b->mem == HDTRT_MEM_HOST ? s->dev + s->dev_in[t->io] : b->data;
+      p = m->cuda && b->mem == HDTRT_MEM_HOST ? s->dev + s->dev_in[t->io]
+          : b->staged                         ? b->stage
+                                              : b->data;
       break;
     }
     case MT_OUTPUT: {
@@ -264,7 +294,7 @@ static hdtrt_status ses_resolve(hdtrt_session *s) {
       if (m->cuda)
         p = b->data && b->mem == HDTRT_MEM_DEVICE ? b->data : s->dev + s->dev_out[t->io];
       else if (b->data)
-        p = b->data;
+        p = b->staged ? b->stage : b->data;
       else if (!(p = s->own_out[t->io]) && t->bytes &&
                !(p = s->own_out[t->io] = hdtrt_host_alloc((size_t)t->bytes)))
         return hdtrt_fail(HDTRT_ERROR_NOMEM, "no memory for output '%s'", t->name);
@@ -352,13 +382,32 @@ static hdtrt_status ses_cuda_run(hdtrt_session *s) {
   return HDTRT_OK;
 }
 
+/* Host sessions: misaligned inputs into their staging before the run, or
+ * the staged outputs back to the caller after it. */
+static void ses_host_stage(hdtrt_session *s, bool in) {
+  hdtrt_model *m = s->m;
+  int32_t n = in ? m->ninputs : m->noutputs;
+  for (int32_t i = 0; i < n; i++) {
+    const ses_binding *b = &(in ? s->in : s->out)[i];
+    size_t bytes = (size_t)m->tensors[(in ? m->inputs : m->outputs)[i]].bytes;
+    if (b->staged && bytes)
+      memcpy(in ? b->stage : b->data, in ? b->data : b->stage, bytes);
+  }
+}
+
 hdtrt_status hdtrt_session_run(hdtrt_session *s) {
   if (!s)
     return hdtrt_fail(HDTRT_ERROR_INVALID_ARGUMENT, "NULL session");
   hdtrt_status st = ses_resolve(s);
   if (st)
     return st;
-  return s->m->cuda ? ses_cuda_run(s) : ses_launch(s, NULL);
+  if (s->m->cuda)
+    return ses_cuda_run(s);
+  ses_host_stage(s, true);
+  if ((st = ses_launch(s, NULL)))
+    return st;
+  ses_host_stage(s, false);
+  return HDTRT_OK;
 }
 
 /* ---- outputs ------------------------------------------------------------------------ */

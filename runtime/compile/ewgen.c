@@ -9,14 +9,30 @@
  * hdt kernel, which the compiler then checks, lowers and emits for every
  * target like any other: nothing here knows about CUDA or the host.
  *
- * The schedule is the stdlib relu's (stdlib/elementwise.hdt): blocks of 256
- * threads take tiles of 1024 elements, each thread 4 of them 256 apart, so
- * every warp access to a contiguous operand is one 128-byte transaction and
- * each thread has 4 independent loads in flight; the grid is capped at 1024
- * blocks and walks the tiles grid-stride. Shapes are constants in the
- * generated text, so the index arithmetic folds: a contiguous read of the
- * output's shape is indexed by the flat index alone, and only the
- * dimensions a strided read needs are recovered (div/mod by constants).
+ * Two schedules, both with blocks of 256 threads and a grid capped at 1024
+ * blocks that walks the tiles grid-stride:
+ *
+ * - vectorised, as a CUDA programmer writes a bandwidth-bound kernel: each
+ *   thread takes a run of v consecutive elements (16 bytes of the widest
+ *   contiguous operand, at most 8 elements), so a warp's runs are one
+ *   contiguous span and every contiguous operand moves in 4-16 byte
+ *   accesses (vcopy into and out of local arrays) instead of one per
+ *   element: a quarter of the load/store instructions for f32, an eighth
+ *   for f16. Reads that are not contiguous over a run (a broadcast along
+ *   the last dimension, a transpose, a gather) stay per element. Legal
+ *   when the element count is a multiple of v and the store is a run;
+ *   ew_plan_vector has the rules. The runs must be aligned: the offsets
+ *   and strides are checked here, the tensors' starts are the session's
+ *   promise (runtime/session.c stages a misaligned caller's buffer).
+ * - scalar otherwise, the stdlib relu's (stdlib/elementwise.hdt): tiles of
+ *   1024 elements, each thread 4 of them 256 apart, so every warp access
+ *   to a contiguous operand is one 128-byte transaction and each thread
+ *   has 4 independent loads in flight.
+ *
+ * Shapes are constants in the generated text, so the index arithmetic
+ * folds: a contiguous read of the output's shape is indexed by the flat
+ * index alone, and only the dimensions a strided read needs are recovered
+ * (div/mod by constants).
  *
  * Floating-point arithmetic is done in f32 for f16, bf16 and f32 values
  * (f16 has too few bits for a chain of operations), in the value's own
@@ -234,15 +250,18 @@ bool rtc_ew_arg_flat(const rtc_ew *e, int arg) {
   return true;
 }
 
-/* Which dimension indices any strided access needs. */
-static void ew_needed_dims(const rtc_ew *e, bool *need) {
+/* Which dimension indices any strided access needs. vec (NULL: none)
+ * marks the leaves read by vector, whose index comes from the run's start;
+ * out_vec, the same for the store. */
+static void ew_needed_dims(const rtc_ew *e, const bool *vec, bool out_vec, bool *need) {
   for (int d = 0; d < e->rank; d++)
     need[d] = false;
   for (int l = 0; l < e->nleaves; l++)
-    if (e->leaves[l].dyn >= 0 || !ew_is_flat(e, e->leaves[l].offset, e->leaves[l].stride))
+    if ((!vec || !vec[l]) &&
+        (e->leaves[l].dyn >= 0 || !ew_is_flat(e, e->leaves[l].offset, e->leaves[l].stride)))
       for (int d = 0; d < e->rank; d++)
         need[d] |= e->leaves[l].stride[d] != 0 && e->dims[d] > 1;
-  if (!ew_is_flat(e, e->out_offset, e->out_stride))
+  if (!out_vec && !ew_is_flat(e, e->out_offset, e->out_stride))
     for (int d = 0; d < e->rank; d++)
       need[d] |= e->out_stride[d] != 0 && e->dims[d] > 1;
 }
@@ -268,11 +287,31 @@ static int ew_check_types(const rtc_ew *e, char *err, size_t errsize) {
   return 0;
 }
 
-/* let v<i> = <read of leaf>, converted to the compute type. */
-static void ew_emit_leaf(gbuf *b, const rtc_ew *e, int i) {
+/* The first node of e whose leaf reads the same run as node i's (both read
+ * by vector): x + x, or a value used by two fused operators, loads once. */
+static int ew_vec_first(const rtc_ew *e, const bool *vec, int i) {
+  const rtc_ew_leaf *l = &e->leaves[e->nodes[i].leaf];
+  for (int j = 0; j < i; j++) {
+    const rtc_ew_node *n = &e->nodes[j];
+    if (n->op != RTC_EW_LEAF || !vec[n->leaf])
+      continue;
+    const rtc_ew_leaf *m = &e->leaves[n->leaf];
+    if (m->arg == l->arg && m->offset == l->offset &&
+        memcmp(m->stride, l->stride, sizeof(int64_t) * (size_t)e->rank) == 0)
+      return j;
+  }
+  return i;
+}
+
+/* let v<i> = <read of leaf>, converted to the compute type. A leaf read
+ * by vector (vec) takes element k of the run loaded into r<first>. */
+static void ew_emit_leaf(gbuf *b, const rtc_ew *e, int i, const bool *vec) {
   const rtc_ew_node *n = &e->nodes[i];
   const rtc_ew_leaf *l = &e->leaves[n->leaf];
-  if (l->dyn >= 0) {
+  if (vec && vec[n->leaf]) {
+    gbuf_printf(b, "                let v%d = %sr%d[k", i, ew_compute(n->dt) != n->dt ? "(" : "",
+                ew_vec_first(e, vec, i));
+  } else if (l->dyn >= 0) {
     /* The index: negative from the end, then clamped, so that a bad index
      * reads a wrong element rather than outside the tensor. */
     gbuf_printf(b, "                let j%d = min(max((if v%d < (0 as i64) { v%d + (%lld as i64) } "
@@ -319,10 +358,10 @@ static void ew_emit_cast(gbuf *b, const rtc_ew *e, int i) {
   gbuf_printf(b, ";\n");
 }
 
-static void ew_emit_node(gbuf *b, const rtc_ew *e, int i) {
+static void ew_emit_node(gbuf *b, const rtc_ew *e, const bool *vec, int i) {
   const rtc_ew_node *n = &e->nodes[i];
   switch (n->op) {
-  case RTC_EW_LEAF: ew_emit_leaf(b, e, i); return;
+  case RTC_EW_LEAF: ew_emit_leaf(b, e, i, vec); return;
   case RTC_EW_CAST: ew_emit_cast(b, e, i); return;
   case RTC_EW_VALUE:
     if (ew_compute(n->dt) != n->dt)
@@ -354,10 +393,10 @@ static void ew_emit_params(gbuf *b, const rtc_ew *e, const char *name) {
 }
 
 /* The dimension indices the reads need, from the flat index g (of type
- * it), then every node as a let. */
-static void ew_emit_body(gbuf *b, const rtc_ew *e, const char *it) {
+ * it), then every node as a let. vec and out_vec: ew_needed_dims's. */
+static void ew_emit_body(gbuf *b, const rtc_ew *e, const bool *vec, bool out_vec, const char *it) {
   bool need[HDTG_MAX_RANK];
-  ew_needed_dims(e, need);
+  ew_needed_dims(e, vec, out_vec, need);
   for (int d = 0; d < e->rank; d++)
     if (need[d]) {
       int64_t inner = ew_inner(e, d);
@@ -369,26 +408,204 @@ static void ew_emit_body(gbuf *b, const rtc_ew *e, const char *it) {
                    (long long)e->dims[d], it);
     }
   for (int i = 0; i < e->nnodes; i++)
-    ew_emit_node(b, e, i);
+    ew_emit_node(b, e, vec, i);
+}
+
+static void ew_emit_scalar(gbuf *b, const rtc_ew *e, const char *it);
+
+/* ---- the vectorised schedule ------------------------------------------ */
+
+/* Whether an access at offset + sum(i_d * stride[d]) takes every run of v
+ * consecutive flat indices that starts at a multiple of v to v consecutive
+ * elements that start at a multiple of v (so one aligned vector access):
+ * the innermost dimensions must be contiguous over an extent that is a
+ * multiple of v (a run then stays in one row), and the offset and every
+ * outer stride multiples of v (the row starts aligned). A flat access is
+ * the whole iteration space as one row; a broadcast along the last
+ * dimension (stride 0) or a transpose is no run at all. */
+static bool ew_is_vector(const rtc_ew *e, int64_t offset, const int64_t *stride, int v) {
+  if (offset % v)
+    return false;
+  int64_t extent = 1;
+  int d = e->rank - 1;
+  for (; d >= 0; d--) {
+    if (e->dims[d] == 1)
+      continue;
+    if (stride[d] != extent)
+      break;
+    extent *= e->dims[d];
+  }
+  if (extent % v)
+    return false;
+  for (; d >= 0; d--)
+    if (e->dims[d] > 1 && stride[d] % v)
+      return false;
+  return true;
+}
+
+/* Chooses the vector length of e's kernel: 0 for the scalar schedule, else
+ * v, with vec[l] set for the leaves read by vector and *out_vec for the
+ * store. A run is at most 16 bytes and at least 4 (vcopy's sizes), so v is
+ * 16 / the widest of the output and the contiguous reads, capped at 8 (the
+ * runs are local arrays, registers); an 8-byte read that a narrower
+ * output would shrink v for stays scalar instead, as does any read whose
+ * run at v is not a vcopy size or not aligned. vcopy moves no bool: a bool
+ * output is stored per element (a warp still writes one contiguous span)
+ * behind vector reads, and with none of those the scalar schedule is as
+ * good. Otherwise the store must be a run, or the schedule is scalar. */
+static int ew_plan_vector(const rtc_ew *e, bool *vec, bool *out_vec) {
+  int64_t total = ew_total(e);
+  int osize = (int)hdtg_dtype_size(e->out->dt);
+  bool ovec = e->out->dt != HDTG_BOOL;
+  if (osize <= 0 || osize > 16)
+    return 0;
+  int vmax = ovec && 16 / osize < 8 ? 16 / osize : 8;
+  for (int l = 0; l < e->nleaves; l++) {
+    const rtc_ew_leaf *r = &e->leaves[l];
+    hdtg_dtype dt = e->args[r->arg]->dt;
+    int size = (int)hdtg_dtype_size(dt);
+    if (r->dyn >= 0 || size <= 0 || dt == HDTG_BOOL || (size == 8 && osize < 8))
+      continue;
+    bool run = false; /* contiguous along the last iterated dimension */
+    for (int d = e->rank - 1; d >= 0; d--)
+      if (e->dims[d] > 1) {
+        run = r->stride[d] == 1;
+        break;
+      }
+    if (run && 16 / size < vmax)
+      vmax = 16 / size;
+  }
+  for (int v = vmax; v >= 2; v /= 2) {
+    if (total % v)
+      continue;
+    *out_vec = ovec && v * osize >= 4 && ew_is_vector(e, e->out_offset, e->out_stride, v);
+    if (ovec && !*out_vec)
+      continue;
+    bool any = *out_vec;
+    for (int l = 0; l < e->nleaves; l++) {
+      const rtc_ew_leaf *r = &e->leaves[l];
+      hdtg_dtype dt = e->args[r->arg]->dt;
+      int bytes = v * (int)hdtg_dtype_size(dt);
+      vec[l] = r->dyn < 0 && dt != HDTG_BOOL && bytes >= 4 && bytes <= 16 &&
+               ew_is_vector(e, r->offset, r->stride, v);
+      any |= vec[l];
+    }
+    if (any)
+      return v;
+  }
+  return 0;
+}
+
+/* The index of an access at flat index var, each dimension recovered from
+ * it (only the run's start needs it, once per v elements). */
+static void ew_index_at(gbuf *b, const rtc_ew *e, int64_t offset, const int64_t *stride,
+                        const char *var, const char *it) {
+  if (ew_is_flat(e, offset, stride)) {
+    gbuf_printf(b, "%s", var);
+    return;
+  }
+  gbuf_printf(b, "(%lld as %s)", (long long)offset, it);
+  for (int d = 0; d < e->rank; d++)
+    if (e->dims[d] > 1 && stride[d] != 0) {
+      gbuf_printf(b, " + %s / (%lld as %s)", var, (long long)ew_inner(e, d), it);
+      if (d > 0)
+        gbuf_printf(b, " %% (%lld as %s)", (long long)e->dims[d], it);
+      gbuf_printf(b, " * (%lld as %s)", (long long)stride[d], it);
+    }
+}
+
+/* Each thread takes v consecutive elements g0 .. g0 + v - 1, so a warp's
+ * runs are one contiguous span (a 512-byte request for f32, four full
+ * 128-byte lines); blocks take tiles of 256 * v grid-stride as in the
+ * scalar schedule. Contiguous reads are one vcopy into a local run each,
+ * the others stay per element; the results gather in a local run stored
+ * with one vcopy (out_vec; a bool output is stored per element). total %
+ * v == 0, so a run is all in range or all out. */
+static void ew_emit_vector(gbuf *b, const rtc_ew *e, const bool *vec, bool out_vec, int v,
+                           const char *it) {
+  int64_t total = ew_total(e), tile = (int64_t)EW_THREADS * v;
+  gbuf_printf(b, "    for base in range((blockIdx.x as %s) * %lld, (%lld as %s), (gridDim.x as %s) * %lld) {\n",
+              it, (long long)tile, (long long)total, it, it, (long long)tile);
+  gbuf_printf(b, "        let g0 = base + (threadIdx.x as %s) * %d;\n", it, v);
+  gbuf_printf(b, "        if g0 < (%lld as %s) {\n", (long long)total, it);
+  for (int i = 0; i < e->nnodes; i++) {
+    const rtc_ew_node *n = &e->nodes[i];
+    if (n->op != RTC_EW_LEAF || !vec[n->leaf] || ew_vec_first(e, vec, i) != i)
+      continue;
+    const rtc_ew_leaf *l = &e->leaves[n->leaf];
+    hdtg_dtype dt = e->args[l->arg]->dt;
+    gbuf_printf(b, "            local r%d: %s[%d];\n", i, ew_type(dt), v);
+    gbuf_printf(b, "            vcopy(r%d[0], a%d[", i, l->arg);
+    ew_index_at(b, e, l->offset, l->stride, "g0", it);
+    gbuf_printf(b, "], %d);\n", v * (int)hdtg_dtype_size(dt));
+  }
+  if (out_vec)
+    gbuf_printf(b, "            local o: %s[%d];\n", ew_type(e->out->dt), v);
+  gbuf_printf(b, "            for k in range(%d) unroll(%d) {\n", v, v);
+  gbuf_printf(b, "                let g = g0 + (k as %s);\n", it);
+  ew_emit_body(b, e, vec, out_vec, it);
+  int last = e->nnodes - 1;
+  if (out_vec) {
+    gbuf_printf(b, "                o[k] = ");
+  } else {
+    gbuf_printf(b, "                out[");
+    ew_index(b, e, e->out_offset, e->out_stride, true);
+    gbuf_printf(b, "] = ");
+  }
+  if (ew_compute(e->out->dt) != e->out->dt)
+    gbuf_printf(b, "v%d as %s;\n", last, ew_type(e->out->dt));
+  else
+    gbuf_printf(b, "v%d;\n", last);
+  gbuf_printf(b, "            }\n");
+  if (out_vec) {
+    gbuf_printf(b, "            vcopy(out[");
+    ew_index_at(b, e, e->out_offset, e->out_stride, "g0", it);
+    gbuf_printf(b, "], o[0], %d);\n", v * (int)hdtg_dtype_size(e->out->dt));
+  }
+  gbuf_printf(b, "        }\n    }\n}\n\n");
 }
 
 int rtc_ew_emit(const rtc_ew *e, const char *name, gbuf *b, char *err, size_t errsize) {
   if (ew_check_types(e, err, errsize))
     return -1;
+  bool *vec = calloc((size_t)e->nleaves + 1, sizeof *vec);
+  if (!vec) {
+    snprintf(err, errsize, "out of memory writing kernel %s", name);
+    return -1;
+  }
+  bool out_vec = false;
+  int v = ew_plan_vector(e, vec, &out_vec);
   int64_t total = ew_total(e);
-  int64_t tiles = (total + EW_TILE - 1) / EW_TILE;
+  int64_t tile = (int64_t)EW_THREADS * (v ? v : EW_PER_THREAD);
+  int64_t tiles = (total + tile - 1) / tile;
   int64_t blocks = tiles < EW_MAX_BLOCKS ? (tiles > 0 ? tiles : 1) : EW_MAX_BLOCKS;
   /* i32 indices unless the grid-stride counter could pass 2^31 - 1. */
-  bool wide = total + (int64_t)EW_MAX_BLOCKS * EW_TILE > INT32_MAX;
+  bool wide = total + (int64_t)EW_MAX_BLOCKS * tile > INT32_MAX;
   const char *it = wide ? "i64" : "i32";
   ew_emit_params(b, e, name);
   gbuf_printf(b, "    grid(%lld) block(%d)\n{\n", (long long)blocks, EW_THREADS);
+  if (v) {
+    ew_emit_vector(b, e, vec, out_vec, v, it);
+  } else {
+    ew_emit_scalar(b, e, it);
+  }
+  free(vec);
+  if (b->failed) {
+    snprintf(err, errsize, "out of memory writing kernel %s", name);
+    return -1;
+  }
+  return 0;
+}
+
+/* The scalar schedule, stdlib relu's (the header). */
+static void ew_emit_scalar(gbuf *b, const rtc_ew *e, const char *it) {
+  int64_t total = ew_total(e);
   gbuf_printf(b, "    for base in range((blockIdx.x as %s) * %d, (%lld as %s), (gridDim.x as %s) * %d) {\n",
              it, EW_TILE, (long long)total, it, it, EW_TILE);
   gbuf_printf(b, "        for t in rtc_ew_tile.on(threadIdx.x) {\n");
   gbuf_printf(b, "            let g = base + (t as %s);\n", it);
   gbuf_printf(b, "            if g < (%lld as %s) {\n", (long long)total, it);
-  ew_emit_body(b, e, it);
+  ew_emit_body(b, e, NULL, false, it);
   int last = e->nnodes - 1;
   gbuf_printf(b, "                out[");
   ew_index(b, e, e->out_offset, e->out_stride, true);
@@ -397,11 +614,6 @@ int rtc_ew_emit(const rtc_ew *e, const char *name, gbuf *b, char *err, size_t er
   else
     gbuf_printf(b, "] = v%d;\n", last);
   gbuf_printf(b, "            }\n        }\n    }\n}\n\n");
-  if (b->failed) {
-    snprintf(err, errsize, "out of memory writing kernel %s", name);
-    return -1;
-  }
-  return 0;
 }
 
 int rtc_ew_emit_function(const rtc_ew *e, const char *name, bool value, gbuf *b, char *err,
@@ -418,7 +630,7 @@ int rtc_ew_emit_function(const rtc_ew *e, const char *name, bool value, gbuf *b,
     gbuf_printf(b, ", a%d: %s[%lld]", i, ew_type(e->args[i]->dt), (long long)(n > 0 ? n : 1));
   }
   gbuf_printf(b, ") -> %s {\n", t);
-  ew_emit_body(b, e, "i64");
+  ew_emit_body(b, e, NULL, false, "i64");
   int last = e->nnodes - 1;
   if (ew_compute(e->out->dt) != e->out->dt)
     gbuf_printf(b, "    return v%d as %s;\n}\n\n", last, t);

@@ -134,8 +134,10 @@ int rtc_ew_read_gather(rtc_ew *e, hdtg_tensor *t, const int64_t *strides, int in
                        int64_t stride, int64_t dim);
 /* A read of t broadcast (numpy rules, aligned right) to the iteration space. */
 int rtc_ew_read_broadcast(rtc_ew *e, hdtg_tensor *t);
-/* Writes `kernel NAME(args..., out) ...` as hdt source into out. 0 on
- * success; -1 with a message in err for a dtype hdt kernels cannot hold. */
+/* Writes `kernel NAME(args..., out) ...` as hdt source into out, in the
+ * vectorised schedule where legal (ewgen.c's header; its tensors must then
+ * start 16-byte aligned), else the scalar one. 0 on success; -1 with a
+ * message in err for a dtype hdt kernels cannot hold. */
 int rtc_ew_emit(const rtc_ew *e, const char *name, gbuf *out, char *err, size_t errsize);
 /* Writes e as a device function computing its result for the element at
  * flat index g of e->out (compiler/epilogue.h): with value, an epilogue,

@@ -148,7 +148,10 @@ void hdtrt_session_destroy(hdtrt_session *s);
  * the model's inputs and outputs) for the following runs. bytes must be
  * the tensor's size exactly (HDTRT_ERROR_SHAPE otherwise, naming both).
  * An output left unbound goes to a buffer of the session's
- * (hdtrt_session_output_data). */
+ * (hdtrt_session_output_data). Kernels access tensors up to 16 bytes at a
+ * time: a host buffer that is not 16-byte aligned is staged through an
+ * aligned copy of the session's (in before a run, out after), and a
+ * device buffer that is not is refused (HDTRT_ERROR_INVALID_ARGUMENT). */
 hdtrt_status hdtrt_session_bind_input(hdtrt_session *s, const char *name, const void *data,
                                       size_t bytes, hdtrt_memory mem);
 hdtrt_status hdtrt_session_bind_output(hdtrt_session *s, const char *name, void *data,
