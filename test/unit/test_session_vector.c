@@ -114,7 +114,7 @@ Test(session_vector, bias_scale_relu_cast_f16) {
   hdtg_tensor *y = tg_node(g, "Cast", &t, 1, &to16, 1);
   hdtg_mark_output(g, y);
   vmodel v = vcompile(g, "host");
-  cr_expect_eq(vcount(&v, "hdt_vcopy(&out[g0], &o[0], 8)"), 1);
+  cr_expect_eq(vcount(&v, "hdt_vcopy(hdt_fault, &out[g0], &o[0], 8)"), 1);
   cr_expect_eq(vcount(&v, ", 16);"), 2, "x and b loaded by vector");
   tg_rand rx = tg_random_tensor(2, (int64_t[]){R, C});
   uint16_t out[R * C];
@@ -149,7 +149,7 @@ Test(session_vector, f16_in_bool_out) {
                hdtg_last_error(g));
   hdtg_mark_output(g, y);
   vmodel v = vcompile(g, "host");
-  cr_expect_eq(vcount(&v, "hdt_vcopy(&r0[0], &a0[g0], 16)"), 1);
+  cr_expect_eq(vcount(&v, "hdt_vcopy(hdt_fault, &r0[0], &a0[g0], 16)"), 1);
   cr_expect_eq(vcount(&v, "hdt_vcopy("), 1, "vcopy moves no bool: the store is per element");
   tg_rand rx = tg_random_tensor(2, (int64_t[]){R, C});
   uint16_t xh[R * C];
@@ -173,8 +173,8 @@ Test(session_vector, f32_to_f64) {
   hdtg_tensor *y = tg_node(g, "Cast", &x, 1, &to64, 1);
   hdtg_mark_output(g, y);
   vmodel v = vcompile(g, "host");
-  cr_expect_eq(vcount(&v, "hdt_vcopy(&out[g0], &o[0], 16)"), 1);
-  cr_expect_eq(vcount(&v, "hdt_vcopy(&r0[0], &a0[g0], 8)"), 1);
+  cr_expect_eq(vcount(&v, "hdt_vcopy(hdt_fault, &out[g0], &o[0], 16)"), 1);
+  cr_expect_eq(vcount(&v, "hdt_vcopy(hdt_fault, &r0[0], &a0[g0], 8)"), 1);
   tg_rand rx = tg_random_tensor(2, (int64_t[]){6, 10});
   double out[N];
   vrun(v.m, 1, (const char *[]){"x"}, (const void *[]){rx.v}, (size_t[]){sizeof(float) * N}, out,
