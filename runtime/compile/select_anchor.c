@@ -147,19 +147,36 @@ static int sel_defines(rtc_plan *p, rtc_kernel *k, const char *const *names,
 }
 
 /* c[BATCH, M, N] = a @ b for the matmul template (docs/stdlib.md). */
+static bool sel_has_prologue(const rtc_plan *p, const gnode *n, int input) {
+  for (int i = 0; i < p->npro; i++)
+    if (p->pro_anchor[i] == n && p->pro_input[i] == input)
+      return true;
+  return false;
+}
+
+/* f16 takes matmul_f16_tc.hdt, on the tensor cores, where the plan asks
+ * for them (cuda devices by default: the host's exact emulation of mma is
+ * some 10x slower than matmul_f16.hdt's f32 FMA loop there), else
+ * matmul_f16.hdt; the two have the same generics and tensors. Every shape
+ * suits the tensor-core template. A prologue (an input computed in the
+ * loads) needs that input's element-wise copy, since cp.async copies raw
+ * memory: A_ASYNC / B_ASYNC = false turn its cp.async off. */
 static int sel_matmul_core(rtc_plan *p, hdtg_graph *g, gnode *n, hdtg_tensor *a,
                            hdtg_tensor *b, hdtg_tensor *c, int64_t batch, int64_t m, int64_t nn,
                            int64_t k, bool a_batched, bool b_batched, bool ta, bool tb) {
   hdtg_tensor *args[] = {a, b, c};
   rtc_kernel *kk = NULL;
-  bool f16 = c->dt == HDTG_F16;
-  if (sel_instance(p, n, f16 ? "matmul_f16.hdt" : "matmul.hdt", f16 ? "matmul_f16" : "matmul", args,
-                   3, &kk))
+  bool f16 = c->dt == HDTG_F16, tc = f16 && p->tensor_cores;
+  const char *file = tc ? "matmul_f16_tc.hdt" : f16 ? "matmul_f16.hdt" : "matmul.hdt";
+  const char *kernel = tc ? "matmul_f16_tc" : f16 ? "matmul_f16" : "matmul";
+  if (sel_instance(p, n, file, kernel, args, 3, &kk))
     return -1;
+  kk->tensor_cores = tc;
   static const char *const names[] = {"BATCH", "M", "N", "K", "A_BATCHED", "B_BATCHED",
-                                      "TRANS_A", "TRANS_B"};
-  const int64_t values[] = {batch, m, nn, k, a_batched, b_batched, ta, tb};
-  return sel_defines(p, kk, names, values, 8, 0xf0) || sel_epilogue(p, g, n, kk) ||
+                                      "TRANS_A", "TRANS_B", "A_ASYNC", "B_ASYNC"};
+  const int64_t values[] = {batch, m, nn, k, a_batched, b_batched, ta, tb,
+                            !sel_has_prologue(p, n, 0), !sel_has_prologue(p, n, 1)};
+  return sel_defines(p, kk, names, values, tc ? 10 : 8, 0x3f0) || sel_epilogue(p, g, n, kk) ||
                  sel_prologues(p, g, n, kk)
              ? -1
              : 0;

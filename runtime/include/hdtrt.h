@@ -81,6 +81,10 @@ typedef struct hdtrt_compile_options {
   const char *cache_dir; /* NULL: $HDT_CACHE_DIR, else ~/.cache/hdt */
   int verbose;           /* 1: print the kernels and the cache's hits on stderr */
   int no_fusion;         /* 1: one kernel per node (to compare with the fused model) */
+  int tensor_cores;      /* f16 MatMul and Gemm on the tensor cores (mma, ldmatrix,
+                            cp.async): 0 where they pay, on cuda devices; 1 on the
+                            host too (its emulation is exact, but some 10x slower
+                            than the SIMT kernels: for tests); -1 never */
 } hdtrt_compile_options;
 
 /* Compiles graph g for device "host", "cuda" (= "cuda:sm_80") or
@@ -126,6 +130,8 @@ typedef struct hdtrt_model_stats {
   int from_cache;            /* hdtrt_compile found the kernels compiled in
                                 the cache (1) or ran the compiler (0); 0
                                 for a loaded model */
+  int tensor_core_kernels;   /* kernels that run on the tensor cores (mma);
+                                0 for a loaded model */
 } hdtrt_model_stats;
 hdtrt_status hdtrt_model_get_stats(const hdtrt_model *m, hdtrt_model_stats *out);
 
