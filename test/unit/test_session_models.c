@@ -357,34 +357,45 @@ static double f16_value(uint16_t h) {
   return h >> 15 ? -v : v;
 }
 
-Test(session_models, f16_matmul_with_epilogue) {
-  enum { M = 7, K = 40, N = 13 };
+/* The model above, compiled for the host with the given tensor_cores
+ * option; x_right puts the input on the right (x^T-free: W[M, K] @
+ * Cast(x)[K, N], the bias along N still). Returns its tensor-core kernels. */
+static int f16_matmul_model(int tensor_cores, bool x_right, int M, int K, int N) {
   hdtg_graph *g = tg_graph();
-  hdtg_tensor *x = tg_input(g, "x", 2, (int64_t[]){M, K});
+  int xr = x_right ? K : M, xc = x_right ? N : K, wr = x_right ? M : K, wc = x_right ? K : N;
+  hdtg_tensor *x = tg_input(g, "x", 2, (int64_t[]){xr, xc});
   hdtg_attr to16 = HDTG_ATTR_I("to", HDTG_F16), to32 = HDTG_ATTR_I("to", HDTG_F32);
   hdtg_tensor *xh = tg_node(g, "Cast", &x, 1, &to16, 1);
-  tg_rand w = tg_random_tensor(2, (int64_t[]){K, N}), bvals = tg_random_tensor(1, (int64_t[]){N});
-  uint16_t wh[K * N], bh[N];
-  for (int i = 0; i < K * N; i++)
+  tg_rand w = tg_random_tensor(2, (int64_t[]){wr, wc}), bvals = tg_random_tensor(1, (int64_t[]){N});
+  uint16_t *wh = malloc(sizeof *wh * (size_t)(K * (M > N ? M : N))), *bh = malloc(sizeof *bh * (size_t)N);
+  cr_assert(wh && bh);
+  for (int i = 0; i < wr * wc; i++)
     wh[i] = f16_bits(w.v[i]);
   for (int i = 0; i < N; i++)
     bh[i] = f16_bits(bvals.v[i]);
   hdtg_tensor *tw, *tb;
-  cr_assert_eq(hdtg_add_constant(g, "w", HDTG_F16, 2, (int64_t[]){K, N}, wh, sizeof wh, &tw), HDTG_OK);
-  cr_assert_eq(hdtg_add_constant(g, "b", HDTG_F16, 1, (int64_t[]){N}, bh, sizeof bh, &tb), HDTG_OK);
-  hdtg_tensor *t = tg_node1(g, "Relu", tg_node2(g, "Add", tg_node2(g, "MatMul", xh, tw), tb));
+  cr_assert_eq(hdtg_add_constant(g, "w", HDTG_F16, 2, (int64_t[]){wr, wc}, wh,
+                                 sizeof *wh * (size_t)(wr * wc), &tw), HDTG_OK);
+  cr_assert_eq(hdtg_add_constant(g, "b", HDTG_F16, 1, (int64_t[]){N}, bh, sizeof *bh * (size_t)N, &tb),
+               HDTG_OK);
+  hdtg_tensor *mm = x_right ? tg_node2(g, "MatMul", tw, xh) : tg_node2(g, "MatMul", xh, tw);
+  hdtg_tensor *t = tg_node1(g, "Relu", tg_node2(g, "Add", mm, tb));
   hdtg_tensor *y = tg_node(g, "Cast", &t, 1, &to32, 1);
   hdtg_mark_output(g, y);
-  tg_model tm = tg_compile(g, "host");
+  tg_model tm = {0};
+  hdtrt_compile_options o = {.cache_dir = HDT_TEST_CACHE_DIR, .tensor_cores = tensor_cores};
+  cr_assert_eq(hdtrt_compile(g, "host", &o, &tm.m), HDTRT_OK, "%s", hdtrt_last_error());
+  cr_assert_eq(hdtrt_model_get_stats(tm.m, &tm.stats), HDTRT_OK);
   cr_expect_eq(tm.stats.kernels, 2, "Cast+MatMul+Add+Relu (the cast in its loads), Cast: %d",
                tm.stats.kernels);
-  tg_rand rx = tg_random_tensor(2, (int64_t[]){M, K});
-  float *out = tg_run1(&tm, "x", &rx, M * N);
+  tg_rand rx = tg_random_tensor(2, (int64_t[]){xr, xc});
+  float *out = tg_run1(&tm, "x", &rx, (size_t)(M * N));
   for (int i = 0; i < M; i++)
     for (int j = 0; j < N; j++) {
       double s = 0, mag = 0;
       for (int k = 0; k < K; k++) {
-        double p = f16_value(f16_bits(rx.v[i * K + k])) * f16_value(wh[k * N + j]);
+        double p = x_right ? f16_value(wh[i * K + k]) * f16_value(f16_bits(rx.v[k * N + j]))
+                           : f16_value(f16_bits(rx.v[i * K + k])) * f16_value(wh[k * N + j]);
         s += p;
         mag += fabs(p);
       }
@@ -393,12 +404,33 @@ Test(session_models, f16_matmul_with_epilogue) {
       cr_expect(err <= 2e-3 * (fabs(want) + mag * 1e-2) + 1e-3, "y[%d, %d] = %g, want %g", i, j,
                 (double)out[i * N + j], want);
     }
+  int tc = tm.stats.tensor_core_kernels;
   free(out);
+  free(wh);
+  free(bh);
   tg_free_rand(&rx);
   tg_free_rand(&w);
   tg_free_rand(&bvals);
   tg_model_free(&tm);
   hdtg_destroy(g);
+  return tc;
+}
+
+/* The host keeps the SIMT template by default (its emulation of mma is
+ * exact but slower). */
+Test(session_models, f16_matmul_with_epilogue) {
+  cr_expect_eq(f16_matmul_model(0, false, 7, 40, 13), 0, "the host's default is matmul_f16");
+}
+
+/* On request, the host runs matmul_f16_tc (what cuda devices run by
+ * default): the one MatMul kernel on the tensor cores, its epilogue fused,
+ * the Cast of x in its loads (the element-wise copy: A_ASYNC=false) while
+ * the f16 weights go by cp.async (N, then K, multiples of 8), and odd M, N
+ * on the predicated edges; -1 keeps the SIMT kernel. */
+Test(session_models, f16_matmul_on_tensor_cores) {
+  cr_expect_eq(f16_matmul_model(1, false, 37, 40, 24), 1, "x @ W: one tensor-core kernel");
+  cr_expect_eq(f16_matmul_model(1, true, 37, 48, 29), 1, "W @ x: one tensor-core kernel");
+  cr_expect_eq(f16_matmul_model(-1, false, 37, 40, 24), 0, "tensor_cores = -1: none");
 }
 
 /* Batch dimensions that broadcast partly: [2, 3, 4, 5] @ [3, 5, 6]. */
