@@ -156,9 +156,9 @@ static bool sel_has_prologue(const rtc_plan *p, const gnode *n, int input) {
 
 /* f16 takes matmul_f16_tc.hdt, on the tensor cores, where the plan asks
  * for them (cuda devices by default: the host's exact emulation of mma is
- * some 10x slower than matmul_f16.hdt's f32 FMA loop there), else
- * matmul_f16.hdt; the two have the same generics and tensors. Every shape
- * suits the tensor-core template. A prologue (an input computed in the
+ * 3-4 times slower than matmul_f16.hdt's f32 FMA loop, docs/stdlib.md),
+ * else matmul_f16.hdt; the two have the same generics and tensors. Every
+ * shape suits the tensor-core template. A prologue (an input computed in the
  * loads) needs that input's element-wise copy, since cp.async copies raw
  * memory: A_ASYNC / B_ASYNC = false turn its cp.async off. */
 static int sel_matmul_core(rtc_plan *p, hdtg_graph *g, gnode *n, hdtg_tensor *a,

@@ -83,8 +83,8 @@ typedef struct hdtrt_compile_options {
   int no_fusion;         /* 1: one kernel per node (to compare with the fused model) */
   int tensor_cores;      /* f16 MatMul and Gemm on the tensor cores (mma, ldmatrix,
                             cp.async): 0 where they pay, on cuda devices; 1 on the
-                            host too (its emulation is exact, but some 10x slower
-                            than the SIMT kernels: for tests); -1 never */
+                            host too (its emulation is exact, but 3-4 times slower
+                            than the SIMT kernel: for tests); -1 never */
 } hdtrt_compile_options;
 
 /* Compiles graph g for device "host", "cuda" (= "cuda:sm_80") or
