@@ -1,8 +1,12 @@
 /* matmul_f16_tc_main.c: matmul_f16_main.c's driver and checks for instances
  * of matmul_f16_tc (stdlib/matmul_f16_tc.hdt), the tensor-core template:
  * the same entry point, reference and tolerance, this table of cases
- * (matmul_f16_tc.test compiles exactly these generic values). */
+ * (matmul_f16_tc.test compiles exactly these generic values).
+ * matmul_bf16_tc.test runs the same instances of the bf16 twin, with
+ * -DHDT_BF16 -DMM_KERNEL='"matmul_bf16_tc"'. */
+#ifndef MM_KERNEL
 #define MM_KERNEL "matmul_f16_tc"
+#endif
 /* name, BATCH, M, N, K, A_BATCHED, B_BATCHED, TRANS_A, TRANS_B */
 #define CASES(X) \
   X(mmtc_0, 1, 1, 1, 1, 1, 1, 0, 0) \
