@@ -396,6 +396,7 @@ hdtrt_status hdtrt_compile(hdtg_graph *g, const char *device, const hdtrt_compil
   hdtrt_status st = bld_device(&b, device);
   int tc = options ? options->tensor_cores : 0;
   b.plan.tensor_cores = tc > 0 || (tc == 0 && b.cuda);
+  b.plan.tf32 = options && options->tf32 > 0;
   if (!st)
     st = bld_graph(&b);
   if (!st && !(st = bld_interface(&b)) && !(st = bld_steps(&b)) && !(st = bld_constants(&b)) &&

@@ -160,15 +160,18 @@ static bool sel_has_prologue(const rtc_plan *p, const gnode *n, int input) {
  * else matmul_f16.hdt; the two have the same generics and tensors. Every
  * shape suits the tensor-core template. A prologue (an input computed in the
  * loads) needs that input's element-wise copy, since cp.async copies raw
- * memory: A_ASYNC / B_ASYNC = false turn its cp.async off. */
+ * memory: A_ASYNC / B_ASYNC = false turn its cp.async off. f32 takes
+ * matmul_tf32.hdt (the same generics, tf32 mma m16n8k8) only when the
+ * plan asks for tf32, since it rounds the operands; else matmul.hdt. */
 static int sel_matmul_core(rtc_plan *p, hdtg_graph *g, gnode *n, hdtg_tensor *a,
                            hdtg_tensor *b, hdtg_tensor *c, int64_t batch, int64_t m, int64_t nn,
                            int64_t k, bool a_batched, bool b_batched, bool ta, bool tb) {
   hdtg_tensor *args[] = {a, b, c};
   rtc_kernel *kk = NULL;
-  bool f16 = c->dt == HDTG_F16, tc = f16 && p->tensor_cores;
-  const char *file = tc ? "matmul_f16_tc.hdt" : f16 ? "matmul_f16.hdt" : "matmul.hdt";
-  const char *kernel = tc ? "matmul_f16_tc" : f16 ? "matmul_f16" : "matmul";
+  bool f16 = c->dt == HDTG_F16, tf32 = !f16 && p->tf32, tc = (f16 && p->tensor_cores) || tf32;
+  const char *file = tf32 ? "matmul_tf32.hdt"
+                     : tc ? "matmul_f16_tc.hdt" : f16 ? "matmul_f16.hdt" : "matmul.hdt";
+  const char *kernel = tf32 ? "matmul_tf32" : tc ? "matmul_f16_tc" : f16 ? "matmul_f16" : "matmul";
   if (sel_instance(p, n, file, kernel, args, 3, &kk))
     return -1;
   kk->tensor_cores = tc;

@@ -85,6 +85,9 @@ typedef struct hdtrt_compile_options {
                             cp.async): 0 where they pay, on cuda devices; 1 on the
                             host too (its emulation is exact, but 3-4 times slower
                             than the SIMT kernel: for tests); -1 never */
+  int tf32;              /* 1: f32 MatMul and Gemm on the tensor cores in tf32 (the
+                            operands rounded to 10 mantissa bits, f32 sums: about
+                            1e-3 relative), on every device; 0: exact f32 */
 } hdtrt_compile_options;
 
 /* Compiles graph g for device "host", "cuda" (= "cuda:sm_80") or

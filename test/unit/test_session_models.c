@@ -433,6 +433,59 @@ Test(session_models, f16_matmul_on_tensor_cores) {
   cr_expect_eq(f16_matmul_model(-1, false, 37, 40, 24), 0, "tensor_cores = -1: none");
 }
 
+/* tf32 on request: an f32 MatMul + bias + Relu compiled with tf32 = 1 runs
+ * matmul_tf32 (one tensor-core kernel, the epilogue fused) within the tf32
+ * bound (2^-10 + K 2^-23) sum |x w| (+ the bias's f32 rounding); and its
+ * largest error is over what f32 allows (K 2^-24 of the same sum), so the
+ * operands were rounded to tf32. Without the option, exact f32. */
+static double tf32_matmul_model(int tf32, int *tc) {
+  enum { M = 37, K = 64, N = 24 };
+  hdtg_graph *g = tg_graph();
+  tg_rand w, bv;
+  hdtg_tensor *x = tg_input(g, "x", 2, (int64_t[]){M, K});
+  hdtg_tensor *mm = tg_node2(g, "MatMul", x, weights(g, "w", 2, (int64_t[]){K, N}, &w));
+  hdtg_tensor *y = tg_node1(g, "Relu", tg_node2(g, "Add", mm, weights(g, "b", 1, (int64_t[]){N}, &bv)));
+  hdtg_mark_output(g, y);
+  tg_model tm = {0};
+  hdtrt_compile_options o = {.cache_dir = HDT_TEST_CACHE_DIR, .tf32 = tf32};
+  cr_assert_eq(hdtrt_compile(g, "host", &o, &tm.m), HDTRT_OK, "%s", hdtrt_last_error());
+  cr_assert_eq(hdtrt_model_get_stats(tm.m, &tm.stats), HDTRT_OK);
+  cr_expect_eq(tm.stats.kernels, 1, "MatMul+Add+Relu: %d kernels", tm.stats.kernels);
+  *tc = tm.stats.tensor_core_kernels;
+  tg_rand rx = tg_random_tensor(2, (int64_t[]){M, K});
+  float *out = tg_run1(&tm, "x", &rx, M * N);
+  double worst = 0; /* the largest |y - ref| / sum |x w| */
+  for (int i = 0; i < M; i++)
+    for (int j = 0; j < N; j++) {
+      double s = bv.v[j], mag = 0;
+      for (int k = 0; k < K; k++) {
+        s += (double)rx.v[i * K + k] * w.v[k * N + j];
+        mag += fabs((double)rx.v[i * K + k] * w.v[k * N + j]);
+      }
+      double want = s > 0 ? s : 0, err = fabs((double)out[i * N + j] - want);
+      cr_expect(err <= (ldexp(1, -10) + K * ldexp(1, -23)) * mag + ldexp(fabs(want), -23),
+                "y[%d, %d] = %g, want %g", i, j, (double)out[i * N + j], want);
+      worst = err / mag > worst ? err / mag : worst;
+    }
+  free(out);
+  tg_free_rand(&rx);
+  tg_free_rand(&w);
+  tg_free_rand(&bv);
+  tg_model_free(&tm);
+  hdtg_destroy(g);
+  return worst;
+}
+
+Test(session_models, f32_matmul_tf32_on_request) {
+  int tc = -1;
+  double tf32 = tf32_matmul_model(1, &tc);
+  cr_expect_eq(tc, 1, "tf32 = 1: the MatMul on the tensor cores");
+  cr_expect(tf32 > 64 * ldexp(1, -24), "largest error %g of sum |x w|: no tf32 rounding?", tf32);
+  double f32 = tf32_matmul_model(0, &tc);
+  cr_expect_eq(tc, 0, "tf32 = 0: matmul.hdt");
+  cr_expect(f32 <= 64 * ldexp(1, -24), "largest error %g of sum |x w| in f32", f32);
+}
+
 /* Batch dimensions that broadcast partly: [2, 3, 4, 5] @ [3, 5, 6]. */
 Test(session_models, matmul_partial_batch_broadcast) {
   hdtg_graph *g = tg_graph();
