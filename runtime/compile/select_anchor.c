@@ -371,14 +371,21 @@ int sel_conv(rtc_plan *p, hdtg_graph *g, gnode *n) {
   hdtg_tensor *args[] = {x, w, bias, y};
   rtc_kernel *k = NULL;
   bool f16 = x->dt == HDTG_F16;
-  if (sel_instance(p, n, f16 ? "conv_f16.hdt" : "conv.hdt", f16 ? "conv2d_f16" : "conv2d", args, 4,
-                   &k))
+  int64_t groups = gattr_int(n, HDTG_A_GROUP, 1);
+  /* f16 on the tensor cores (conv_f16_tc.hdt, the same generics and
+   * tensors) where the plan asks for them, as the matmul, unless a group
+   * has 4 output channels or fewer (depthwise): its mma tiles of 16 rows
+   * would be mostly padding, and conv_f16.hdt's direct schedule suits it. */
+  bool tc = f16 && p->tensor_cores && kout / groups > 4;
+  const char *file = tc ? "conv_f16_tc.hdt" : f16 ? "conv_f16.hdt" : "conv.hdt";
+  if (sel_instance(p, n, file, tc ? "conv2d_f16_tc" : f16 ? "conv2d_f16" : "conv2d", args, 4, &k))
     return -1;
+  k->tensor_cores = tc;
   static const char *const names[] = {"N", "C", "H", "W", "K", "R", "S", "OH", "OW",
                                       "SH", "SW", "PH", "PW", "DH", "DW", "GROUPS"};
   const int64_t values[] = {sel_dim(x, 0), sel_dim(x, 1), win.h, win.w, kout, win.kh, win.kw,
                             win.oh, win.ow, win.sh, win.sw, win.ph, win.pw, win.dh, win.dw,
-                            gattr_int(n, HDTG_A_GROUP, 1)};
+                            groups};
   if (sel_defines(p, k, names, values, 16, 0))
     return -1;
   p->epi_folded = bn;

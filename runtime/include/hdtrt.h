@@ -81,7 +81,7 @@ typedef struct hdtrt_compile_options {
   const char *cache_dir; /* NULL: $HDT_CACHE_DIR, else ~/.cache/hdt */
   int verbose;           /* 1: print the kernels and the cache's hits on stderr */
   int no_fusion;         /* 1: one kernel per node (to compare with the fused model) */
-  int tensor_cores;      /* f16 MatMul and Gemm on the tensor cores (mma, ldmatrix,
+  int tensor_cores;      /* f16 MatMul, Gemm, Conv on the tensor cores (mma, ldmatrix,
                             cp.async): 0 where they pay, on cuda devices; 1 on the
                             host too (its emulation is exact, but 3-4 times slower
                             than the SIMT kernel: for tests); -1 never */
