@@ -183,6 +183,13 @@ static hdtrt_status ses_bind(hdtrt_session *s, const char *name, const void *dat
                       output ? "output" : "input", name, (unsigned long long)t->bytes, bytes);
   if (!data && bytes)
     return hdtrt_fail(HDTRT_ERROR_INVALID_ARGUMENT, "'%s': NULL buffer", name);
+  /* The kernels read and write 16 bytes at once where the shapes allow
+   * (cp.async in the tensor-core templates): a device buffer bound in the
+   * session's place must be aligned as cudaMalloc's are (the session's own
+   * buffers are 256-byte aligned). */
+  if (mem == HDTRT_MEM_DEVICE && (uintptr_t)data % 16 != 0)
+    return hdtrt_fail(HDTRT_ERROR_INVALID_ARGUMENT, "'%s': device buffer %p is not 16-byte "
+                      "aligned (cudaMalloc's are)", name, data);
   ses_binding *b = &(output ? s->out : s->in)[io];
   /* The captured graph holds device buffers' addresses (host ones go
    * through the session's staging): a change that involves one recaptures. */

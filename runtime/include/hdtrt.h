@@ -155,7 +155,8 @@ void hdtrt_session_destroy(hdtrt_session *s);
 
 /* Binds the buffer of input or output `name` (or of index i, in the order of
  * the model's inputs and outputs) for the following runs. bytes must be
- * the tensor's size exactly (HDTRT_ERROR_SHAPE otherwise, naming both).
+ * the tensor's size exactly (HDTRT_ERROR_SHAPE otherwise, naming both); a
+ * device buffer must be 16-byte aligned (HDTRT_ERROR_INVALID_ARGUMENT).
  * An output left unbound goes to a buffer of the session's
  * (hdtrt_session_output_data). */
 hdtrt_status hdtrt_session_bind_input(hdtrt_session *s, const char *name, const void *data,
