@@ -257,8 +257,16 @@ static void epi_rewrite_block(epi_ctx *E, ir_block *b) {
 }
 
 /* The input appears other than as the tensor of a load (passed to a
- * function, stored to): its loads cannot all be seen here. */
+ * function, stored to, or an element passed by address: a cp_async or
+ * vcopy copies its raw memory, an atomic updates it): its loads cannot all
+ * be seen here, or one would become the address of a call. */
 static bool pro_other_use(const ir_expr *e, void *ctx) {
+  if (e->kind == IR_CALL && e->call.fn != IR_FN_USER) {
+    int by_address = builtin_addr_args(ir_fn_builtin(e->call.fn));
+    for (int i = 0; i < by_address && i < e->call.nargs; i++)
+      if (e->call.args[i]->kind == IR_LOAD && e->call.args[i]->load.var == ctx)
+        return true;
+  }
   return e->kind == IR_VARREF && e->var == ctx;
 }
 

@@ -46,6 +46,11 @@ typedef struct sema {
   int block_rank;
   int64_t block_dims[3];  /* each block dimension, -1 if unknown */
   int loop_depth;
+  /* Inside a branch that a constant condition never takes (lowering drops
+   * it): the checks of shapes that the generics fixed (a vector run's
+   * alignment, a fragment tile's range) are skipped there, so that a
+   * template can hold the code for other shapes (language.md 4.5). */
+  int dead;
   int64_t shared_bytes;
   int64_t local_bytes; /* per-thread bytes of the function's local tensors */
   /* While the base of x[i][j] is checked: the indices applied after it (1),

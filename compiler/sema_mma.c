@@ -66,7 +66,9 @@ static bool sm_tile_indices(sema *s, ast_node *arg, const char *fname, sm_tile *
       continue;
     }
     t->tile[i] = e->cval->i;
-    if (t->tile[i] < 0 || t->tile[i] >= t->sp.tiles[i]) {
+    if (s->dead) /* never runs: the tiles may be another instance's */
+      t->tile[i] = 0;
+    else if (t->tile[i] < 0 || t->tile[i] >= t->sp.tiles[i]) {
       diag_error(s->d, e->span, "tile index %lld is out of range: '%s' has %lld tile%s along dimension %d",
                  (long long)t->tile[i], t->sym->name, (long long)t->sp.tiles[i], t->sp.tiles[i] == 1 ? "" : "s", i);
       return false;
@@ -262,7 +264,7 @@ type *sema_ldmatrix(sema *s, ast_node *n, const char *fname) {
     return sm_set(n, sema_error_type());
   int64_t matrices = num ? num->cval->i : d.sp.regs / 2;
   int64_t total = d.sp.ntiles * d.sp.regs;
-  if (d.constant && d.pos * d.sp.regs + 2 * matrices > total) {
+  if (d.constant && !s->dead && d.pos * d.sp.regs + 2 * matrices > total) {
     diag_error(s->d, n->span, "%s() with num=%lld fills %lld registers from tile (%lld, %lld), past the end of "
                "'%s' (%lld registers)", fname, (long long)matrices, (long long)(2 * matrices),
                (long long)d.tile[0], (long long)d.tile[1], d.sym->name, (long long)total);

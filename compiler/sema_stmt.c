@@ -487,14 +487,21 @@ static void sema_stmt(sema *s, ast_node *n) {
   switch (n->kind) {
   case AST_VAR: sema_var(s, n); return;
   case AST_ASSIGN: sema_assign(s, n); return;
-  case AST_IF:
+  case AST_IF: {
     sema_condition(s, n->if_.cond, "an if");
+    const value *c = n->if_.cond->cval;
+    bool known = c && c->kind == VAL_BOOL;
+    s->dead += known && !c->b;
     sema_block(s, n->if_.then, true);
+    s->dead -= known && !c->b;
+    s->dead += known && c->b;
     if (n->if_.els && n->if_.els->kind == AST_IF)
       sema_stmt(s, n->if_.els);
     else if (n->if_.els)
       sema_block(s, n->if_.els, true);
+    s->dead -= known && c->b;
     return;
+  }
   case AST_FOR: sema_for(s, n); return;
   case AST_WHILE:
     sema_condition(s, n->while_.cond, "a while");

@@ -378,6 +378,8 @@ static hdtrt_status bld_graph(bld *b) {
   if (rtc_select(g, &b->plan))
     return hdtrt_fail(HDTRT_ERROR_UNSUPPORTED, "%s", b->plan.err);
   b->m->stats.kernels = b->plan.nkernels;
+  for (int k = 0; k < b->plan.nkernels; k++)
+    b->m->stats.tensor_core_kernels += b->plan.kernels[k].tensor_cores;
   return HDTRT_OK;
 }
 
@@ -392,6 +394,9 @@ hdtrt_status hdtrt_compile(hdtg_graph *g, const char *device, const hdtrt_compil
   if (!(b.m = calloc(1, sizeof *b.m)))
     return bld_nomem();
   hdtrt_status st = bld_device(&b, device);
+  int tc = options ? options->tensor_cores : 0;
+  b.plan.tensor_cores = tc > 0 || (tc == 0 && b.cuda);
+  b.plan.tf32 = options && options->tf32 > 0;
   if (!st)
     st = bld_graph(&b);
   if (!st && !(st = bld_interface(&b)) && !(st = bld_steps(&b)) && !(st = bld_constants(&b)) &&

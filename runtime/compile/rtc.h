@@ -172,6 +172,7 @@ typedef struct rtc_kernel {
   int prologue_input[4];
   int nprologues;
   bool elementwise;  /* it may write its output over args[0] (in place) */
+  bool tensor_cores; /* a template on the tensor cores (mma), for the stats */
 } rtc_kernel;
 
 /* A tensor that needs no kernel: it shares base's storage (Reshape,
@@ -200,6 +201,8 @@ typedef struct rtc_plan {
   hdtg_graph *scratch; /* owns the tensors the compiler made */
   int nsource_nodes;   /* of the graph as given */
   bool no_fusion;      /* set by the caller: one kernel per node */
+  bool tensor_cores;   /* set by the caller: f16 matmuls on the tensor cores */
+  bool tf32;           /* set by the caller: f32 matmuls on them, in tf32 */
   rtc_alias *out_alias; /* outputs that are inputs or constants (select.c) */
   int nalias, capalias;
   /* The element-wise nodes inlined into their consumer's kernel, sorted by

@@ -147,19 +147,39 @@ static int sel_defines(rtc_plan *p, rtc_kernel *k, const char *const *names,
 }
 
 /* c[BATCH, M, N] = a @ b for the matmul template (docs/stdlib.md). */
+static bool sel_has_prologue(const rtc_plan *p, const gnode *n, int input) {
+  for (int i = 0; i < p->npro; i++)
+    if (p->pro_anchor[i] == n && p->pro_input[i] == input)
+      return true;
+  return false;
+}
+
+/* f16 takes matmul_f16_tc.hdt, on the tensor cores, where the plan asks
+ * for them (cuda devices by default: the host's exact emulation of mma is
+ * 3-4 times slower than matmul_f16.hdt's f32 FMA loop, docs/stdlib.md),
+ * else matmul_f16.hdt; the two have the same generics and tensors. Every
+ * shape suits the tensor-core template. A prologue (an input computed in the
+ * loads) needs that input's element-wise copy, since cp.async copies raw
+ * memory: A_ASYNC / B_ASYNC = false turn its cp.async off. f32 takes
+ * matmul_tf32.hdt (the same generics, tf32 mma m16n8k8) only when the
+ * plan asks for tf32, since it rounds the operands; else matmul.hdt. */
 static int sel_matmul_core(rtc_plan *p, hdtg_graph *g, gnode *n, hdtg_tensor *a,
                            hdtg_tensor *b, hdtg_tensor *c, int64_t batch, int64_t m, int64_t nn,
                            int64_t k, bool a_batched, bool b_batched, bool ta, bool tb) {
   hdtg_tensor *args[] = {a, b, c};
   rtc_kernel *kk = NULL;
-  bool f16 = c->dt == HDTG_F16;
-  if (sel_instance(p, n, f16 ? "matmul_f16.hdt" : "matmul.hdt", f16 ? "matmul_f16" : "matmul", args,
-                   3, &kk))
+  bool f16 = c->dt == HDTG_F16, tf32 = !f16 && p->tf32, tc = (f16 && p->tensor_cores) || tf32;
+  const char *file = tf32 ? "matmul_tf32.hdt"
+                     : tc ? "matmul_f16_tc.hdt" : f16 ? "matmul_f16.hdt" : "matmul.hdt";
+  const char *kernel = tf32 ? "matmul_tf32" : tc ? "matmul_f16_tc" : f16 ? "matmul_f16" : "matmul";
+  if (sel_instance(p, n, file, kernel, args, 3, &kk))
     return -1;
+  kk->tensor_cores = tc;
   static const char *const names[] = {"BATCH", "M", "N", "K", "A_BATCHED", "B_BATCHED",
-                                      "TRANS_A", "TRANS_B"};
-  const int64_t values[] = {batch, m, nn, k, a_batched, b_batched, ta, tb};
-  return sel_defines(p, kk, names, values, 8, 0xf0) || sel_epilogue(p, g, n, kk) ||
+                                      "TRANS_A", "TRANS_B", "A_ASYNC", "B_ASYNC"};
+  const int64_t values[] = {batch, m, nn, k, a_batched, b_batched, ta, tb,
+                            !sel_has_prologue(p, n, 0), !sel_has_prologue(p, n, 1)};
+  return sel_defines(p, kk, names, values, tc ? 10 : 8, 0x3f0) || sel_epilogue(p, g, n, kk) ||
                  sel_prologues(p, g, n, kk)
              ? -1
              : 0;
@@ -351,14 +371,21 @@ int sel_conv(rtc_plan *p, hdtg_graph *g, gnode *n) {
   hdtg_tensor *args[] = {x, w, bias, y};
   rtc_kernel *k = NULL;
   bool f16 = x->dt == HDTG_F16;
-  if (sel_instance(p, n, f16 ? "conv_f16.hdt" : "conv.hdt", f16 ? "conv2d_f16" : "conv2d", args, 4,
-                   &k))
+  int64_t groups = gattr_int(n, HDTG_A_GROUP, 1);
+  /* f16 on the tensor cores (conv_f16_tc.hdt, the same generics and
+   * tensors) where the plan asks for them, as the matmul, unless a group
+   * has 4 output channels or fewer (depthwise): its mma tiles of 16 rows
+   * would be mostly padding, and conv_f16.hdt's direct schedule suits it. */
+  bool tc = f16 && p->tensor_cores && kout / groups > 4;
+  const char *file = tc ? "conv_f16_tc.hdt" : f16 ? "conv_f16.hdt" : "conv.hdt";
+  if (sel_instance(p, n, file, tc ? "conv2d_f16_tc" : f16 ? "conv2d_f16" : "conv2d", args, 4, &k))
     return -1;
+  k->tensor_cores = tc;
   static const char *const names[] = {"N", "C", "H", "W", "K", "R", "S", "OH", "OW",
                                       "SH", "SW", "PH", "PW", "DH", "DW", "GROUPS"};
   const int64_t values[] = {sel_dim(x, 0), sel_dim(x, 1), win.h, win.w, kout, win.kh, win.kw,
                             win.oh, win.ow, win.sh, win.sw, win.ph, win.pw, win.dh, win.dw,
-                            gattr_int(n, HDTG_A_GROUP, 1)};
+                            groups};
   if (sel_defines(p, k, names, values, 16, 0))
     return -1;
   p->epi_folded = bn;

@@ -81,6 +81,13 @@ typedef struct hdtrt_compile_options {
   const char *cache_dir; /* NULL: $HDT_CACHE_DIR, else ~/.cache/hdt */
   int verbose;           /* 1: print the kernels and the cache's hits on stderr */
   int no_fusion;         /* 1: one kernel per node (to compare with the fused model) */
+  int tensor_cores;      /* f16 MatMul, Gemm, Conv on the tensor cores (mma, ldmatrix,
+                            cp.async): 0 where they pay, on cuda devices; 1 on the
+                            host too (its emulation is exact, but 3-4 times slower
+                            than the SIMT kernel: for tests); -1 never */
+  int tf32;              /* 1: f32 MatMul and Gemm on the tensor cores in tf32 (the
+                            operands rounded to 10 mantissa bits, f32 sums: about
+                            1e-3 relative), on every device; 0: exact f32 */
 } hdtrt_compile_options;
 
 /* Compiles graph g for device "host", "cuda" (= "cuda:sm_80") or
@@ -126,6 +133,8 @@ typedef struct hdtrt_model_stats {
   int from_cache;            /* hdtrt_compile found the kernels compiled in
                                 the cache (1) or ran the compiler (0); 0
                                 for a loaded model */
+  int tensor_core_kernels;   /* kernels that run on the tensor cores (mma);
+                                0 for a loaded model */
 } hdtrt_model_stats;
 hdtrt_status hdtrt_model_get_stats(const hdtrt_model *m, hdtrt_model_stats *out);
 
@@ -146,7 +155,8 @@ void hdtrt_session_destroy(hdtrt_session *s);
 
 /* Binds the buffer of input or output `name` (or of index i, in the order of
  * the model's inputs and outputs) for the following runs. bytes must be
- * the tensor's size exactly (HDTRT_ERROR_SHAPE otherwise, naming both).
+ * the tensor's size exactly (HDTRT_ERROR_SHAPE otherwise, naming both); a
+ * device buffer must be 16-byte aligned (HDTRT_ERROR_INVALID_ARGUMENT).
  * An output left unbound goes to a buffer of the session's
  * (hdtrt_session_output_data). Kernels access tensors up to 16 bytes at a
  * time: a host buffer that is not 16-byte aligned is staged through an

@@ -390,7 +390,8 @@ Test(session_errors, binding_and_running) {
 }
 
 /* cuda: the model compiles (nvcc) wherever nvcc is; a session needs a GPU,
- * and without one the status says so. With one, it matches the host. */
+ * and without one the status says so. With one, it matches the host, and
+ * a misaligned device buffer is refused. */
 Test(session_errors, cuda_without_a_gpu, .timeout = 240) {
   if (!tg_have_nvcc())
     cr_skip_test("nvcc not found");
@@ -403,6 +404,11 @@ Test(session_errors, cuda_without_a_gpu, .timeout = 240) {
     cr_expect_null(s);
   } else {
     cr_assert_eq(st, HDTRT_OK, "%s", hdtrt_last_error());
+    /* A device buffer the kernels could not copy 16 bytes at a time from
+     * (cp.async) is refused at the binding; the address is not used. */
+    cr_expect_eq(hdtrt_session_bind_input(s, "x", (const void *)(uintptr_t)0x10008, 160, HDTRT_MEM_DEVICE),
+                 HDTRT_ERROR_INVALID_ARGUMENT);
+    cr_expect(strstr(hdtrt_last_error(), "is not 16-byte aligned"), "%s", hdtrt_last_error());
     hdtrt_session_destroy(s);
     tg_rand rx = tg_random_tensor(2, (int64_t[]){5, 8});
     float *y = tg_run1(&tm, "x", &rx, 40);

@@ -357,34 +357,45 @@ static double f16_value(uint16_t h) {
   return h >> 15 ? -v : v;
 }
 
-Test(session_models, f16_matmul_with_epilogue) {
-  enum { M = 7, K = 40, N = 13 };
+/* The model above, compiled for the host with the given tensor_cores
+ * option; x_right puts the input on the right (x^T-free: W[M, K] @
+ * Cast(x)[K, N], the bias along N still). Returns its tensor-core kernels. */
+static int f16_matmul_model(int tensor_cores, bool x_right, int M, int K, int N) {
   hdtg_graph *g = tg_graph();
-  hdtg_tensor *x = tg_input(g, "x", 2, (int64_t[]){M, K});
+  int xr = x_right ? K : M, xc = x_right ? N : K, wr = x_right ? M : K, wc = x_right ? K : N;
+  hdtg_tensor *x = tg_input(g, "x", 2, (int64_t[]){xr, xc});
   hdtg_attr to16 = HDTG_ATTR_I("to", HDTG_F16), to32 = HDTG_ATTR_I("to", HDTG_F32);
   hdtg_tensor *xh = tg_node(g, "Cast", &x, 1, &to16, 1);
-  tg_rand w = tg_random_tensor(2, (int64_t[]){K, N}), bvals = tg_random_tensor(1, (int64_t[]){N});
-  uint16_t wh[K * N], bh[N];
-  for (int i = 0; i < K * N; i++)
+  tg_rand w = tg_random_tensor(2, (int64_t[]){wr, wc}), bvals = tg_random_tensor(1, (int64_t[]){N});
+  uint16_t *wh = malloc(sizeof *wh * (size_t)(K * (M > N ? M : N))), *bh = malloc(sizeof *bh * (size_t)N);
+  cr_assert(wh && bh);
+  for (int i = 0; i < wr * wc; i++)
     wh[i] = f16_bits(w.v[i]);
   for (int i = 0; i < N; i++)
     bh[i] = f16_bits(bvals.v[i]);
   hdtg_tensor *tw, *tb;
-  cr_assert_eq(hdtg_add_constant(g, "w", HDTG_F16, 2, (int64_t[]){K, N}, wh, sizeof wh, &tw), HDTG_OK);
-  cr_assert_eq(hdtg_add_constant(g, "b", HDTG_F16, 1, (int64_t[]){N}, bh, sizeof bh, &tb), HDTG_OK);
-  hdtg_tensor *t = tg_node1(g, "Relu", tg_node2(g, "Add", tg_node2(g, "MatMul", xh, tw), tb));
+  cr_assert_eq(hdtg_add_constant(g, "w", HDTG_F16, 2, (int64_t[]){wr, wc}, wh,
+                                 sizeof *wh * (size_t)(wr * wc), &tw), HDTG_OK);
+  cr_assert_eq(hdtg_add_constant(g, "b", HDTG_F16, 1, (int64_t[]){N}, bh, sizeof *bh * (size_t)N, &tb),
+               HDTG_OK);
+  hdtg_tensor *mm = x_right ? tg_node2(g, "MatMul", tw, xh) : tg_node2(g, "MatMul", xh, tw);
+  hdtg_tensor *t = tg_node1(g, "Relu", tg_node2(g, "Add", mm, tb));
   hdtg_tensor *y = tg_node(g, "Cast", &t, 1, &to32, 1);
   hdtg_mark_output(g, y);
-  tg_model tm = tg_compile(g, "host");
+  tg_model tm = {0};
+  hdtrt_compile_options o = {.cache_dir = HDT_TEST_CACHE_DIR, .tensor_cores = tensor_cores};
+  cr_assert_eq(hdtrt_compile(g, "host", &o, &tm.m), HDTRT_OK, "%s", hdtrt_last_error());
+  cr_assert_eq(hdtrt_model_get_stats(tm.m, &tm.stats), HDTRT_OK);
   cr_expect_eq(tm.stats.kernels, 2, "Cast+MatMul+Add+Relu (the cast in its loads), Cast: %d",
                tm.stats.kernels);
-  tg_rand rx = tg_random_tensor(2, (int64_t[]){M, K});
-  float *out = tg_run1(&tm, "x", &rx, M * N);
+  tg_rand rx = tg_random_tensor(2, (int64_t[]){xr, xc});
+  float *out = tg_run1(&tm, "x", &rx, (size_t)(M * N));
   for (int i = 0; i < M; i++)
     for (int j = 0; j < N; j++) {
       double s = 0, mag = 0;
       for (int k = 0; k < K; k++) {
-        double p = f16_value(f16_bits(rx.v[i * K + k])) * f16_value(wh[k * N + j]);
+        double p = x_right ? f16_value(wh[i * K + k]) * f16_value(f16_bits(rx.v[k * N + j]))
+                           : f16_value(f16_bits(rx.v[i * K + k])) * f16_value(wh[k * N + j]);
         s += p;
         mag += fabs(p);
       }
@@ -393,12 +404,156 @@ Test(session_models, f16_matmul_with_epilogue) {
       cr_expect(err <= 2e-3 * (fabs(want) + mag * 1e-2) + 1e-3, "y[%d, %d] = %g, want %g", i, j,
                 (double)out[i * N + j], want);
     }
+  int tc = tm.stats.tensor_core_kernels;
   free(out);
+  free(wh);
+  free(bh);
   tg_free_rand(&rx);
   tg_free_rand(&w);
   tg_free_rand(&bvals);
   tg_model_free(&tm);
   hdtg_destroy(g);
+  return tc;
+}
+
+/* The host keeps the SIMT template by default (its emulation of mma is
+ * exact but slower). */
+Test(session_models, f16_matmul_with_epilogue) {
+  cr_expect_eq(f16_matmul_model(0, false, 7, 40, 13), 0, "the host's default is matmul_f16");
+}
+
+/* On request, the host runs matmul_f16_tc (what cuda devices run by
+ * default): the one MatMul kernel on the tensor cores, its epilogue fused,
+ * the Cast of x in its loads (the element-wise copy: A_ASYNC=false) while
+ * the f16 weights go by cp.async (N, then K, multiples of 8), and odd M, N
+ * on the predicated edges; -1 keeps the SIMT kernel. */
+Test(session_models, f16_matmul_on_tensor_cores) {
+  cr_expect_eq(f16_matmul_model(1, false, 37, 40, 24), 1, "x @ W: one tensor-core kernel");
+  cr_expect_eq(f16_matmul_model(1, true, 37, 48, 29), 1, "W @ x: one tensor-core kernel");
+  cr_expect_eq(f16_matmul_model(-1, false, 37, 40, 24), 0, "tensor_cores = -1: none");
+}
+
+/* x f32 [2, 8, 10, 9] -> Cast f16 -> Conv 3x3 pad 1 (f16 weights [KO, 8],
+ * bias) -> Relu -> Cast f32 on the host with the given tensor_cores
+ * option: one kernel for Cast+Conv+Relu (the cast a prologue on x, which
+ * the tensor-core template gathers element by element), checked against
+ * the reference from the f16-rounded values. Returns the tensor-core
+ * kernels. */
+static int f16_conv_model(int tensor_cores, int ko) {
+  enum { NB = 2, C = 8, H = 10, W = 9 };
+  hdtg_graph *g = tg_graph();
+  hdtg_tensor *x = tg_input(g, "x", 4, (int64_t[]){NB, C, H, W});
+  hdtg_attr to16 = HDTG_ATTR_I("to", HDTG_F16), to32 = HDTG_ATTR_I("to", HDTG_F32);
+  hdtg_tensor *xh = tg_node(g, "Cast", &x, 1, &to16, 1);
+  tg_rand w = tg_random_tensor(4, (int64_t[]){ko, C, 3, 3}), bvals = tg_random_tensor(1, (int64_t[]){ko});
+  uint16_t *wh = malloc(sizeof *wh * w.n), *bh = malloc(sizeof *bh * (size_t)ko);
+  cr_assert(wh && bh);
+  for (size_t i = 0; i < w.n; i++)
+    wh[i] = f16_bits(w.v[i]);
+  for (int i = 0; i < ko; i++)
+    bh[i] = f16_bits(bvals.v[i]);
+  hdtg_tensor *in[3];
+  in[0] = xh;
+  cr_assert_eq(hdtg_add_constant(g, "w", HDTG_F16, 4, (int64_t[]){ko, C, 3, 3}, wh, sizeof *wh * w.n, &in[1]),
+               HDTG_OK);
+  cr_assert_eq(hdtg_add_constant(g, "b", HDTG_F16, 1, (int64_t[]){ko}, bh, sizeof *bh * (size_t)ko, &in[2]),
+               HDTG_OK);
+  int64_t pads[] = {1, 1, 1, 1};
+  hdtg_attr ca[] = {HDTG_ATTR_IS("pads", pads, 4)};
+  hdtg_tensor *t = tg_node1(g, "Relu", tg_node(g, "Conv", in, 3, ca, 1));
+  hdtg_tensor *y = tg_node(g, "Cast", &t, 1, &to32, 1);
+  hdtg_mark_output(g, y);
+  tg_model tm = {0};
+  hdtrt_compile_options o = {.cache_dir = HDT_TEST_CACHE_DIR, .tensor_cores = tensor_cores};
+  cr_assert_eq(hdtrt_compile(g, "host", &o, &tm.m), HDTRT_OK, "%s", hdtrt_last_error());
+  cr_assert_eq(hdtrt_model_get_stats(tm.m, &tm.stats), HDTRT_OK);
+  cr_expect_eq(tm.stats.kernels, 2, "Cast+Conv+Relu, Cast: %d kernels", tm.stats.kernels);
+  tg_rand rx = tg_random_tensor(4, (int64_t[]){NB, C, H, W});
+  float *out = tg_run1(&tm, "x", &rx, (size_t)(NB * ko * H * W));
+  double *xr = ref_new(rx.n), *wr = ref_new(w.n), *br = ref_new((size_t)ko), *ref = ref_new((size_t)(NB * ko * H * W));
+  double *mag = ref_new((size_t)(NB * ko * H * W)), *xa = ref_new(rx.n), *wa = ref_new(w.n);
+  for (size_t i = 0; i < rx.n; i++)
+    xa[i] = fabs(xr[i] = f16_value(f16_bits(rx.v[i])));
+  for (size_t i = 0; i < w.n; i++)
+    wa[i] = fabs(wr[i] = f16_value(wh[i]));
+  for (int i = 0; i < ko; i++)
+    br[i] = f16_value(bh[i]);
+  ref_conv(xr, wr, br, ref, NB, C, H, W, ko, 3, 1, 1, H, W);
+  ref_conv(xa, wa, NULL, mag, NB, C, H, W, ko, 3, 1, 1, H, W); /* sum of |products| */
+  for (int i = 0; i < NB * ko * H * W; i++) {
+    double want = ref[i] > 0 ? ref[i] : 0, err = fabs((double)out[i] - want);
+    cr_expect(err <= 2e-3 * fabs(want) + 1e-5 * mag[i] + ldexp(1, -24), "y[%d] = %g, want %g", i,
+              (double)out[i], want);
+  }
+  int tc = tm.stats.tensor_core_kernels;
+  free(out), free(xr), free(wr), free(br), free(ref), free(mag), free(xa), free(wa), free(wh), free(bh);
+  tg_free_rand(&rx);
+  tg_free_rand(&w);
+  tg_free_rand(&bvals);
+  tg_model_free(&tm);
+  hdtg_destroy(g);
+  return tc;
+}
+
+/* The f16 Conv on the tensor cores on request (cuda's default), with 20
+ * output channels; with 4 (<= 4 per group) it keeps conv_f16.hdt. */
+Test(session_models, f16_conv_on_tensor_cores) {
+  cr_expect_eq(f16_conv_model(1, 20), 1, "20 channels: conv2d_f16_tc");
+  cr_expect_eq(f16_conv_model(1, 4), 0, "4 channels: conv2d_f16");
+  cr_expect_eq(f16_conv_model(0, 20), 0, "the host's default: conv2d_f16");
+}
+
+/* tf32 on request: an f32 MatMul + bias + Relu compiled with tf32 = 1 runs
+ * matmul_tf32 (one tensor-core kernel, the epilogue fused) within the tf32
+ * bound (2^-10 + K 2^-23) sum |x w| (+ the bias's f32 rounding); and its
+ * largest error is over what f32 allows (K 2^-24 of the same sum), so the
+ * operands were rounded to tf32. Without the option, exact f32. */
+static double tf32_matmul_model(int tf32, int *tc) {
+  enum { M = 37, K = 64, N = 24 };
+  hdtg_graph *g = tg_graph();
+  tg_rand w, bv;
+  hdtg_tensor *x = tg_input(g, "x", 2, (int64_t[]){M, K});
+  hdtg_tensor *mm = tg_node2(g, "MatMul", x, weights(g, "w", 2, (int64_t[]){K, N}, &w));
+  hdtg_tensor *y = tg_node1(g, "Relu", tg_node2(g, "Add", mm, weights(g, "b", 1, (int64_t[]){N}, &bv)));
+  hdtg_mark_output(g, y);
+  tg_model tm = {0};
+  hdtrt_compile_options o = {.cache_dir = HDT_TEST_CACHE_DIR, .tf32 = tf32};
+  cr_assert_eq(hdtrt_compile(g, "host", &o, &tm.m), HDTRT_OK, "%s", hdtrt_last_error());
+  cr_assert_eq(hdtrt_model_get_stats(tm.m, &tm.stats), HDTRT_OK);
+  cr_expect_eq(tm.stats.kernels, 1, "MatMul+Add+Relu: %d kernels", tm.stats.kernels);
+  *tc = tm.stats.tensor_core_kernels;
+  tg_rand rx = tg_random_tensor(2, (int64_t[]){M, K});
+  float *out = tg_run1(&tm, "x", &rx, M * N);
+  double worst = 0; /* the largest |y - ref| / sum |x w| */
+  for (int i = 0; i < M; i++)
+    for (int j = 0; j < N; j++) {
+      double s = bv.v[j], mag = 0;
+      for (int k = 0; k < K; k++) {
+        s += (double)rx.v[i * K + k] * w.v[k * N + j];
+        mag += fabs((double)rx.v[i * K + k] * w.v[k * N + j]);
+      }
+      double want = s > 0 ? s : 0, err = fabs((double)out[i * N + j] - want);
+      cr_expect(err <= (ldexp(1, -10) + K * ldexp(1, -23)) * mag + ldexp(fabs(want), -23),
+                "y[%d, %d] = %g, want %g", i, j, (double)out[i * N + j], want);
+      worst = err / mag > worst ? err / mag : worst;
+    }
+  free(out);
+  tg_free_rand(&rx);
+  tg_free_rand(&w);
+  tg_free_rand(&bv);
+  tg_model_free(&tm);
+  hdtg_destroy(g);
+  return worst;
+}
+
+Test(session_models, f32_matmul_tf32_on_request) {
+  int tc = -1;
+  double tf32 = tf32_matmul_model(1, &tc);
+  cr_expect_eq(tc, 1, "tf32 = 1: the MatMul on the tensor cores");
+  cr_expect(tf32 > 64 * ldexp(1, -24), "largest error %g of sum |x w|: no tf32 rounding?", tf32);
+  double f32 = tf32_matmul_model(0, &tc);
+  cr_expect_eq(tc, 0, "tf32 = 0: matmul.hdt");
+  cr_expect(f32 <= 64 * ldexp(1, -24), "largest error %g of sum |x w| in f32", f32);
 }
 
 /* Batch dimensions that broadcast partly: [2, 3, 4, 5] @ [3, 5, 6]. */

@@ -22,6 +22,7 @@
 
 /* name, N, C, H, W, K, R, S, OH, OW, SH, SW, PH, PW, DH, DW, GROUPS (DIRECT,
  * BM, BN as the lit test gives them; the driver does not need them) */
+#ifndef CASES /* conv_f16_tc_main.c gives its own */
 #define CASES(X)                                                                                   \
   X(cv16_0, 2, 5, 7, 9, 11, 1, 1, 7, 9, 1, 1, 0, 0, 1, 1, 1)                                       \
   X(cv16_1, 1, 3, 17, 15, 20, 3, 3, 17, 15, 1, 1, 1, 1, 1, 1, 1)                                   \
@@ -38,6 +39,10 @@
   X(cv16_12, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1)                                       \
   X(cv16_13, 1, 8, 11, 10, 16, 3, 3, 5, 4, 2, 2, 1, 0, 2, 2, 4)                                    \
   X(cv16_14, 1, 64, 9, 10, 40, 3, 3, 9, 10, 1, 1, 1, 1, 1, 1, 1)
+#endif
+#ifndef CV_KERNEL
+#define CV_KERNEL "conv2d_f16"
+#endif
 
 #define DECLARE(name, ...) int name(const uint16_t *x, const uint16_t *w, const uint16_t *bias, uint16_t *y);
 CASES(DECLARE)
@@ -98,7 +103,7 @@ static int run(const conv_case *p) {
   char size[160];
   snprintf(size, sizeof size, "%s x%dx%dx%dx%d w%dx%dx%dx%d s%d,%d p%d,%d d%d,%d g%d", p->name, p->n, p->c, p->h,
            p->w, p->k, cg, p->r, p->s, p->sh, p->sw, p->ph, p->pw, p->dh, p->dw, p->groups);
-  int bad = f16_report("conv2d_f16[" DRV_TARGET "]", size, f16_check(y.host, ref, ny, cg * p->r * p->s + 1, pmax),
+  int bad = f16_report(CV_KERNEL "[" DRV_TARGET "]", size, f16_check(y.host, ref, ny, cg * p->r * p->s + 1, pmax),
                        t, 2.0 * ny * cg * p->r * p->s);
   free(xv);
   free(wv);

@@ -21,6 +21,7 @@ typedef int (*mm_fn)(const uint16_t *, const uint16_t *, uint16_t *);
 
 /* name, BATCH, M, N, K, A_BATCHED, B_BATCHED, TRANS_A, TRANS_B (BM/BN as
  * the lit test gives them; the driver does not need them) */
+#ifndef CASES /* matmul_f16_tc_main.c gives its own */
 #define CASES(X)                                                                                   \
   X(mm16_0, 1, 1, 1, 1, 1, 1, 0, 0)                                                              \
   X(mm16_1, 3, 37, 45, 29, 1, 1, 0, 0)                                                           \
@@ -34,6 +35,10 @@ typedef int (*mm_fn)(const uint16_t *, const uint16_t *, uint16_t *);
   X(mm16_9, 3, 50, 50, 21, 1, 0, 1, 1)                                                           \
   X(mm16_10, 5, 33, 1, 100, 0, 1, 0, 1)                                                          \
   X(mm16_11, 2, 31, 47, 517, 1, 0, 0, 0)
+#endif
+#ifndef MM_KERNEL
+#define MM_KERNEL "matmul_f16"
+#endif
 
 #define DECLARE(name, ...) int name(const uint16_t *a, const uint16_t *b, uint16_t *c);
 CASES(DECLARE)
@@ -84,7 +89,7 @@ static int run(const mm_case *cs) {
   char size[128];
   snprintf(size, sizeof size, "%s %dx%dx%dx%d%s%s%s%s", cs->name, B, M, N, K, cs->a_batched ? "" : " a-shared",
            cs->b_batched ? "" : " b-shared", cs->trans_a ? " ta" : "", cs->trans_b ? " tb" : "");
-  int bad = f16_report("matmul_f16[" DRV_TARGET "]", size, f16_check(c.host, ref, c.n, K, amax * bmax), t,
+  int bad = f16_report(MM_KERNEL "[" DRV_TARGET "]", size, f16_check(c.host, ref, c.n, K, amax * bmax), t,
                        2.0 * B * M * N * K);
   free(av);
   free(bv);
