@@ -90,6 +90,10 @@ typedef struct ir_var {
    * the declaration, so it has the same value wherever the `let` is in
    * scope. */
   ir_expr *value;
+  /* A cursor (pass `strength`, CUDA): a pointer into this global tensor,
+   * declared with its element offset from the tensor's start and assigned
+   * (advanced) by a number of elements; loads through it read cursor[i]. */
+  struct ir_var *cursor_of;
   int id;
 } ir_var;
 

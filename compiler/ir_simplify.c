@@ -250,6 +250,9 @@ static ir_expr *ir_simplify_int(arena *a, ir_op op, type *t, ir_expr *x, ir_expr
       return ir_const_int(a, t, 0);
     if (xc && !yc) /* constants on the right, as people write them */
       return ir_binary(a, op, t, y, x);
+    /* (v * c1) * c2 == v * (c1 * c2): wrap-around arithmetic reassociates */
+    if (yc && x->kind == IR_BINARY && x->op.op == IR_OP_MUL && ir_is_int_const(x->op.b))
+      return ir_binary(a, op, t, x->op.a, ir_fold_int(a, IR_OP_MUL, t, x->op.b->cst.i, y->cst.i));
     break;
   case IR_OP_DIV:
     if (!yc || y->cst.i <= 0)
@@ -479,8 +482,10 @@ bool ir_block_any(const ir_block *b, bool (*pred)(const ir_stmt *s, void *ctx), 
   return false;
 }
 
+/* A load through a cursor (pass `strength`) reads its tensor too. */
 static bool ir_is_ref_to(const ir_expr *e, void *v) {
-  return (e->kind == IR_VARREF && e->var == v) || (e->kind == IR_LOAD && e->load.var == v);
+  return (e->kind == IR_VARREF && e->var == v) ||
+         (e->kind == IR_LOAD && (e->load.var == v || e->load.var->cursor_of == v));
 }
 
 /* s itself (not what is nested in it) reads or writes v. */
