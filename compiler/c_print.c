@@ -487,6 +487,12 @@ static void cp_assigned_value(c_printer *P, const ir_expr *value, const ir_expr 
 }
 
 static void cp_assign(c_printer *P, const ir_stmt *s) {
+  if (s->assign.var->cursor_of) { /* a cursor advances by a number of elements */
+    cp_var(P, s->assign.var);
+    fputs(" += ", P->out);
+    cp_expr(P, s->assign.value, 0);
+    return;
+  }
   ir_expr target = {.kind = IR_VARREF, .ty = s->assign.var->ty, .var = s->assign.var};
   cp_var(P, s->assign.var);
   cp_assigned_value(P, s->assign.value, &target);
@@ -518,6 +524,16 @@ static void cp_decl(c_printer *P, const ir_stmt *s, int depth) {
     fprintf(out, "%s %s[%lld]%s;\n",
             cp_type(d, v->elem), v->name, (long long)(v->array_len > 0 ? v->array_len : 1),
             d->zero_arrays ? " = {0}" : "");
+  } else if (v->cursor_of) { /* a pointer into a global tensor: &a[i] */
+    fprintf(out, "%s%s *%s = ", cp_tensor_const(d, v->cursor_of) ? "const " : "", cp_type(d, v->elem), v->name);
+    const ir_expr *at = s->decl.init; /* a load of the tensor, or of a cursor of an outer loop */
+    if (ir_is_const_int(at->load.offset, 0)) {
+      cp_var(P, at->load.var);
+    } else {
+      fputc('&', out);
+      cp_load(P, at->load.var, at->load.offset);
+    }
+    fputs(";\n", out);
   } else {
     fprintf(out, "%s%s %s = ", !v->mutable_ && s->decl.init ? "const " : "", cp_type(d, v->ty), v->name);
     if (s->decl.init)

@@ -84,6 +84,16 @@ typedef struct ir_var {
   bool mutable_;    /* assigned after its declaration */
   bool has_range;   /* an immutable integer whose value lies in [lo, hi] */
   int64_t lo, hi;
+  /* An immutable scalar's initial value (lowering), for rewrites that look
+   * through a `let` to the sum it names (the swizzle's split, ir_known_tz).
+   * Every variable it reads is immutable or the counter of a loop around
+   * the declaration, so it has the same value wherever the `let` is in
+   * scope. */
+  ir_expr *value;
+  /* A cursor (pass `strength`, CUDA): a pointer into this global tensor,
+   * declared with its element offset from the tensor's start and assigned
+   * (advanced) by a number of elements; loads through it read cursor[i]. */
+  struct ir_var *cursor_of;
   int id;
 } ir_var;
 
@@ -252,6 +262,10 @@ ir_expr *ir_cast(arena *a, type *t, ir_expr *x);
 ir_expr *ir_select(arena *a, type *t, ir_expr *c, ir_expr *x, ir_expr *y);
 ir_expr *ir_special_ref(arena *a, ir_special s, int64_t lo, int64_t hi);
 bool ir_is_const_int(const ir_expr *e, int64_t v);
+/* How many low bits of e's value are known to be zero (e is a known
+ * multiple of 2^result), looking through immutable variables' values; at
+ * most the width of e's type. 0 when nothing is known. */
+int ir_known_tz(const ir_expr *e);
 
 /* No calls inside: the expression may be dropped or duplicated. */
 bool ir_pure(const ir_expr *e);

@@ -248,6 +248,14 @@ static void ir_dump_decl(FILE *out, const ir_var *v, const ir_expr *init) {
     fputc('\n', out);
     return;
   }
+  if (v->cursor_of) { /* pass `strength`: a pointer at an element offset */
+    fputs("var ", out);
+    type_print(out, v->elem);
+    fprintf(out, "* %s = &", v->name);
+    ir_dump_expr(out, init, 0);
+    fputs(";\n", out);
+    return;
+  }
   fputs(v->mutable_ ? "var " : "let ", out);
   type_print(out, v->ty);
   fprintf(out, " %s", v->name);
@@ -294,7 +302,7 @@ static void ir_dump_stmt(FILE *out, const ir_stmt *s, int depth) {
   switch (s->kind) {
   case IR_DECL: ir_dump_decl(out, s->decl.var, s->decl.init); return;
   case IR_ASSIGN:
-    fprintf(out, "%s = ", s->assign.var->name);
+    fprintf(out, s->assign.var->cursor_of ? "%s += " : "%s = ", s->assign.var->name);
     ir_dump_expr(out, s->assign.value, 0);
     fputs(";\n", out);
     return;

@@ -162,10 +162,20 @@ static ir_stmt *lw_new_stmt(lower *L, ir_stmt_kind kind, span where) {
   return s;
 }
 
+/* A value that is the same wherever it is evaluated in its scope: no
+ * loads (memory changes), no calls, and only immutable variables. */
+static bool lw_unstable(const ir_expr *e, void *ctx) {
+  (void)ctx;
+  return e->kind == IR_LOAD || e->kind == IR_CALL || e->kind == IR_XCHG_READ ||
+         (e->kind == IR_VARREF && (e->var->mutable_ || (e->var->kind != IR_VAR_SCALAR && e->var->kind != IR_VAR_PARAM)));
+}
+
 static ir_stmt *lw_decl(lower *L, ir_block *out, ir_var *v, ir_expr *init, span where) {
   ir_stmt *s = lw_new_stmt(L, IR_DECL, where);
   s->decl.var = v;
   s->decl.init = init;
+  if (init && !v->mutable_ && v->kind == IR_VAR_SCALAR && !ir_expr_any(init, lw_unstable, NULL))
+    v->value = init;
   if (init && init->has_range && !v->mutable_ && type_is_int(v->ty)) {
     v->has_range = true;
     v->lo = init->lo;
@@ -284,6 +294,96 @@ static ir_expr *lw_swizzle(lower *L, const type *t, ir_expr *off) {
   return ir_binary(L->a, IR_OP_BXOR, ot, off, moved);
 }
 
+/* The swizzle reads and writes only bits below P = 2^(B + M + S), so for
+ * any H that is a multiple of P, swz(H + o) = H + swz(o) (two's complement:
+ * adding H leaves the low bits alone). The offset of a swizzled access is
+ * therefore split into additive terms: those known to be multiples of P
+ * (the stage index of a ring of tiles, a row that steps by 16 in a tile of
+ * 32 columns, the constant's high part) are added after the XOR, and only
+ * the rest goes through it. What is left is often loop-invariant (the
+ * lane's part of an ldmatrix address), which the CUDA compiler then
+ * computes once instead of in every iteration. */
+typedef struct lw_split {
+  type *ot;
+  int bits;             /* B + M + S */
+  ir_expr *high, *low;  /* the sums of the terms, NULL when none */
+  int64_t high_c, low_c; /* and of their constants */
+} lw_split;
+
+enum { LW_SPLIT_DEPTH = 4 }; /* `let`s looked through, nested */
+
+static void lw_split_add(lower *L, lw_split *sp, ir_expr **sum, ir_expr *term) {
+  *sum = *sum ? ir_binary(L->a, IR_OP_ADD, sp->ot, *sum, term) : term;
+}
+
+static void lw_split_term(lower *L, lw_split *sp, ir_expr *e, int64_t stride, int depth);
+
+/* A `let` is looked through only when its value has a part that leaves
+ * the XOR; otherwise the variable stays one term (nothing is recomputed). */
+static bool lw_split_let(lower *L, lw_split *sp, ir_expr *e, int64_t stride, int depth) {
+  if (e->kind != IR_VARREF || !e->var->value || e->var->value->ty != sp->ot || depth >= LW_SPLIT_DEPTH)
+    return false;
+  lw_split sub = {sp->ot, sp->bits, NULL, NULL, 0, 0};
+  lw_split_term(L, &sub, e->var->value, stride, depth + 1);
+  if (!sub.high && sub.high_c == 0)
+    return false;
+  if (sub.high)
+    lw_split_add(L, sp, &sp->high, sub.high);
+  if (sub.low)
+    lw_split_add(L, sp, &sp->low, sub.low);
+  sp->high_c += sub.high_c;
+  sp->low_c += sub.low_c;
+  return true;
+}
+
+/* Adds e * stride to the split, distributing sums and constant factors
+ * (exact in wrap-around arithmetic). */
+static void lw_split_term(lower *L, lw_split *sp, ir_expr *e, int64_t stride, int depth) {
+  int64_t p = (int64_t)1 << sp->bits, c;
+  if (e->kind == IR_CONST && type_is_int(e->ty)) {
+    int64_t v = (int64_t)((uint64_t)e->cst.i * (uint64_t)stride);
+    sp->low_c += v & (p - 1);
+    sp->high_c += v - (v & (p - 1));
+    return;
+  }
+  if (e->ty == sp->ot && e->kind == IR_BINARY && e->op.op == IR_OP_ADD) {
+    lw_split_term(L, sp, e->op.a, stride, depth);
+    lw_split_term(L, sp, e->op.b, stride, depth);
+    return;
+  }
+  if (e->ty == sp->ot && e->kind == IR_BINARY && e->op.op == IR_OP_MUL && e->op.b->kind == IR_CONST &&
+      !__builtin_mul_overflow(e->op.b->cst.i, stride, &c) && c != 0 && type_int_fits(sp->ot, c)) {
+    lw_split_term(L, sp, e->op.a, c, depth);
+    return;
+  }
+  bool high = stride != 0 && ir_known_tz(e) + __builtin_ctzll((unsigned long long)stride) >= sp->bits;
+  if (!high && lw_split_let(L, sp, e, stride, depth))
+    return;
+  ir_expr *term = ir_binary(L->a, IR_OP_MUL, sp->ot, e, ir_const_int(L->a, sp->ot, stride));
+  lw_split_add(L, sp, high ? &sp->high : &sp->low, term);
+}
+
+/* The offset of t[i0, i1, ...] for a swizzled t: high + swz(low). */
+static ir_expr *lw_swizzled_offset(lower *L, const ir_var *v, const type *t, const ast_node *index) {
+  const ast_list *ix = &index->index.indices;
+  type *ot = lw_offset_type(v, t, ix);
+  lw_split sp = {ot, t->swz_bits + t->swz_base + t->swz_shift, NULL, NULL, 0, 0};
+  int64_t stride = 1;
+  for (int i = ix->len - 1; i > 0; i--)
+    stride *= t->const_dims[i]; /* shared: constant, and small (sema) */
+  for (int i = 0; i < ix->len; i++) { /* the indices in source order */
+    lw_split_term(L, &sp, ir_cast(L->a, ot, lw_expr(L, ix->items[i])), stride, 0);
+    stride /= i + 1 < ix->len ? t->const_dims[i + 1] : 1;
+  }
+  ir_expr *low = ir_const_int(L->a, ot, sp.low_c);
+  if (sp.low)
+    low = sp.low_c ? ir_binary(L->a, IR_OP_ADD, ot, sp.low, low) : sp.low;
+  ir_expr *off = lw_swizzle(L, t, low);
+  if (sp.high)
+    off = ir_binary(L->a, IR_OP_ADD, ot, sp.high, off);
+  return sp.high_c ? ir_binary(L->a, IR_OP_ADD, ot, off, ir_const_int(L->a, ot, sp.high_c)) : off;
+}
+
 /* A tensor element: the variable and the flattened offset (swizzled where
  * the tensor is, so every access, builtins' included, goes through it). */
 static ir_var *lw_element(lower *L, const ast_node *n, ir_expr **offset) {
@@ -291,8 +391,10 @@ static ir_var *lw_element(lower *L, const ast_node *n, ir_expr **offset) {
   ir_var *v = lw_var_of(L, sym);
   if (sym->kind == SYM_LOCAL && sym->dist)
     *offset = lw_loop_position(L, n);
+  else if (sym->ty->swizzled && sym->ty->swz_bits > 0)
+    *offset = lw_swizzled_offset(L, v, sym->ty, n);
   else
-    *offset = lw_swizzle(L, sym->ty, lw_row_major(L, v, sym->ty, n));
+    *offset = lw_row_major(L, v, sym->ty, n);
   return v;
 }
 

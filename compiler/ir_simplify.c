@@ -77,6 +77,44 @@ bool ir_is_const_int(const ir_expr *e, int64_t v) {
 
 static bool ir_is_int_const(const ir_expr *e) { return e->kind == IR_CONST && type_is_int(e->ty); }
 
+static int ir_tz_min(int x, int y) { return x < y ? x : y; }
+
+/* The known low zero bits of x op y. Wrap-around arithmetic keeps low bits
+ * exact, so the rules hold whatever the width: a sum or difference has the
+ * fewer of its operands', a product the sum of both, a left shift by c
+ * c more. */
+static int ir_known_tz_binary(const ir_expr *e) {
+  int x = ir_known_tz(e->op.a), y = ir_known_tz(e->op.b);
+  switch (e->op.op) {
+  case IR_OP_ADD: case IR_OP_SUB: return ir_tz_min(x, y);
+  case IR_OP_MUL: return x + y;
+  case IR_OP_BAND: return x > y ? x : y;
+  case IR_OP_BOR: case IR_OP_BXOR: return ir_tz_min(x, y);
+  case IR_OP_SHL:
+    return ir_is_int_const(e->op.b) && e->op.b->cst.i >= 0 && e->op.b->cst.i < 64 ? x + (int)e->op.b->cst.i : 0;
+  default: return 0;
+  }
+}
+
+int ir_known_tz(const ir_expr *e) {
+  if (!type_is_int(e->ty))
+    return 0;
+  int bits = type_bits(e->ty), tz = 0;
+  switch (e->kind) {
+  case IR_CONST: tz = e->cst.i == 0 ? bits : __builtin_ctzll((unsigned long long)e->cst.i); break;
+  case IR_VARREF:
+    /* A loop counter has no value: it changes. */
+    tz = !e->var->mutable_ && e->var->value ? ir_known_tz(e->var->value) : 0;
+    break;
+  case IR_BINARY: tz = ir_known_tz_binary(e); break;
+  case IR_UNARY: tz = e->op.op == IR_OP_NEG ? ir_known_tz(e->op.a) : 0; break;
+  case IR_CAST: tz = ir_known_tz(e->op.a); break; /* extension and truncation keep low bits */
+  case IR_SELECT: tz = ir_tz_min(ir_known_tz(e->select.a), ir_known_tz(e->select.b)); break;
+  default: break;
+  }
+  return tz < bits ? tz : bits;
+}
+
 bool ir_pure(const ir_expr *e) {
   switch (e->kind) {
   case IR_CALL: return false;
@@ -212,6 +250,9 @@ static ir_expr *ir_simplify_int(arena *a, ir_op op, type *t, ir_expr *x, ir_expr
       return ir_const_int(a, t, 0);
     if (xc && !yc) /* constants on the right, as people write them */
       return ir_binary(a, op, t, y, x);
+    /* (v * c1) * c2 == v * (c1 * c2): wrap-around arithmetic reassociates */
+    if (yc && x->kind == IR_BINARY && x->op.op == IR_OP_MUL && ir_is_int_const(x->op.b))
+      return ir_binary(a, op, t, x->op.a, ir_fold_int(a, IR_OP_MUL, t, x->op.b->cst.i, y->cst.i));
     break;
   case IR_OP_DIV:
     if (!yc || y->cst.i <= 0)
@@ -441,8 +482,10 @@ bool ir_block_any(const ir_block *b, bool (*pred)(const ir_stmt *s, void *ctx), 
   return false;
 }
 
+/* A load through a cursor (pass `strength`) reads its tensor too. */
 static bool ir_is_ref_to(const ir_expr *e, void *v) {
-  return (e->kind == IR_VARREF && e->var == v) || (e->kind == IR_LOAD && e->load.var == v);
+  return (e->kind == IR_VARREF && e->var == v) ||
+         (e->kind == IR_LOAD && (e->load.var == v || e->load.var->cursor_of == v));
 }
 
 /* s itself (not what is nested in it) reads or writes v. */
