@@ -42,8 +42,9 @@ static int vcount(const vmodel *v, const char *needle) {
     if (!((n > 2 && strcmp(e->d_name + n - 2, ".c") == 0) ||
           (n > 3 && strcmp(e->d_name + n - 3, ".cu") == 0)))
       continue;
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", v->dir, e->d_name);
+    char path[1024];
+    int w = snprintf(path, sizeof path, "%s/%s", v->dir, e->d_name);
+    cr_assert(w > 0 && (size_t)w < sizeof path, "path too long");
     size_t len;
     unsigned char *text = tg_read_file(path, &len);
     text[len] = 0;
