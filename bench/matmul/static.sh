@@ -29,12 +29,26 @@ if ! command -v cuobjdump >/dev/null || ! command -v nvdisasm >/dev/null; then
 fi
 
 examples=(matmul matmul_pipelined matmul_f16 matmul_bf16)
+# The tensor-core examples choose between cp.async and element-wise copies
+# at run time (`let aligned = ...`), and nvcc keeps both in the main loop:
+# a copy of each with `aligned` fixed to true shows the loop that every
+# size with k and n multiples of 8 runs (the row "EXAMPLE, cp.async path").
+variants=()
+for ex in matmul_f16 matmul_bf16; do
+    src="$root/examples/$ex.hdt"
+    [[ -f "$src" ]] || continue
+    sed 's/^\(    let aligned = \).*;/\1true;/' "$src" >"$out/${ex}_aligned.hdt"
+    grep -q 'let aligned = true;' "$out/${ex}_aligned.hdt" && variants+=("${ex}_aligned")
+done
 archs=(sm_80 sm_90a)
 printf '| kernel | arch | registers | spill stores/loads (bytes) | main loop instructions | math share (FFMA/HMMA) | loop mix (top 5) |\n'
 printf '|---|---|---|---|---|---|---|\n'
-for ex in "${examples[@]}"; do
+for ex in "${examples[@]}" "${variants[@]}"; do
     src="$root/examples/$ex.hdt"
+    [[ -f "$src" ]] || src="$out/$ex.hdt"
     [[ -f "$src" ]] || continue
+    label="$ex"
+    [[ $ex == *_aligned ]] && label="${ex%_aligned}, cp.async path"
     "$hdtc" "$src" -o "$out/$ex.cu"
     for arch in "${archs[@]}"; do
         cubin="$out/$ex.$arch.cubin"
@@ -45,7 +59,7 @@ for ex in "${examples[@]}"; do
         spills="$(grep -o '[0-9]* bytes spill stores, [0-9]* bytes spill loads' "$out/$ex.$arch.ptxas" | head -1 |
                   sed -E 's/([0-9]+) bytes spill stores, ([0-9]+) bytes spill loads/\1 \/ \2/')"
         python3 "$root/bench/matmul/sass_mix.py" "$cubin" --json >"$out/$ex.$arch.mix.json"
-        python3 - "$out/$ex.$arch.mix.json" "$ex" "$arch" "$regs" "$spills" <<'PY'
+        python3 - "$out/$ex.$arch.mix.json" "$label" "$arch" "$regs" "$spills" <<'PY'
 import json, sys
 path, ex, arch, regs, spills = sys.argv[1:]
 for line in open(path):
