@@ -64,8 +64,10 @@ static bool cli_is(const char *arg, const char *opt) {
 
 int cli_common_option(int argc, char **argv, int *i, cli_opts *o) {
   const char *a = argv[*i], *v;
-  if (strcmp(a, "--verbose") == 0)
-    return o->verbose = 1;
+  if (strcmp(a, "--verbose") == 0) {
+    o->verbose++; /* twice: also each kernel's template instance */
+    return 1;
+  }
   if (strcmp(a, "--no-fusion") == 0)
     return o->no_fusion = 1;
   if (cli_is(a, "--device") || cli_is(a, "--cache-dir") || cli_is(a, "--dim")) {
@@ -120,7 +122,8 @@ static int cli_usage(FILE *f) {
              "  --cache-dir DIR                  compiled kernels (default: $HDT_CACHE_DIR, ~/.cache/hdt)\n"
              "  --dim NAME=VALUE                 the size of a symbolic dimension (default 1)\n"
              "  --no-fusion                      one kernel per operator\n"
-             "  --verbose                        say what is compiled and what comes from the cache\n",
+             "  --verbose                        say what is compiled and what comes from the cache;\n"
+             "                                   twice: also each kernel's template and generic values\n",
           hdtrt_default_device());
   return f == stdout ? 0 : 1;
 }

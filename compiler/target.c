@@ -2,7 +2,11 @@
  * per-block limits for each compute capability (CUDA C Programming Guide,
  * "Features and Technical Specifications"); the host target takes the
  * strictest CUDA figures, so that a kernel verified on the host also
- * launches on a GPU. */
+ * launches on a GPU. sm_count is the multiprocessor count of the reference
+ * GPU of each architecture (A100: 108; H100 SXM and H200: 132), the one
+ * figure that is per GPU rather than per architecture: the graph runtime's
+ * tile rule sizes grids to fill a wave of them, and the host, which models
+ * sm_80, takes the A100's, so that it instantiates the kernels sm_80 would. */
 #include "target.h"
 
 #include <stddef.h>
@@ -27,14 +31,15 @@ enum { LOCAL_BYTES_PER_THREAD = 16 * KIB };
   .max_local_bytes = LOCAL_BYTES_PER_THREAD
 
 static const hdt_target target_table[] = {
-    {.name = "cuda:sm_80", .arch = "sm_80", .sm = 80, CUDA_COMMON, .max_shared = 163 * KIB,
+    {.name = "cuda:sm_80", .arch = "sm_80", .sm = 80, CUDA_COMMON, .max_shared = 163 * KIB, .sm_count = 108,
      .shared_budget = 48 * KIB, .caps = TCAP_MMA | TCAP_LDMATRIX | TCAP_CP_ASYNC},
-    {.name = "cuda:sm_90a", .arch = "sm_90a", .sm = 90, CUDA_COMMON, .max_shared = 227 * KIB,
+    {.name = "cuda:sm_90a", .arch = "sm_90a", .sm = 90, CUDA_COMMON, .max_shared = 227 * KIB, .sm_count = 132,
      .shared_budget = 227 * KIB, .caps = TCAP_MMA | TCAP_LDMATRIX | TCAP_CP_ASYNC | TCAP_WGMMA | TCAP_TMA},
     {.name = "host", .arch = "host", .lang = TGT_HOST, .sm = 0, .max_threads = 1024, .max_threads_per_sm = 2048,
      .max_block = {1024, 1024, 64}, .max_grid = {2147483647, 65535, 65535}, .warp_size = 32,
      .static_shared = 48 * KIB, .max_shared = 227 * KIB, .shared_budget = 48 * KIB,
-     .max_local_bytes = LOCAL_BYTES_PER_THREAD, .caps = TCAP_MMA | TCAP_LDMATRIX | TCAP_CP_ASYNC},
+     .max_local_bytes = LOCAL_BYTES_PER_THREAD, .sm_count = 108,
+     .caps = TCAP_MMA | TCAP_LDMATRIX | TCAP_CP_ASYNC},
 };
 
 enum { TARGET_COUNT = sizeof target_table / sizeof *target_table };

@@ -43,6 +43,8 @@ typedef struct hdt_target {
                               max_shared on sm_90a; beyond static_shared the
                               arrays go to dynamic shared memory (ir_smem.c) */
   int64_t max_local_bytes; /* bytes of local tensors per thread (see target.c) */
+  int sm_count;            /* multiprocessors of the architecture's reference GPU: the
+                              graph runtime's tile rule aims to fill one wave of them */
   unsigned caps;           /* target_cap bits */
 } hdt_target;
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job: installs missing packages, builds hdtc (release build in
-# build/), compiles examples/matmul.hdt with it, and runs the kernel: on the
-# GPU when there is one (CUDA target), else on the CPU (host target),
-# printing its error against a double-precision reference and its time.
+# build/), compiles examples/matmul.hdt (f32) and examples/matmul_f16.hdt
+# (tensor cores) with it, and runs the kernels: on the GPU when there is one
+# (CUDA target), else on the CPU (host target), printing their error against
+# a double-precision reference and their time.
 # Then the graph runtime: examples/graph_mlp.c builds a residual MLP with
 # the C API, compiles it for the same device and checks its output; and the
 # hdt command runs a ResNet-style ONNX model.
@@ -13,11 +14,10 @@ bash scripts/deps.sh
 cmake -S . -B build -DHDT_SANITIZE=OFF -DCMAKE_BUILD_TYPE=Release
 cmake --build build -j"$(nproc)" --target hdtc hdtrt graph_mlp hdt
 
-example=examples/matmul.hdt
 mkdir -p build/demo
 
-# Where the kernel runs: on the GPU when nvidia-smi lists one, else on the
-# host target (same kernel, thread blocks simulated on the CPU).
+# Where the kernels run: on the GPU when nvidia-smi lists one, else on the
+# host target (same kernels, thread blocks simulated on the CPU).
 if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L 2>/dev/null | grep -q '^GPU' &&
    command -v nvcc >/dev/null 2>&1; then
     target=cuda
@@ -25,31 +25,50 @@ else
     target=host
 fi
 
-case "$target" in
-    cuda)
-        echo "demo: build/hdtc $example -o build/demo/matmul.cu   (CUDA, for the GPU)"
-        build/hdtc "$example" -o build/demo/matmul.cu
-        nvcc -std=c++17 -O3 -arch=native -I runtime/include -c build/demo/matmul.cu -o build/demo/matmul_cu.o
-        cc -std=c11 -O2 -DHDT_DRIVER_CUDA -I runtime/include -I "$(dirname "$(command -v nvcc)")/../include" \
-            -c examples/matmul_main.c -o build/demo/matmul_main.o
-        nvcc build/demo/matmul_main.o build/demo/matmul_cu.o build/libhdtrt.a -o build/demo/matmul
-        ;;
-    host)
-        echo "demo: build/hdtc --target=host $example -o build/demo/matmul.c   (no GPU: the host target)"
-        build/hdtc --target=host "$example" -o build/demo/matmul.c
-        cc -std=c11 -O2 -fopenmp -I runtime/include examples/matmul_main.c build/demo/matmul.c \
-            build/libhdtrt.a -lm -o build/demo/matmul
-        ;;
-esac
+# build_example NAME EXAMPLE DRIVER [CFLAGS...]: build/demo/NAME, the
+# example compiled for the target and linked with its driver.
+build_example() {
+    local name="$1" example="$2" driver="$3"
+    shift 3
+    case "$target" in
+        cuda)
+            echo "demo: build/hdtc $example -o build/demo/$name.cu   (CUDA, for the GPU)"
+            build/hdtc "$example" -o "build/demo/$name.cu"
+            nvcc -std=c++17 -O3 -arch=native -I runtime/include -c "build/demo/$name.cu" -o "build/demo/${name}_cu.o"
+            cc -std=c11 -O2 -DHDT_DRIVER_CUDA "$@" -I runtime/include -I examples \
+                -I "$(dirname "$(command -v nvcc)")/../include" -c "$driver" -o "build/demo/${name}_main.o"
+            nvcc "build/demo/${name}_main.o" "build/demo/${name}_cu.o" build/libhdtrt.a -o "build/demo/$name"
+            ;;
+        host)
+            echo "demo: build/hdtc --target=host $example -o build/demo/$name.c   (no GPU: the host target)"
+            build/hdtc --target=host "$example" -o "build/demo/$name.c"
+            cc -std=c11 -O2 -fopenmp "$@" -I runtime/include -I examples "$driver" "build/demo/$name.c" \
+                build/libhdtrt.a -lm -o "build/demo/$name"
+            ;;
+    esac
+}
 
-# Random inputs at sizes that are not multiples of the 64x64 tile, checked
-# against a double-precision reference; then one larger size, timed.
+# The f32 matmul on the CUDA cores: random inputs at sizes that are not
+# multiples of the 128 x 128 tile, checked against a double-precision
+# reference; then one larger size, timed.
+build_example matmul examples/matmul.hdt examples/matmul_main.c
 echo "demo: build/demo/matmul"
 build/demo/matmul
 if [ "$target" = cuda ]; then
     build/demo/matmul 4096 4096 4096 10
 else
     build/demo/matmul 512 512 512 3
+fi
+
+# The f16 matmul on the tensor cores (mma, ldmatrix, a cp.async pipeline;
+# on the host target, their exact emulation), the same way.
+build_example matmul_f16 examples/matmul_f16.hdt examples/matmul_f16_main.c
+echo "demo: build/demo/matmul_f16"
+build/demo/matmul_f16
+if [ "$target" = cuda ]; then
+    build/demo/matmul_f16 4096 4096 4096 10
+else
+    build/demo/matmul_f16 512 512 512 3
 fi
 
 # The graph runtime: a whole model compiled from a graph built in C.

@@ -16,6 +16,7 @@
 #include "../planner.h"
 #include "hdtc.h"
 #include "hdtrt_cache.h"
+#include "target.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -296,6 +297,18 @@ static hdtrt_status bld_hdtc_fail(hdtc_compilation *c) {
                     "please report it):\n%.900s", d ? d : "");
 }
 
+/* --verbose twice: each kernel's template instance, with its generic
+ * values (the tile sizes the rules chose among them). */
+static void bld_print_instances(const rtc_plan *p) {
+  for (int k = 0; k < p->nkernels; k++) {
+    const rtc_kernel *kk = &p->kernels[k];
+    fprintf(stderr, "hdt: %s = %s<", kk->symbol, kk->kernel);
+    for (int d = 0; d < kk->ndefines; d++)
+      fprintf(stderr, "%s%s", d ? ", " : "", kk->defines[d]);
+    fprintf(stderr, ">\n");
+  }
+}
+
 static hdtrt_status bld_generate(bld *b, gbuf *code) {
   hdtc_compilation *c = NULL;
   if (hdtc_create(&c) != HDTC_OK)
@@ -304,6 +317,8 @@ static hdtrt_status bld_generate(bld *b, gbuf *code) {
   const rtc_plan *p = &b->plan;
   if (hdtc_set_target(c, b->target) || hdtc_set_source_string(c, "model.hdt", p->source.s, p->source.len))
     st = bld_hdtc_fail(c);
+  if (b->verbose > 1)
+    bld_print_instances(p);
   for (int k = 0; !st && k < p->nkernels; k++)
     if (hdtc_add_instance(c, p->kernels[k].symbol, p->kernels[k].kernel,
                           (const char *const *)p->kernels[k].defines, p->kernels[k].ndefines) ||
@@ -397,6 +412,8 @@ hdtrt_status hdtrt_compile(hdtg_graph *g, const char *device, const hdtrt_compil
   int tc = options ? options->tensor_cores : 0;
   b.plan.tensor_cores = tc > 0 || (tc == 0 && b.cuda);
   b.plan.tf32 = options && options->tf32 > 0;
+  const hdt_target *target = st ? NULL : target_find(b.target);
+  b.plan.sm_count = target ? target->sm_count : 0;
   if (!st)
     st = bld_graph(&b);
   if (!st && !(st = bld_interface(&b)) && !(st = bld_steps(&b)) && !(st = bld_constants(&b)) &&

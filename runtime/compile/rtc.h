@@ -203,6 +203,8 @@ typedef struct rtc_plan {
   bool no_fusion;      /* set by the caller: one kernel per node */
   bool tensor_cores;   /* set by the caller: f16 matmuls on the tensor cores */
   bool tf32;           /* set by the caller: f32 matmuls on them, in tf32 */
+  int sm_count;        /* set by the caller: the target's multiprocessors (target.h),
+                          which the anchors' tile rule fills a wave of */
   rtc_alias *out_alias; /* outputs that are inputs or constants (select.c) */
   int nalias, capalias;
   /* The element-wise nodes inlined into their consumer's kernel, sorted by

@@ -146,6 +146,35 @@ static int sel_defines(rtc_plan *p, rtc_kernel *k, const char *const *names,
   return 0;
 }
 
+/* ---- tile sizes: a rule on the shapes and the target --------------------- */
+
+/* The smallest power of two >= d, within [lo, hi]. */
+static int64_t sel_fit_tile(int64_t d, int64_t lo, int64_t hi) {
+  int64_t t = lo;
+  while (t < d && t < hi)
+    t *= 2;
+  return t;
+}
+
+/* BM x BN for an anchor whose grid is batch x cdiv(m, BM) x cdiv(n, BN)
+ * blocks (docs/stdlib.md, "Tile sizes"): the largest tiles, from hi down
+ * by halves to lo, whose grid fills at least one wave of the target's
+ * multiprocessors (target.h's sm_count; a block per multiprocessor is the
+ * least that keeps every one busy), each no larger than its dimension
+ * needs. Large tiles reuse each loaded element more (a 128 x 128 tile
+ * reads 1/64 of an operand per FMA, a 32 x 32 one 1/16), small ones make
+ * more blocks: past one wave, bigger is better. */
+static void sel_wave_tiles(const rtc_plan *p, int64_t batch, int64_t m, int64_t n, int64_t lo,
+                           int64_t hi_m, int64_t hi_n, int64_t *bm, int64_t *bn) {
+  for (int64_t t = hi_m > hi_n ? hi_m : hi_n;; t /= 2) {
+    *bm = sel_fit_tile(m, lo, t < hi_m ? t : hi_m);
+    *bn = sel_fit_tile(n, lo, t < hi_n ? t : hi_n);
+    int64_t blocks = batch * ((m + *bm - 1) / *bm) * ((n + *bn - 1) / *bn);
+    if (blocks >= p->sm_count || t <= lo)
+      return;
+  }
+}
+
 /* c[BATCH, M, N] = a @ b for the matmul template (docs/stdlib.md). */
 static bool sel_has_prologue(const rtc_plan *p, const gnode *n, int input) {
   for (int i = 0; i < p->npro; i++)
@@ -175,11 +204,15 @@ static int sel_matmul_core(rtc_plan *p, hdtg_graph *g, gnode *n, hdtg_tensor *a,
   if (sel_instance(p, n, file, kernel, args, 3, &kk))
     return -1;
   kk->tensor_cores = tc;
-  static const char *const names[] = {"BATCH", "M", "N", "K", "A_BATCHED", "B_BATCHED",
-                                      "TRANS_A", "TRANS_B", "A_ASYNC", "B_ASYNC"};
-  const int64_t values[] = {batch, m, nn, k, a_batched, b_batched, ta, tb,
+  /* Tiles: 16 to 128 on the CUDA cores; 32 to 128 on the tensor cores,
+   * whose 4 warps take a quarter each in mma tiles of 16 x 8. */
+  int64_t bm, bn;
+  sel_wave_tiles(p, batch, m, nn, tc ? 32 : 16, 128, 128, &bm, &bn);
+  static const char *const names[] = {"BATCH", "M", "N", "K", "BM", "BN", "A_BATCHED",
+                                      "B_BATCHED", "TRANS_A", "TRANS_B", "A_ASYNC", "B_ASYNC"};
+  const int64_t values[] = {batch, m, nn, k, bm, bn, a_batched, b_batched, ta, tb,
                             !sel_has_prologue(p, n, 0), !sel_has_prologue(p, n, 1)};
-  return sel_defines(p, kk, names, values, tc ? 10 : 8, 0x3f0) || sel_epilogue(p, g, n, kk) ||
+  return sel_defines(p, kk, names, values, tc ? 12 : 10, 0xfc0) || sel_epilogue(p, g, n, kk) ||
                  sel_prologues(p, g, n, kk)
              ? -1
              : 0;
@@ -381,12 +414,18 @@ int sel_conv(rtc_plan *p, hdtg_graph *g, gnode *n) {
   if (sel_instance(p, n, file, tc ? "conv2d_f16_tc" : f16 ? "conv2d_f16" : "conv2d", args, 4, &k))
     return -1;
   k->tensor_cores = tc;
+  /* The implicit GEMM's tiles (docs/stdlib.md): rows are output channels
+   * of a group (at most 64 on the CUDA cores), columns output pixels of the
+   * batch, one grid layer per group. */
+  int64_t tile_m, tile_n;
+  sel_wave_tiles(p, groups, kout / groups, sel_dim(x, 0) * win.oh * win.ow, tc ? 32 : 16,
+                 tc ? 128 : 64, 128, &tile_m, &tile_n);
   static const char *const names[] = {"N", "C", "H", "W", "K", "R", "S", "OH", "OW",
-                                      "SH", "SW", "PH", "PW", "DH", "DW", "GROUPS"};
+                                      "SH", "SW", "PH", "PW", "DH", "DW", "GROUPS", "BM", "BN"};
   const int64_t values[] = {sel_dim(x, 0), sel_dim(x, 1), win.h, win.w, kout, win.kh, win.kw,
                             win.oh, win.ow, win.sh, win.sw, win.ph, win.pw, win.dh, win.dw,
-                            groups};
-  if (sel_defines(p, k, names, values, 16, 0))
+                            groups, tile_m, tile_n};
+  if (sel_defines(p, k, names, values, 18, 0))
     return -1;
   p->epi_folded = bn;
   int rc = sel_epilogue(p, g, n, k);

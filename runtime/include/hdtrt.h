@@ -79,7 +79,8 @@ const char *hdtrt_default_device(void);
 /* ---- compiling ----------------------------------------------------------- */
 typedef struct hdtrt_compile_options {
   const char *cache_dir; /* NULL: $HDT_CACHE_DIR, else ~/.cache/hdt */
-  int verbose;           /* 1: print the kernels and the cache's hits on stderr */
+  int verbose;           /* 1: print the kernels and the cache's hits on stderr; 2: also each
+                            kernel's template instance and generic values */
   int no_fusion;         /* 1: one kernel per node (to compare with the fused model) */
   int tensor_cores;      /* f16 MatMul, Gemm, Conv on the tensor cores (mma, ldmatrix,
                             cp.async): 0 where they pay, on cuda devices; 1 on the

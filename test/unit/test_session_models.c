@@ -581,3 +581,60 @@ Test(session_models, matmul_partial_batch_broadcast) {
   tg_model_free(&tm);
   hdtg_destroy(g);
 }
+
+/* ---- tile sizes from the target ------------------------------------------- */
+
+/* The template instances hdtrt_compile chose for x [m, 8] @ w [8, n]
+ * (verbose = 2 prints them on stderr, read back here). */
+static char *matmul_instance(const char *device, int64_t m, int64_t n) {
+  hdtg_graph *g = tg_graph();
+  hdtg_tensor *x = tg_input(g, "x", 2, (int64_t[]){m, 8});
+  hdtg_tensor *w = tg_input(g, "w", 2, (int64_t[]){8, n});
+  hdtg_mark_output(g, tg_node2(g, "MatMul", x, w));
+  char path[] = "/tmp/hdt-tiles-XXXXXX";
+  int fd = mkstemp(path);
+  cr_assert(fd >= 0);
+  fflush(stderr);
+  int saved = dup(2);
+  cr_assert(saved >= 0 && dup2(fd, 2) >= 0);
+  hdtrt_compile_options o = {.cache_dir = HDT_TEST_CACHE_DIR, .verbose = 2};
+  hdtrt_model *model = NULL;
+  hdtrt_status st = hdtrt_compile(g, device, &o, &model);
+  fflush(stderr);
+  dup2(saved, 2);
+  close(saved);
+  close(fd);
+  cr_assert_eq(st, HDTRT_OK, "%s", hdtrt_last_error());
+  hdtrt_model_destroy(model);
+  hdtg_destroy(g);
+  size_t len;
+  unsigned char *text = tg_read_file(path, &len);
+  unlink(path);
+  text[len] = 0;
+  return (char *)text;
+}
+
+/* The largest tiles (128 down by halves) whose grid fills one wave of the
+ * target's multiprocessors (108 for sm_80 and the host, 132 for sm_90a):
+ * docs/stdlib.md, "Tile sizes". */
+Test(session_models, tiles_fill_a_wave_of_the_target) {
+  static const struct {
+    const char *device;
+    int64_t m, n;
+    const char *want;
+  } cases[] = {
+      {"host", 2048, 2048, "BM=128, BN=128"}, /* 256 blocks of 128 x 128 */
+      {"host", 256, 256, "BM=16, BN=16"},     /* 4, 16, 64 blocks fill nothing: 16 x 16 gives 256 */
+      {"host", 20, 4096, "BM=32, BN=32"},     /* 20 rows fit a 32 tile: 128 blocks at 32 x 32 */
+      {"host", 1536, 1152, "BM=128, BN=128"}, /* 12 x 9 = 108 blocks: one wave of sm_80 */
+      {"cuda:sm_90a", 1536, 1152, "BM=64, BN=64"}, /* 108 < 132: halve */
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    if (strncmp(cases[i].device, "cuda", 4) == 0 && !tg_have_nvcc())
+      continue;
+    char *log = matmul_instance(cases[i].device, cases[i].m, cases[i].n);
+    cr_expect_not_null(strstr(log, cases[i].want), "%s %lldx%lld: want %s in:\n%s", cases[i].device,
+                       (long long)cases[i].m, (long long)cases[i].n, cases[i].want, log);
+    free(log);
+  }
+}
