@@ -30,14 +30,14 @@ typedef struct buf {
   size_t n;
 } buf;
 
-static void drv_die(const char *what) {
+static inline void drv_die(const char *what) {
   fprintf(stderr, "driver: %s\n", what);
   exit(2);
 }
 
 #ifdef HDT_DRIVER_CUDA
 /* Dies with WHAT and the CUDA error's name and description. */
-static void drv_cuda_check(cudaError_t err, const char *what) {
+static inline void drv_cuda_check(cudaError_t err, const char *what) {
   if (err == cudaSuccess)
     return;
   fprintf(stderr, "driver: %s: %s (%s)\n", what, cudaGetErrorName(err), cudaGetErrorString(err));
@@ -45,7 +45,7 @@ static void drv_cuda_check(cudaError_t err, const char *what) {
 }
 #endif
 
-static buf buf_new(size_t n) {
+static inline buf buf_new(size_t n) {
   buf b = {malloc((n ? n : 1) * sizeof(float)), NULL, n};
   if (!b.host)
     drv_die("out of memory");
@@ -57,7 +57,7 @@ static buf buf_new(size_t n) {
   return b;
 }
 
-static void buf_upload(buf *b) {
+static inline void buf_upload(buf *b) {
 #ifdef HDT_DRIVER_CUDA
   drv_cuda_check(cudaMemcpy(b->dev, b->host, b->n * sizeof(float), cudaMemcpyHostToDevice),
                  "cudaMemcpy to the device failed");
@@ -66,7 +66,7 @@ static void buf_upload(buf *b) {
 #endif
 }
 
-static void buf_download(buf *b) {
+static inline void buf_download(buf *b) {
 #ifdef HDT_DRIVER_CUDA
   drv_cuda_check(cudaMemcpy(b->host, b->dev, b->n * sizeof(float), cudaMemcpyDeviceToHost),
                  "cudaMemcpy from the device failed");
@@ -75,7 +75,7 @@ static void buf_download(buf *b) {
 #endif
 }
 
-static void buf_free(buf *b) {
+static inline void buf_free(buf *b) {
 #ifdef HDT_DRIVER_CUDA
   cudaFree(b->dev);
 #endif
@@ -92,7 +92,7 @@ typedef struct hbuf {
   size_t n;
 } hbuf;
 
-static hbuf hbuf_new(size_t n) {
+static inline hbuf hbuf_new(size_t n) {
   hbuf b = {malloc((n ? n : 1) * sizeof(uint16_t)), NULL, n};
   if (!b.host)
     drv_die("out of memory");
@@ -104,7 +104,7 @@ static hbuf hbuf_new(size_t n) {
   return b;
 }
 
-static void hbuf_upload(hbuf *b) {
+static inline void hbuf_upload(hbuf *b) {
 #ifdef HDT_DRIVER_CUDA
   drv_cuda_check(cudaMemcpy(b->dev, b->host, b->n * sizeof(uint16_t), cudaMemcpyHostToDevice),
                  "cudaMemcpy to the device failed");
@@ -113,7 +113,7 @@ static void hbuf_upload(hbuf *b) {
 #endif
 }
 
-static void hbuf_download(hbuf *b) {
+static inline void hbuf_download(hbuf *b) {
 #ifdef HDT_DRIVER_CUDA
   drv_cuda_check(cudaMemcpy(b->host, b->dev, b->n * sizeof(uint16_t), cudaMemcpyDeviceToHost),
                  "cudaMemcpy from the device failed");
@@ -122,7 +122,7 @@ static void hbuf_download(hbuf *b) {
 #endif
 }
 
-static void hbuf_free(hbuf *b) {
+static inline void hbuf_free(hbuf *b) {
 #ifdef HDT_DRIVER_CUDA
   cudaFree(b->dev);
 #endif
@@ -130,7 +130,7 @@ static void hbuf_free(hbuf *b) {
 }
 
 /* NaN everywhere: what the kernel does not write stays NaN. */
-static void buf_poison(buf *b) {
+static inline void buf_poison(buf *b) {
   for (size_t i = 0; i < b->n; i++)
     b->host[i] = NAN;
   buf_upload(b);
@@ -139,7 +139,7 @@ static void buf_poison(buf *b) {
 /* xorshift64*: fast, and seeded per run so every run sees fresh inputs. */
 static uint64_t drv_state;
 
-static void drv_seed(int argc, char **argv) {
+static inline void drv_seed(int argc, char **argv) {
   const char *s = getenv("HDT_SEED");
   drv_state = s ? strtoull(s, NULL, 10) : (uint64_t)time(NULL) ^ ((uint64_t)clock() << 20);
   if (drv_state == 0)
@@ -148,7 +148,7 @@ static void drv_seed(int argc, char **argv) {
          (unsigned long long)drv_state, (unsigned long long)drv_state);
 }
 
-static float drv_uniform(void) { /* in [-1, 1) */
+static inline float drv_uniform(void) { /* in [-1, 1) */
   drv_state ^= drv_state >> 12;
   drv_state ^= drv_state << 25;
   drv_state ^= drv_state >> 27;
@@ -156,19 +156,19 @@ static float drv_uniform(void) { /* in [-1, 1) */
   return (float)((double)(r >> 40) / (double)(1ULL << 24) * 2.0 - 1.0);
 }
 
-static void buf_random(buf *b) {
+static inline void buf_random(buf *b) {
   for (size_t i = 0; i < b->n; i++)
     b->host[i] = drv_uniform();
   buf_upload(b);
 }
 
-static double drv_now(void) {
+static inline double drv_now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static void drv_sync(void) {
+static inline void drv_sync(void) {
 #ifdef HDT_DRIVER_CUDA
   drv_cuda_check(cudaDeviceSynchronize(), "the kernel failed");
 #endif
@@ -180,7 +180,7 @@ static void drv_sync(void) {
  * little-endian uint64, then the floats. scripts/gpu-check.sh runs a driver
  * built for the host and for CUDA with the same HDT_SEED (so the same
  * inputs) and compares the two files record by record. */
-static void drv_dump(const float *y, size_t n) {
+static inline void drv_dump(const float *y, size_t n) {
   const char *path = getenv("HDT_DUMP");
   if (!path || !*path)
     return;
@@ -194,7 +194,7 @@ static void drv_dump(const float *y, size_t n) {
 }
 
 /* max |y - ref| / max |ref|: NaN or infinity anywhere gives infinity. */
-static double drv_relative_error(const float *y, const double *ref, size_t n) {
+static inline double drv_relative_error(const float *y, const double *ref, size_t n) {
   drv_dump(y, n);
   double err = 0, scale = 0;
   for (size_t i = 0; i < n; i++) {
@@ -207,6 +207,16 @@ static double drv_relative_error(const float *y, const double *ref, size_t n) {
   return scale > 0 ? err / scale : err;
 }
 
+/* A matmul's reference costs m*n*k multiply-adds on one core: past 2^28 of
+ * them (benchmark sizes), the drivers check only every step-th row of C.
+ * The step, a power of two (1 when every row is checked). */
+static inline int32_t drv_row_step(int32_t m, int32_t n, int32_t k) {
+  int32_t step = 1;
+  while ((double)m / step * n * k > (double)(1 << 28) && step < m)
+    step *= 2;
+  return step;
+}
+
 /* Benchmark mode, HDT_BENCH=N (N > 0): DRV_TIMED runs the kernel once as
  * usual, then DRV_WARMUP more times untimed and N times timed (CUDA events
  * around each launch on the CUDA target, the wall clock on the host), and
@@ -216,7 +226,7 @@ static double drv_relative_error(const float *y, const double *ref, size_t n) {
  * single run with the wall clock, as it always has. */
 #define DRV_WARMUP 3
 
-static int drv_bench_reps(void) {
+static inline int drv_bench_reps(void) {
   const char *s = getenv("HDT_BENCH");
   int n = s ? atoi(s) : 0;
   return n > 0 ? n : 0;
@@ -227,14 +237,14 @@ static int drv_bench_done;
 
 #ifdef HDT_DRIVER_CUDA
 static cudaEvent_t drv_ev_start, drv_ev_stop;
-static void drv_timer_start(void) {
+static inline void drv_timer_start(void) {
   if (!drv_ev_start) {
     drv_cuda_check(cudaEventCreate(&drv_ev_start), "cudaEventCreate failed");
     drv_cuda_check(cudaEventCreate(&drv_ev_stop), "cudaEventCreate failed");
   }
   cudaEventRecord(drv_ev_start, 0);
 }
-static double drv_timer_stop(void) {
+static inline double drv_timer_stop(void) {
   float ms = 0;
   drv_cuda_check(cudaEventRecord(drv_ev_stop, 0), "the kernel failed (timing it)");
   drv_cuda_check(cudaEventSynchronize(drv_ev_stop), "the kernel failed (timing it)");
@@ -243,18 +253,18 @@ static double drv_timer_stop(void) {
 }
 #else
 static double drv_timer_t0;
-static void drv_timer_start(void) { drv_timer_t0 = drv_now(); }
-static double drv_timer_stop(void) { return drv_now() - drv_timer_t0; }
+static inline void drv_timer_start(void) { drv_timer_t0 = drv_now(); }
+static inline double drv_timer_stop(void) { return drv_now() - drv_timer_t0; }
 #endif
 
-static int drv_cmp_double(const void *a, const void *b) {
+static inline int drv_cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return x < y ? -1 : x > y;
 }
 
 /* Sorts the n times; keeps the minimum and maximum for drv_report and
  * returns the median. */
-static double drv_bench_summarize(double *times, int n) {
+static inline double drv_bench_summarize(double *times, int n) {
   qsort(times, (size_t)n, sizeof *times, drv_cmp_double);
   drv_bench_min = times[0];
   drv_bench_max = times[n - 1];
@@ -291,7 +301,7 @@ static double drv_bench_summarize(double *times, int n) {
   } while (0)
 
 /* Prints one result line; returns 1 when the error is over the tolerance. */
-static int drv_report(const char *kernel, const char *size, double err, double tol, double seconds,
+static inline int drv_report(const char *kernel, const char *size, double err, double tol, double seconds,
                       double flops) {
   int bad = !(err <= tol);
   printf("%s %s: relative error %.3g (tolerance %.1g) %s, %.3f ms", kernel, size, err, tol,

@@ -59,10 +59,7 @@ static int run(int32_t m, int32_t n, int32_t k, int reps) {
     best = t < best ? t : best;
   }
   hbuf_download(&c);
-  /* As matmul_main.c: past 2^28 multiply-adds only every step-th row. */
-  int32_t step = 1;
-  while ((double)m / step * n * k > (double)(1 << 28) && step < m)
-    step *= 2;
+  int32_t step = drv_row_step(m, n, k);
   int32_t rows = (m + step - 1) / step;
   float *got = malloc(((size_t)rows * n + 1) * sizeof *got);
   double *ref = calloc((size_t)rows * n + 1, sizeof *ref);
