@@ -7,8 +7,11 @@ Disassembles FILE.cubin with `cuobjdump -sass` (PyPI's nvidia-cuda-cuobjdump
 and nvidia-cuda-nvdisasm when the CUDA folder has none; scripts/sass-tools.sh
 installs them) and finds each kernel's main loop: of the backward branches
 (a BRA to a lower address), the one whose body holds the most math
-instructions (FFMA, HMMA). It prints the loop's length and its instruction
-mix by class, the share that a schedule is judged by:
+instructions (FFMA, HMMA), and of those the shortest: a loop that the
+`unswitch` pass split in two copies (matmul_f16's cp.async and element-wise
+copies) is reported by its faster copy, the highest math share. It prints
+the loop's length and its instruction mix by class, the share that a
+schedule is judged by:
 
     kernel  loop [0x250, 0x1970): 282 instructions
       FFMA  256  90.8%
@@ -72,7 +75,8 @@ def parse(text):
 
 
 def main_loop(insns):
-    """(start, end, body) of the backward branch whose body has the most math."""
+    """(start, end, body) of the backward branch whose body has the most math;
+    of those, the shortest (an unswitched loop's faster copy)."""
     best = None
     for addr, op, args in insns:
         if op != "BRA":
@@ -85,7 +89,7 @@ def main_loop(insns):
             continue
         body = [i for i in insns if target <= i[0] <= addr]
         math = sum(1 for i in body if i[1] in MATH)
-        if best is None or math > best[3]:
+        if best is None or math > best[3] or (math == best[3] and len(body) < len(best[2])):
             best = (target, addr + 16, body, math)
     return best
 

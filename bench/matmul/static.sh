@@ -30,9 +30,10 @@ fi
 
 examples=(matmul matmul_pipelined matmul_f16 matmul_bf16)
 # The tensor-core examples choose between cp.async and element-wise copies
-# at run time (`let aligned = ...`), and nvcc keeps both in the main loop:
-# a copy of each with `aligned` fixed to true shows the loop that every
-# size with k and n multiples of 8 runs (the row "EXAMPLE, cp.async path").
+# at run time (`let aligned = ...`); the `unswitch` pass makes one main loop
+# per path, and sass_mix.py reports the shorter (cp.async) one. A copy of
+# each with `aligned` fixed to true holds that loop alone (the row
+# "EXAMPLE, cp.async path").
 variants=()
 for ex in matmul_f16 matmul_bf16; do
     src="$root/examples/$ex.hdt"

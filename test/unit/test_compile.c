@@ -149,7 +149,7 @@ Test(compile, invalid_options) {
   cr_assert_eq(hdtc_create(&c), HDTC_OK);
   cr_assert_eq(hdtc_set_emit(c, "ir:nope"), HDTC_ERROR_INVALID);
   cr_assert_str_eq(hdtc_diagnostics(c, NULL),
-                   "hdtc: error: unknown pass 'nope' for --emit=ir:NAME (expected: lower, prune, written, smem_layout, strength, mma_expand, fission)\n");
+                   "hdtc: error: unknown pass 'nope' for --emit=ir:NAME (expected: lower, prune, written, smem_layout, unswitch, strength, mma_expand, fission)\n");
   hdtc_destroy(c);
   cr_assert_eq(hdtc_create(&c), HDTC_OK);
   cr_assert_eq(hdtc_set_emit(c, "bogus"), HDTC_ERROR_INVALID);
