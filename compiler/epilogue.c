@@ -186,35 +186,19 @@ bool epilogue_apply(arena *a, diag_ctx *d, ir_program *ir, const char *symbol, c
 
 /* ---- rewriting ----------------------------------------------------------------- */
 
+static void pro_rewrite_operand(ir_expr **operand, void *E);
+
 /* Replaces every load of E->out in *slot's tree by PRO(offset, extra...). */
 static void pro_rewrite_expr(epi_ctx *E, ir_expr **slot) {
   ir_expr *e = *slot;
   if (!e)
     return;
-  switch (e->kind) {
-  case IR_LOAD:
-    pro_rewrite_expr(E, &e->load.offset);
-    if (e->load.var == E->out)
-      *slot = epi_call(E, NULL, e->load.offset);
-    return;
-  case IR_UNARY:
-  case IR_CAST: pro_rewrite_expr(E, &e->op.a); return;
-  case IR_BINARY:
-    pro_rewrite_expr(E, &e->op.a);
-    pro_rewrite_expr(E, &e->op.b);
-    return;
-  case IR_SELECT:
-    pro_rewrite_expr(E, &e->select.c);
-    pro_rewrite_expr(E, &e->select.a);
-    pro_rewrite_expr(E, &e->select.b);
-    return;
-  case IR_CALL:
-    for (int i = 0; i < e->call.nargs; i++)
-      pro_rewrite_expr(E, &e->call.args[i]);
-    return;
-  default: return;
-  }
+  ir_expr_each_operand(e, pro_rewrite_operand, E);
+  if (e->kind == IR_LOAD && e->load.var == E->out)
+    *slot = epi_call(E, NULL, e->load.offset);
 }
+
+static void pro_rewrite_operand(ir_expr **operand, void *E) { pro_rewrite_expr(E, operand); }
 
 /* Every load of E->out in the expressions s evaluates itself. */
 static void pro_rewrite_loads(epi_ctx *E, ir_stmt *s) {

@@ -274,6 +274,14 @@ bool ir_pure(const ir_expr *e);
  * only gathers (counts, records) returns false to see every node. A NULL e
  * has none. */
 bool ir_expr_any(const ir_expr *e, bool (*pred)(const ir_expr *e, void *ctx), void *ctx);
+/* Calls fn with the address of each operand of e (its subexpressions one
+ * level down, left to right; none for a NULL e): the one list of an
+ * expression's operands for the passes that rewrite expressions in place
+ * or copy them. */
+void ir_expr_each_operand(ir_expr *e, void (*fn)(ir_expr **operand, void *ctx), void *ctx);
+/* A copy of the node e (and of a call's argument array), whose operands
+ * are still e's: what a rewriting pass changes before it stores. */
+ir_expr *ir_expr_shallow_copy(arena *a, const ir_expr *e);
 
 /* Adds to reads[v->id] one per read of each variable v in e (a load reads
  * its array). */

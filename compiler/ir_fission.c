@@ -384,38 +384,24 @@ static bool fs_pred_recorded(const ir_expr *e, void *ctx) {
 
 /* e with every recorded shuffle replaced by the read of its exchange slot;
  * subtrees without one are shared, not copied. */
+static ir_expr *fs_rewrite(fs_pass *F, ir_expr *e);
+
+static void fs_rewrite_operand(ir_expr **operand, void *F) { *operand = fs_rewrite(F, *operand); }
+
 static ir_expr *fs_rewrite(fs_pass *F, ir_expr *e) {
   if (!e || !ir_expr_any(e, fs_pred_recorded, F))
     return e;
-  ir_expr *r = arena_alloc(F->a, sizeof *r);
-  *r = *e;
-  switch (e->kind) {
-  case IR_LOAD: r->load.offset = fs_rewrite(F, e->load.offset); break;
-  case IR_UNARY:
-  case IR_CAST: r->op.a = fs_rewrite(F, e->op.a); break;
-  case IR_BINARY:
-    r->op.a = fs_rewrite(F, e->op.a);
-    r->op.b = fs_rewrite(F, e->op.b);
-    break;
-  case IR_SELECT:
-    r->select.c = fs_rewrite(F, e->select.c);
-    r->select.a = fs_rewrite(F, e->select.a);
-    r->select.b = fs_rewrite(F, e->select.b);
-    break;
-  case IR_CALL:
-    if (fs_is_shuffle(e) && fs_shuffle_index(F, e) >= 0) {
-      r->kind = IR_XCHG_READ;
-      r->xchg.slot = fs_shuffle_index(F, e);
-      r->xchg.fn = e->call.fn;
-      r->xchg.lane = e->call.nargs > 1 ? fs_rewrite(F, e->call.args[1]) : NULL; /* a vote reads the warp */
-      break;
-    }
-    r->call.args = arena_alloc(F->a, (size_t)e->call.nargs * sizeof *r->call.args);
-    for (int i = 0; i < e->call.nargs; i++)
-      r->call.args[i] = fs_rewrite(F, e->call.args[i]);
-    break;
-  default: break;
+  if (fs_is_shuffle(e) && fs_shuffle_index(F, e) >= 0) {
+    ir_expr *r = arena_alloc(F->a, sizeof *r);
+    *r = *e;
+    r->kind = IR_XCHG_READ;
+    r->xchg.slot = fs_shuffle_index(F, e);
+    r->xchg.fn = e->call.fn;
+    r->xchg.lane = e->call.nargs > 1 ? fs_rewrite(F, e->call.args[1]) : NULL; /* a vote reads the warp */
+    return r;
   }
+  ir_expr *r = ir_expr_shallow_copy(F->a, e);
+  ir_expr_each_operand(r, fs_rewrite_operand, F);
   return r;
 }
 

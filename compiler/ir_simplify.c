@@ -416,6 +416,44 @@ bool ir_expr_any(const ir_expr *e, bool (*pred)(const ir_expr *e, void *ctx), vo
   }
 }
 
+void ir_expr_each_operand(ir_expr *e, void (*fn)(ir_expr **operand, void *ctx), void *ctx) {
+  if (!e)
+    return;
+  switch (e->kind) {
+  case IR_LOAD: fn(&e->load.offset, ctx); return;
+  case IR_UNARY:
+  case IR_CAST: fn(&e->op.a, ctx); return;
+  case IR_BINARY:
+    fn(&e->op.a, ctx);
+    fn(&e->op.b, ctx);
+    return;
+  case IR_SELECT:
+    fn(&e->select.c, ctx);
+    fn(&e->select.a, ctx);
+    fn(&e->select.b, ctx);
+    return;
+  case IR_CALL:
+    for (int i = 0; i < e->call.nargs; i++)
+      fn(&e->call.args[i], ctx);
+    return;
+  case IR_XCHG_READ:
+    if (e->xchg.lane) /* a vote reads the whole warp: no lane */
+      fn(&e->xchg.lane, ctx);
+    return;
+  default: return;
+  }
+}
+
+ir_expr *ir_expr_shallow_copy(arena *a, const ir_expr *e) {
+  ir_expr *n = arena_alloc(a, sizeof *n);
+  *n = *e;
+  if (e->kind == IR_CALL && e->call.nargs) {
+    n->call.args = arena_alloc(a, (size_t)e->call.nargs * sizeof *n->call.args);
+    memcpy(n->call.args, e->call.args, (size_t)e->call.nargs * sizeof *n->call.args);
+  }
+  return n;
+}
+
 static bool ir_count_read(const ir_expr *e, void *reads) {
   if (e->kind == IR_VARREF)
     ((int *)reads)[e->var->id]++;

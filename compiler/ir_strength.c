@@ -225,20 +225,15 @@ static void sr_load(sr_pass *S, ir_expr *e) {
   e->load.offset = f.in ? f.in : ir_const_int(S->a, sr_i64(), 0);
 }
 
+static void sr_expr(sr_pass *S, ir_expr *e);
+
+static void sr_operand(ir_expr **operand, void *S) { sr_expr(S, *operand); }
+
+/* Every load in e, its offset's loads first. */
 static void sr_expr(sr_pass *S, ir_expr *e) {
-  if (!e)
-    return;
-  switch (e->kind) {
-  case IR_LOAD: sr_expr(S, e->load.offset); sr_load(S, e); return;
-  case IR_UNARY: case IR_CAST: sr_expr(S, e->op.a); return;
-  case IR_BINARY: sr_expr(S, e->op.a); sr_expr(S, e->op.b); return;
-  case IR_SELECT: sr_expr(S, e->select.c); sr_expr(S, e->select.a); sr_expr(S, e->select.b); return;
-  case IR_CALL:
-    for (int i = 0; i < e->call.nargs; i++)
-      sr_expr(S, e->call.args[i]);
-    return;
-  default: return;
-  }
+  ir_expr_each_operand(e, sr_operand, S);
+  if (e && e->kind == IR_LOAD)
+    sr_load(S, e);
 }
 
 static void sr_rewrite_block(sr_pass *S, ir_block *b) {

@@ -127,37 +127,17 @@ static ir_var *us_var(us_pass *U, ir_var *v) {
   return U->map[v->id];
 }
 
+static void us_operand(ir_expr **operand, void *U) { *operand = us_expr(U, *operand); }
+
 static ir_expr *us_expr(us_pass *U, const ir_expr *e) {
   if (!e)
     return NULL;
-  ir_expr *n = arena_alloc(U->a, sizeof *n);
-  *n = *e;
-  switch (e->kind) {
-  case IR_VARREF: n->var = us_var(U, e->var); break;
-  case IR_LOAD:
+  ir_expr *n = ir_expr_shallow_copy(U->a, e);
+  if (e->kind == IR_VARREF)
+    n->var = us_var(U, e->var);
+  else if (e->kind == IR_LOAD)
     n->load.var = us_var(U, e->load.var);
-    n->load.offset = us_expr(U, e->load.offset);
-    break;
-  case IR_UNARY: case IR_CAST: n->op.a = us_expr(U, e->op.a); break;
-  case IR_BINARY:
-    n->op.a = us_expr(U, e->op.a);
-    n->op.b = us_expr(U, e->op.b);
-    break;
-  case IR_SELECT:
-    n->select.c = us_expr(U, e->select.c);
-    n->select.a = us_expr(U, e->select.a);
-    n->select.b = us_expr(U, e->select.b);
-    break;
-  case IR_CALL:
-    if (e->call.nargs) {
-      n->call.args = arena_alloc(U->a, (size_t)e->call.nargs * sizeof *n->call.args);
-      for (int i = 0; i < e->call.nargs; i++)
-        n->call.args[i] = us_expr(U, e->call.args[i]);
-    }
-    break;
-  case IR_XCHG_READ: n->xchg.lane = us_expr(U, e->xchg.lane); break;
-  case IR_CONST: case IR_SPECIAL: break;
-  }
+  ir_expr_each_operand(n, us_operand, U);
   return n;
 }
 
