@@ -573,17 +573,11 @@ int sel_layernorm(rtc_plan *p, hdtg_graph *g, gnode *n) {
   rtc_kernel *k = NULL;
   if (sel_instance(p, n, "layer_norm.hdt", "layer_norm", args, 4, &k))
     return -1;
-  char eps[48];
-  snprintf(eps, sizeof eps, "%.9g", gattr_float(n, HDTG_A_EPSILON, 1e-5));
-  if (!strpbrk(eps, ".e"))
-    strcat(eps, ".0");
   return sel_add_define(p, k, "ROWS", rows) || sel_add_define(p, k, "COLS", cols) ||
-                 sel_add_define_text(p, k, "EPS", eps)
+                 sel_add_define_float(p, k, "EPS", gattr_float(n, HDTG_A_EPSILON, 1e-5))
              ? -1
              : 0;
 }
-
-
 
 /* ArgMax / ArgMin along one axis (keepdims changes only the shape). */
 int sel_arg_reduce(rtc_plan *p, hdtg_graph *g, gnode *n) {
