@@ -116,12 +116,8 @@ static int sel_prologues(rtc_plan *p, hdtg_graph *g, const gnode *n, rtc_kernel 
         continue;
       const gnode *prod = p->pro_node[i];
       rtc_ew e;
-      rtc_ew_init(&e, prod->out);
-      sel_access acc;
-      sel_access_identity(acc, prod->out->rank);
-      int v = sel_ew_build(p, &e, g, prod, acc);
       gbuf names = {0};
-      sel_ew_names(p, &names, g, prod);
+      int v = sel_ew_describe(p, g, prod, &e, &names);
       if (p->pro_view[i])
         gbuf_printf(&names, "+%s", hdtg_op_name(p->pro_view[i]->op));
       gbuf_printf(&names, "+%s", k->ops);

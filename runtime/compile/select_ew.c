@@ -486,14 +486,19 @@ void sel_ew_names(rtc_plan *p, gbuf *b, hdtg_graph *g, const gnode *n) {
              n == p->epi_folded ? "(folded)" : "");
 }
 
-int sel_elementwise(rtc_plan *p, hdtg_graph *g, gnode *n) {
-  rtc_ew e;
-  rtc_ew_init(&e, n->out);
+int sel_ew_describe(rtc_plan *p, hdtg_graph *g, const gnode *n, rtc_ew *e, gbuf *names) {
+  rtc_ew_init(e, n->out);
   sel_access acc;
   sel_access_identity(acc, n->out->rank);
-  int v = sel_ew_build(p, &e, g, n, acc);
+  int v = sel_ew_build(p, e, g, n, acc);
+  sel_ew_names(p, names, g, n);
+  return v;
+}
+
+int sel_elementwise(rtc_plan *p, hdtg_graph *g, gnode *n) {
+  rtc_ew e;
   gbuf names = {0};
-  sel_ew_names(p, &names, g, n);
+  int v = sel_ew_describe(p, g, n, &e, &names);
   int rc = v == -2 ? -1
            : v < 0 || names.failed ? sel_fail(p, n, "out of memory")
                                 : sel_ew_finish(p, n, &e, names.s);

@@ -52,6 +52,10 @@ int sel_ew_build(rtc_plan *p, rtc_ew *e, hdtg_graph *g, const gnode *n, const se
 int sel_ew_operand(rtc_plan *p, rtc_ew *e, hdtg_graph *g, hdtg_tensor *t, const sel_access acc);
 int sel_ew_finish(rtc_plan *p, const gnode *n, rtc_ew *e, const char *ops);
 void sel_ew_names(rtc_plan *p, gbuf *b, hdtg_graph *g, const gnode *n);
+/* The description of element-wise node n with the chain fused into it, over
+ * its own output's iteration space, into e (initialised here), and the
+ * names of its operators into names; returns sel_ew_build's value. */
+int sel_ew_describe(rtc_plan *p, hdtg_graph *g, const gnode *n, rtc_ew *e, gbuf *names);
 int sel_elementwise(rtc_plan *p, hdtg_graph *g, gnode *n);
 int sel_copy(rtc_plan *p, const gnode *n, hdtg_tensor *from, hdtg_tensor *to);
 int sel_view(rtc_plan *p, hdtg_graph *g, gnode *n);
