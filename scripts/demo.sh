@@ -48,28 +48,25 @@ build_example() {
     esac
 }
 
-# The f32 matmul on the CUDA cores: random inputs at sizes that are not
-# multiples of the 128 x 128 tile, checked against a double-precision
-# reference; then one larger size, timed.
-build_example matmul examples/matmul.hdt examples/matmul_main.c
-echo "demo: build/demo/matmul"
-build/demo/matmul
-if [ "$target" = cuda ]; then
-    build/demo/matmul 4096 4096 4096 10
-else
-    build/demo/matmul 512 512 512 3
-fi
+# run_example NAME: the driver's own sizes (not multiples of any tile, each
+# checked against a double-precision reference), then one larger size, timed.
+run_example() {
+    echo "demo: build/demo/$1"
+    "build/demo/$1"
+    if [ "$target" = cuda ]; then
+        "build/demo/$1" 4096 4096 4096 10
+    else
+        "build/demo/$1" 512 512 512 3
+    fi
+}
 
-# The f16 matmul on the tensor cores (mma, ldmatrix, a cp.async pipeline;
-# on the host target, their exact emulation), the same way.
+# The f32 matmul on the CUDA cores (128 x 128 tiles), then the f16 matmul
+# on the tensor cores (mma, ldmatrix, a cp.async pipeline; on the host
+# target, their exact emulation).
+build_example matmul examples/matmul.hdt examples/matmul_main.c
+run_example matmul
 build_example matmul_f16 examples/matmul_f16.hdt examples/matmul_f16_main.c
-echo "demo: build/demo/matmul_f16"
-build/demo/matmul_f16
-if [ "$target" = cuda ]; then
-    build/demo/matmul_f16 4096 4096 4096 10
-else
-    build/demo/matmul_f16 512 512 512 3
-fi
+run_example matmul_f16
 
 # The graph runtime: a whole model compiled from a graph built in C.
 echo "demo: build/graph_mlp --device $target --batch 64 --dim 256 --hidden 1024"
