@@ -50,7 +50,6 @@ for ex in "${examples[@]}" "${variants[@]}"; do
     [[ -f "$src" ]] || continue
     label="$ex"
     [[ $ex == *_aligned ]] && label="${ex%_aligned}, cp.async path"
-    "$hdtc" "$src" -o "$out/$ex.cu"
     for arch in "${archs[@]}"; do
         cubin="$out/$ex.$arch.cubin"
         "$hdtc" --target="cuda:$arch" "$src" -o "$out/$ex.$arch.cu"
