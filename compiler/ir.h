@@ -312,6 +312,11 @@ void ir_print_c_const(FILE *out, const ir_expr *e, const char *f16_from_float,
                       const char *bf16_from_float);
 
 void ir_block_push(arena *a, ir_block *b, ir_stmt *s);
+/* A statement of the kind at where, every other field zero. */
+ir_stmt *ir_stmt_new(arena *a, ir_stmt_kind kind, span where);
+/* Appends v to f's variables, growing the table in a, and gives v its id
+ * (its index there). */
+void ir_func_add_var(arena *a, ir_func *f, ir_var *v);
 
 /* The expressions a statement evaluates itself, not those of the statements
  * nested in it (up to 3; NULL entries for absent parts), and the statement

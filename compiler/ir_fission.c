@@ -71,13 +71,6 @@ typedef struct fs_pass {
 
 typedef enum { FS_PLAIN, FS_SHUFFLE, FS_BARRIER, FS_UNIFORM, FS_JUMP } fs_class;
 
-static ir_stmt *fs_stmt(fs_pass *F, ir_stmt_kind kind, span where) {
-  ir_stmt *s = arena_alloc(F->a, sizeof *s);
-  s->kind = kind;
-  s->where = where;
-  return s;
-}
-
 /* ---- what statements contain ---- */
 
 static bool fs_is_shuffle(const ir_expr *e) {
@@ -409,7 +402,7 @@ static ir_expr *fs_rewrite(fs_pass *F, ir_expr *e) {
 static ir_stmt *fs_rewrite_stmt(fs_pass *F, ir_stmt *s) {
   if (!F->nshfl)
     return s;
-  ir_stmt *r = fs_stmt(F, s->kind, s->where);
+  ir_stmt *r = ir_stmt_new(F->a, s->kind, s->where);
   *r = *s;
   switch (s->kind) {
   case IR_DECL: r->decl.init = fs_rewrite(F, s->decl.init); break;
@@ -434,7 +427,7 @@ static ir_stmt *fs_rewrite_stmt(fs_pass *F, ir_stmt *s) {
 
 /* A new phase: a thread loop, numbered, with the note of why it starts. */
 static ir_stmt *fs_thread_loop(fs_pass *F, span where) {
-  ir_stmt *t = fs_stmt(F, IR_THREAD_LOOP, where);
+  ir_stmt *t = ir_stmt_new(F->a, IR_THREAD_LOOP, where);
   t->thread_loop.phase = ++F->phase;
   t->thread_loop.note = F->phase_note;
   F->phase_note = NULL;
@@ -444,7 +437,7 @@ static ir_stmt *fs_thread_loop(fs_pass *F, span where) {
 /* Shuffle j offers its operand, where C would evaluate the shuffle at all. */
 static ir_stmt *fs_offer(fs_pass *F, int j, span where) {
   const fs_shuffle *sh = &F->shfl[j];
-  ir_stmt *o = fs_stmt(F, IR_XCHG_OFFER, where);
+  ir_stmt *o = ir_stmt_new(F->a, IR_XCHG_OFFER, where);
   o->offer.slot = j;
   o->offer.fn = sh->call->call.fn;
   o->offer.ty = sh->call->call.args[0]->ty; /* a vote offers its u32 condition */
@@ -476,7 +469,7 @@ static ir_stmt *fs_offer(fs_pass *F, int j, span where) {
 }
 
 static ir_stmt *fs_error(fs_pass *F, const char *text, span where) {
-  ir_stmt *e = fs_stmt(F, IR_ERROR, where);
+  ir_stmt *e = ir_stmt_new(F->a, IR_ERROR, where);
   e->text = text;
   return e;
 }
@@ -551,22 +544,14 @@ static ir_expr *fs_hoist_condition(fs_pass *F, ir_expr *cond, span where, ir_blo
   v->ty = v->elem = cond->ty;
   v->mutable_ = true;
   v->home = IR_HOME_BLOCK;
-  v->id = f->nvars;
-  if (f->nvars == f->capvars) {
-    f->capvars = f->capvars ? 2 * f->capvars : 16;
-    ir_var **vars = arena_alloc(F->a, (size_t)f->capvars * sizeof *vars);
-    if (f->nvars)
-      memcpy(vars, f->vars, (size_t)f->nvars * sizeof *vars);
-    f->vars = vars;
-  }
-  f->vars[f->nvars++] = v;
-  ir_stmt *decl = fs_stmt(F, IR_DECL, where);
+  ir_func_add_var(F->a, f, v);
+  ir_stmt *decl = ir_stmt_new(F->a, IR_DECL, where);
   decl->decl.var = v;
   decl->decl.init = ir_const_bool(F->a, false);
   ir_block_push(F->a, out, decl);
   F->phase_note = "every thread evaluates the condition (it has side effects)";
   ir_stmt *loop = fs_thread_loop(F, where);
-  ir_stmt *set = fs_stmt(F, IR_ASSIGN, where);
+  ir_stmt *set = ir_stmt_new(F->a, IR_ASSIGN, where);
   set->assign.var = v;
   set->assign.value = cond;
   ir_block_push(F->a, &loop->thread_loop.body, set);
@@ -586,13 +571,13 @@ static bool fs_loop_bounds_impure(const ir_stmt *s) {
  * phase's note claims nothing. */
 static void fs_uniform_stmt(fs_pass *F, const ir_stmt *s, bool in_uniform_loop, ir_block *out) {
   const char *incoming = F->phase_note;
-  ir_stmt *note = fs_stmt(F, IR_NOTE, s->where);
+  ir_stmt *note = ir_stmt_new(F->a, IR_NOTE, s->where);
   const char *why = fs_stmt_barriers(s) ? "it contains syncthreads()"
                     : fs_stmt_syncs(s)  ? "it contains a shuffle"
                                         : "it has a break or continue of a uniform loop";
   note->text = arena_printf(F->a, "the same for every thread (%s): run once for the block", why);
   ir_block_push(F->a, out, note);
-  ir_stmt *r = fs_stmt(F, s->kind, s->where);
+  ir_stmt *r = ir_stmt_new(F->a, s->kind, s->where);
   *r = *s;
   switch (s->kind) {
   case IR_BLOCK:

@@ -128,16 +128,7 @@ static ir_var *lw_new_var(lower *L, const char *base, ir_var_kind kind, type *t)
   v->kind = kind;
   v->ty = t;
   v->elem = t->kind == TY_TENSOR ? t->elem : t;
-  v->id = L->fn->nvars;
-  if (L->fn->nvars == L->fn->capvars) {
-    int cap = L->fn->capvars ? 2 * L->fn->capvars : 16;
-    ir_var **vars = arena_alloc(L->a, (size_t)cap * sizeof *vars);
-    if (L->fn->nvars)
-      memcpy(vars, L->fn->vars, (size_t)L->fn->nvars * sizeof *vars);
-    L->fn->vars = vars;
-    L->fn->capvars = cap;
-  }
-  L->fn->vars[L->fn->nvars++] = v;
+  ir_func_add_var(L->a, L->fn, v);
   symtab_put(L->var_names, v->name, v);
   return v;
 }
@@ -155,13 +146,6 @@ static ir_var *lw_var_of(lower *L, const symbol *sym) {
   return NULL;
 }
 
-static ir_stmt *lw_new_stmt(lower *L, ir_stmt_kind kind, span where) {
-  ir_stmt *s = arena_alloc(L->a, sizeof *s);
-  s->kind = kind;
-  s->where = where;
-  return s;
-}
-
 /* A value that is the same wherever it is evaluated in its scope: no
  * loads (memory changes), no calls, and only immutable variables. */
 static bool lw_unstable(const ir_expr *e, void *ctx) {
@@ -171,7 +155,7 @@ static bool lw_unstable(const ir_expr *e, void *ctx) {
 }
 
 static ir_stmt *lw_decl(lower *L, ir_block *out, ir_var *v, ir_expr *init, span where) {
-  ir_stmt *s = lw_new_stmt(L, IR_DECL, where);
+  ir_stmt *s = ir_stmt_new(L->a, IR_DECL, where);
   s->decl.var = v;
   s->decl.init = init;
   if (init && !v->mutable_ && v->kind == IR_VAR_SCALAR && !ir_expr_any(init, lw_unstable, NULL))
@@ -669,7 +653,7 @@ static void lw_assign(lower *L, const ast_node *n, ir_block *out) {
     ir_var *v = lw_var_of(L, target->sym);
     if (n->assign.op != AST_OP_ASSIGN)
       value = ir_binary(L->a, lw_op(n->assign.op), t, ir_varref(L->a, v), value);
-    ir_stmt *s = lw_new_stmt(L, IR_ASSIGN, n->span);
+    ir_stmt *s = ir_stmt_new(L->a, IR_ASSIGN, n->span);
     s->assign.var = v;
     s->assign.value = value;
     ir_block_push(L->a, out, s);
@@ -681,7 +665,7 @@ static void lw_assign(lower *L, const ast_node *n, ir_block *out) {
     off = ir_const_int(L->a, i32(), 0);
   if (n->assign.op != AST_OP_ASSIGN)
     value = ir_binary(L->a, lw_op(n->assign.op), t, lw_load(L, v, off), value);
-  ir_stmt *s = lw_new_stmt(L, IR_STORE, n->span);
+  ir_stmt *s = ir_stmt_new(L->a, IR_STORE, n->span);
   s->store.var = v;
   s->store.offset = off;
   s->store.value = value;
@@ -690,7 +674,7 @@ static void lw_assign(lower *L, const ast_node *n, ir_block *out) {
 
 static ir_stmt *lw_for_stmt(lower *L, ir_var *v, ir_expr *start, ir_expr *cond, ir_expr *step, bool unroll,
                             span where) {
-  ir_stmt *s = lw_new_stmt(L, IR_FOR, where);
+  ir_stmt *s = ir_stmt_new(L->a, IR_FOR, where);
   s->for_.var = v;
   s->for_.start = start;
   s->for_.cond = cond;
@@ -798,7 +782,7 @@ static void lw_for_mapping(lower *L, const ast_node *n, ir_block *out) {
   }
   bool guard = !(w->has_range && w->lo >= 0 && w->hi < m->workers);
   if (guard) {
-    ir_stmt *g = lw_new_stmt(L, IR_IF, n->span);
+    ir_stmt *g = ir_stmt_new(L->a, IR_IF, n->span);
     g->if_.cond = ir_binary(a, IR_OP_LT, b, w, ir_const_int(a, t, m->workers));
     ir_block_push(a, cur, g);
     cur = &g->if_.then;
@@ -884,7 +868,7 @@ static void lw_inline(lower *L, const ast_node *n, ir_block *out) {
     result->mutable_ = true;
     lw_decl(L, out, result, NULL, n->span);
   }
-  ir_stmt *blk = lw_new_stmt(L, IR_BLOCK, n->span);
+  ir_stmt *blk = ir_stmt_new(L->a, IR_BLOCK, n->span);
   int nsyms = L->nsyms;
   for (int i = 0; i < decl->func.params.len; i++) {
     const ast_node *p = decl->func.params.items[i], *arg = n->call.args.items[i];
@@ -904,7 +888,7 @@ static void lw_inline(lower *L, const ast_node *n, ir_block *out) {
     if (x->kind != AST_RETURN) {
       lw_stmt(L, x, &blk->block);
     } else if (result && x->ret.value) {
-      ir_stmt *s = lw_new_stmt(L, IR_ASSIGN, x->span);
+      ir_stmt *s = ir_stmt_new(L->a, IR_ASSIGN, x->span);
       s->assign.var = result;
       s->assign.value = ir_cast(L->a, rt, lw_expr(L, x->ret.value));
       ir_block_push(L->a, &blk->block, s);
@@ -939,13 +923,13 @@ static void lw_stmt(lower *L, const ast_node *n, ir_block *out) {
     if (c->kind == IR_CONST) { /* a branch on a constant keeps only what runs */
       const ast_node *taken = c->cst.b ? n->if_.then : n->if_.els;
       if (taken) {
-        ir_stmt *s = lw_new_stmt(L, IR_BLOCK, n->span);
+        ir_stmt *s = ir_stmt_new(L->a, IR_BLOCK, n->span);
         lw_block(L, taken, &s->block);
         ir_block_push(L->a, out, s);
       }
       return;
     }
-    ir_stmt *s = lw_new_stmt(L, IR_IF, n->span);
+    ir_stmt *s = ir_stmt_new(L->a, IR_IF, n->span);
     s->if_.cond = c;
     lw_block(L, n->if_.then, &s->if_.then);
     if (n->if_.els)
@@ -962,37 +946,37 @@ static void lw_stmt(lower *L, const ast_node *n, ir_block *out) {
       lw_for_list(L, n, out);
     return;
   case AST_WHILE: {
-    ir_stmt *s = lw_new_stmt(L, IR_WHILE, n->span);
+    ir_stmt *s = ir_stmt_new(L->a, IR_WHILE, n->span);
     s->while_.cond = lw_expr(L, n->while_.cond);
     lw_block(L, n->while_.body, &s->while_.body);
     ir_block_push(L->a, out, s);
     return;
   }
   case AST_RETURN: {
-    ir_stmt *s = lw_new_stmt(L, IR_RETURN, n->span);
+    ir_stmt *s = ir_stmt_new(L->a, IR_RETURN, n->span);
     s->ret.value = n->ret.value ? ir_cast(L->a, L->fn->ret, lw_expr(L, n->ret.value)) : NULL;
     ir_block_push(L->a, out, s);
     return;
   }
   case AST_BREAK:
   case AST_CONTINUE:
-    ir_block_push(L->a, out, lw_new_stmt(L, n->kind == AST_BREAK ? IR_BREAK : IR_CONTINUE, n->span));
+    ir_block_push(L->a, out, ir_stmt_new(L->a, n->kind == AST_BREAK ? IR_BREAK : IR_CONTINUE, n->span));
     return;
   case AST_EXPR_STMT: {
     const ast_node *e = n->expr_stmt.expr;
     if (e->kind == AST_CALL && e->call.callee->sym && e->call.callee->sym->kind == SYM_BUILTIN &&
         builtin_get((builtin_id)e->call.callee->sym->builtin)->sig == BS_BARRIER) {
       L->fn->uses_barrier = true;
-      ir_block_push(L->a, out, lw_new_stmt(L, IR_BARRIER, n->span));
+      ir_block_push(L->a, out, ir_stmt_new(L->a, IR_BARRIER, n->span));
       return;
     }
-    ir_stmt *s = lw_new_stmt(L, IR_EVAL, n->span);
+    ir_stmt *s = ir_stmt_new(L->a, IR_EVAL, n->span);
     s->eval.expr = lw_expr(L, e);
     ir_block_push(L->a, out, s);
     return;
   }
   case AST_BLOCK: {
-    ir_stmt *s = lw_new_stmt(L, IR_BLOCK, n->span);
+    ir_stmt *s = ir_stmt_new(L->a, IR_BLOCK, n->span);
     lw_block(L, n, &s->block);
     ir_block_push(L->a, out, s);
     return;

@@ -44,23 +44,8 @@ static ir_var *mx_temp(mx_pass *M, type *t) {
   v->name = arena_printf(M->a, "hdt_mma_%d", ++M->temps);
   v->kind = IR_VAR_SCALAR;
   v->ty = v->elem = t;
-  v->id = f->nvars;
-  if (f->nvars == f->capvars) {
-    f->capvars = f->capvars ? 2 * f->capvars : 16;
-    ir_var **vars = arena_alloc(M->a, (size_t)f->capvars * sizeof *vars);
-    if (f->nvars)
-      memcpy(vars, f->vars, (size_t)f->nvars * sizeof *vars);
-    f->vars = vars;
-  }
-  f->vars[f->nvars++] = v;
+  ir_func_add_var(M->a, f, v);
   return v;
-}
-
-static ir_stmt *mx_stmt(mx_pass *M, ir_stmt_kind kind, span where) {
-  ir_stmt *s = arena_alloc(M->a, sizeof *s);
-  s->kind = kind;
-  s->where = where;
-  return s;
 }
 
 /* The thread's linear index in the block (its lane is that % 32). */
@@ -109,7 +94,7 @@ static ir_expr *mx_call(mx_pass *M, ir_fn fn, type *t, ir_expr *x, ir_expr *y) {
 /* let hdt_mma_N = shfl_idx(value, lane); its value. */
 static ir_expr *mx_shuffle(mx_pass *M, ir_block *out, ir_expr *value, ir_expr *lane, span where) {
   ir_var *v = mx_temp(M, value->ty);
-  ir_stmt *d = mx_stmt(M, IR_DECL, where);
+  ir_stmt *d = ir_stmt_new(M->a, IR_DECL, where);
   d->decl.var = v;
   d->decl.init = mx_call(M, IR_FN_SHFL_IDX, value->ty, value, lane);
   ir_block_push(M->a, out, d);
@@ -117,7 +102,7 @@ static ir_expr *mx_shuffle(mx_pass *M, ir_block *out, ir_expr *value, ir_expr *l
 }
 
 static void mx_store(mx_pass *M, ir_block *out, ir_var *v, ir_expr *off, ir_expr *value, span where) {
-  ir_stmt *s = mx_stmt(M, IR_STORE, where);
+  ir_stmt *s = ir_stmt_new(M->a, IR_STORE, where);
   s->store.var = v;
   s->store.offset = off;
   s->store.value = value;
@@ -173,7 +158,7 @@ static ir_stmt *mx_mma(mx_pass *M, const ir_expr *call, span where) {
   bool tf32 = call->call.args[1]->ty->kind == TY_F32;
   ir_var *k = mx_temp(M, i32());
   k->mutable_ = true;
-  ir_stmt *loop = mx_stmt(M, IR_FOR, where);
+  ir_stmt *loop = ir_stmt_new(M->a, IR_FOR, where);
   loop->for_.var = k;
   loop->for_.start = mx_int(M, 0);
   ir_expr *kref = ir_varref(M->a, k);
@@ -189,7 +174,7 @@ static ir_stmt *mx_ldmatrix(mx_pass *M, const ir_expr *call, span where) {
   const ir_expr *dst = call->call.args[0], *src = call->call.args[1];
   int64_t num = call->call.args[2]->cst.i;
   bool trans = call->call.args[3]->cst.b;
-  ir_stmt *blk = mx_stmt(M, IR_BLOCK, where);
+  ir_stmt *blk = ir_stmt_new(M->a, IR_BLOCK, where);
   ir_expr *g, *t;
   mx_group(M, &g, &t);
   for (int64_t m = 0; m < num; m++) {

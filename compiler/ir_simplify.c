@@ -373,6 +373,26 @@ void ir_block_push(arena *a, ir_block *b, ir_stmt *s) {
   b->stmts[b->len++] = s;
 }
 
+ir_stmt *ir_stmt_new(arena *a, ir_stmt_kind kind, span where) {
+  ir_stmt *s = arena_alloc(a, sizeof *s);
+  s->kind = kind;
+  s->where = where;
+  return s;
+}
+
+void ir_func_add_var(arena *a, ir_func *f, ir_var *v) {
+  if (f->nvars == f->capvars) {
+    int cap = f->capvars ? 2 * f->capvars : 16;
+    ir_var **vars = arena_alloc(a, (size_t)cap * sizeof *vars);
+    if (f->nvars)
+      memcpy(vars, f->vars, (size_t)f->nvars * sizeof *vars);
+    f->vars = vars;
+    f->capvars = cap;
+  }
+  v->id = f->nvars;
+  f->vars[f->nvars++] = v;
+}
+
 bool ir_same_expr(const ir_expr *a, const ir_expr *b) {
   if (a == b)
     return true;

@@ -64,15 +64,7 @@ static ir_var *sr_new_var(sr_pass *S, const char *name) {
   ir_var *v = arena_alloc(S->a, sizeof *v);
   v->name = name;
   v->kind = IR_VAR_SCALAR;
-  v->id = f->nvars;
-  if (f->nvars == f->capvars) {
-    f->capvars = f->capvars ? 2 * f->capvars : 16;
-    ir_var **vars = arena_alloc(S->a, (size_t)f->capvars * sizeof *vars);
-    if (f->nvars)
-      memcpy(vars, f->vars, (size_t)f->nvars * sizeof *vars);
-    f->vars = vars;
-  }
-  f->vars[f->nvars++] = v;
+  ir_func_add_var(S->a, f, v);
   return v;
 }
 
@@ -292,13 +284,6 @@ static bool sr_candidate(sr_pass *S, const ir_stmt *s) {
   return sr_before(S, s->for_.start);
 }
 
-static ir_stmt *sr_stmt(sr_pass *S, ir_stmt_kind kind, span where) {
-  ir_stmt *s = arena_alloc(S->a, sizeof *s);
-  s->kind = kind;
-  s->where = where;
-  return s;
-}
-
 /* A cursor's initial value: the element it points at, as a load whose
  * address is taken (`&a[i]`), as cp_async's operands are. */
 static ir_expr *sr_address(sr_pass *S, ir_var *tensor, ir_expr *offset) {
@@ -319,11 +304,11 @@ static void sr_loop(sr_pass *S, ir_stmt *s, ir_block *out) {
   ir_expr *start = sr_leaf(S, s->for_.start), *step = sr_leaf(S, s->for_.step);
   for (int i = 0; i < S->ncur; i++) {
     sr_cursor *c = &S->cur[i];
-    ir_stmt *d = sr_stmt(S, IR_DECL, s->where);
+    ir_stmt *d = ir_stmt_new(S->a, IR_DECL, s->where);
     d->decl.var = c->ptr;
     d->decl.init = sr_address(S, c->tensor, sr_sum(S, IR_OP_ADD, c->before, sr_bin(S, IR_OP_MUL, start, c->step)));
     ir_block_push(S->a, out, d);
-    ir_stmt *inc = sr_stmt(S, IR_ASSIGN, s->where);
+    ir_stmt *inc = ir_stmt_new(S->a, IR_ASSIGN, s->where);
     inc->assign.var = c->ptr;
     inc->assign.value = sr_bin(S, IR_OP_MUL, step, c->step); /* elements to advance by */
     ir_block_push(S->a, &s->for_.body, inc);

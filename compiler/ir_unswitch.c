@@ -98,15 +98,7 @@ static ir_var *us_new_var(us_pass *U, const ir_var *old) {
   *v = *old;
   v->name = us_name(U, old->name);
   v->value = NULL; /* set once every variable of the loop has its copy */
-  v->id = f->nvars;
-  if (f->nvars == f->capvars) {
-    f->capvars = f->capvars ? 2 * f->capvars : 16;
-    ir_var **vars = arena_alloc(U->a, (size_t)f->capvars * sizeof *vars);
-    if (f->nvars)
-      memcpy(vars, f->vars, (size_t)f->nvars * sizeof *vars);
-    f->vars = vars;
-  }
-  f->vars[f->nvars++] = v;
+  ir_func_add_var(U->a, f, v);
   return v;
 }
 
